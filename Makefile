@@ -1,0 +1,70 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Both create the environment from requirements.lock on first use.
+
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= python$(PYTHON_VERSION)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+ENV_STAMP := $(VENV)/.synced
+
+# Rasa sends telemetry by default; patient conversations must not leave the machine.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa's own commands (validate, test) read endpoints.yml, which takes these from the environment.
+export HAIP_ACTION_ENDPOINT ?= http://127.0.0.1:$(or $(HAIP_ACTIONS_PORT),5055)/webhook
+export HAIP_TRACKER_DB ?= $(CURDIR)/var/tracker.db
+
+.PHONY: help install build validate train run test test-unit test-stories eval lint lock clean
+
+help:
+	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
+	@echo "make test      set up, then every check: lint, content, Rasa data, unit and"
+	@echo "               integration tests, test stories, held-out NLU evaluation"
+	@echo "make validate  check content/ and the Rasa training data"
+	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
+	@echo "make train     train a model if training data, domain or config changed"
+	@echo "make lock      re-resolve requirements.in into requirements.lock"
+
+install: $(ENV_STAMP)
+
+$(ENV_STAMP): requirements.lock .python-version
+	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+lock: $(ENV_STAMP)
+	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_VERSION) requirements.in -o requirements.lock
+
+build: $(ENV_STAMP)
+	$(PY) -m bot build
+
+validate: $(ENV_STAMP)
+	$(PY) -m bot validate
+
+train: $(ENV_STAMP)
+	$(PY) -m bot train
+
+run: $(ENV_STAMP)
+	$(PY) -m bot run
+
+lint: $(ENV_STAMP)
+	$(VENV)/bin/ruff check bot actions tests
+
+test-unit: $(ENV_STAMP)
+	$(PY) -m pytest
+
+test-stories: train
+	$(PY) -m rasa test core --model "$$($(PY) -c 'from bot import train; print(train.model_path())')" \
+		--stories tests/stories --fail-on-prediction-errors --out results/stories
+
+eval: train
+	$(PY) -m bot eval --json results/eval.json
+
+test: lint validate train test-unit test-stories
+	$(PY) -m bot eval --json results/eval.json --min-accuracy 0.95
+
+clean:
+	rm -rf results .pytest_cache .ruff_cache

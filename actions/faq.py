@@ -1,0 +1,46 @@
+"""Answer FAQ topics from content/ at run time, so staff edits are live."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import answers, paths
+from bot.build import RETRIEVAL_INTENT, topic_from_response_key
+from bot.content import ContentError
+from bot.content_store import ContentStore
+
+logger = logging.getLogger(__name__)
+
+STORE = ContentStore(paths.CONTENT_DIR)
+
+
+def chosen_topic(tracker: Tracker) -> str | None:
+    """A topic picked with a button (entity) wins over the model's guess."""
+    entity = next(tracker.get_latest_entity_values("topic"), None)
+    if entity:
+        return str(entity)
+    selector = tracker.latest_message.get("response_selector", {}).get(RETRIEVAL_INTENT, {})
+    key = selector.get("response", {}).get("intent_response_key")
+    return topic_from_response_key(key)
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            content = STORE.get()
+        except ContentError:
+            logger.exception("No valid content to answer from")
+            reply = answers.CONTENT_UNAVAILABLE
+        else:
+            topic = content.topics.get(chosen_topic(tracker) or "")
+            reply = answers.answer(content, topic) if topic else answers.unknown_topic(content)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return []

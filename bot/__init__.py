@@ -1,0 +1,1 @@
+"""HAI pump patient-education assistant: content, build, training and run helpers."""

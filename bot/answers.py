@@ -1,0 +1,46 @@
+"""How a topic is shown to a patient: the answer, where it comes from, and
+buttons for related topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bot.build import RETRIEVAL_INTENT
+from bot.content import Content, Topic
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+
+def topic_button(topic: Topic) -> dict:
+    payload = f"/{RETRIEVAL_INTENT}{json.dumps({'topic': topic.id})}"
+    return {"title": topic.title, "payload": payload}
+
+
+def sources_line(content: Content, topic: Topic) -> str:
+    cited = [content.sources[key] for key in topic.sources]
+    parts = [f"{content.render(s.citation)} ({content.render(s.url)})" for s in cited]
+    label = "Source" if len(parts) == 1 else "Sources"
+    return f"{label}: " + "; ".join(parts)
+
+
+def answer(content: Content, topic: Topic) -> Reply:
+    text = f"{content.render(topic.answer)}\n\n{sources_line(content, topic)}"
+    buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
+    return Reply(text=text, buttons=buttons)
+
+
+def unknown_topic(content: Content) -> Reply:
+    """For a topic the model knows but content/ no longer has."""
+    return Reply(text=content.render(
+        "Sorry, I don't have an answer for that right now. Please call "
+        "{clinic_name} at {phone_main}, {hours}. In an emergency, call 911."))
+
+
+CONTENT_UNAVAILABLE = Reply(
+    text="Sorry, I can't answer right now. Please call your care team. "
+    "In an emergency, call 911.")

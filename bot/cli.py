@@ -1,0 +1,116 @@
+"""Command line: python -m bot <command>. `python -m bot <command> --help` explains each."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from bot import build, content, paths
+
+
+def _print_problems(loaded: content.Content) -> None:
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+
+
+def check_content() -> content.Content | None:
+    """Validate content/; print every problem; None if there are errors."""
+    loaded = content.load(paths.CONTENT_DIR)
+    _print_problems(loaded)
+    if loaded.errors:
+        print(f"Content is invalid: {len(loaded.errors)} error(s), "
+              f"{len(loaded.warnings)} warning(s).", file=sys.stderr)
+        return None
+    print(f"Content OK: {len(loaded.topics)} topics, {len(loaded.warnings)} warning(s).")
+    return loaded
+
+
+def build_data(loaded: content.Content) -> None:
+    changed = build.write_training_data(loaded, paths.FAQ_DATA)
+    state = "written" if changed else "unchanged"
+    print(f"FAQ training data {state}: {paths.FAQ_DATA.relative_to(paths.ROOT)}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = check_content()
+    if loaded is None:
+        return 1
+    if args.strict and loaded.warnings:
+        print("Failing on content warnings (--strict).", file=sys.stderr)
+        return 1
+    if args.content_only:
+        return 0
+    build_data(loaded)
+    return subprocess.run(
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
+         "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
+        cwd=paths.ROOT).returncode
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    loaded = check_content()
+    if loaded is None:
+        return 1
+    build_data(loaded)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot import train
+
+    if cmd_build(args):
+        return 1
+    train.ensure_model()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot import run, train
+
+    settings = run.Settings.from_env()
+    loaded = check_content()
+    if loaded is None:
+        print("Not starting: fix the content errors above first.", file=sys.stderr)
+        return 1
+    build_data(loaded)
+    model = train.ensure_model()
+    return run.serve(settings, model)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check content/ and the Rasa training data",
+        description="Check every file in content/ (schema, duplicates, sources, review "
+        "dates, placeholders, reading level), build the FAQ training data, then run "
+        "`rasa data validate --fail-on-warnings`. Exit code 0 means it passed.")
+    validate.add_argument("--content-only", action="store_true",
+                          help="check content/ only; skip Rasa's own checks")
+    validate.add_argument("--strict", action="store_true",
+                          help="also fail on content warnings (old reviews, reading level)")
+    validate.set_defaults(func=cmd_validate)
+
+    commands.add_parser(
+        "build", help="generate data/nlu/faq.yml from content/topics",
+        description="Write the FAQ training data from content/topics (only if it changed).",
+    ).set_defaults(func=cmd_build)
+    commands.add_parser(
+        "train", help="train a model if training data, domain or config changed",
+        description="Build the FAQ data, then train unless a model for exactly these "
+        "inputs already exists in models/.",
+    ).set_defaults(func=cmd_train)
+    commands.add_parser(
+        "run", help="validate, train if needed, start both servers in the foreground",
+        description="Refuse to start on invalid content; otherwise build, train if "
+        "needed, and run the action server and Rasa until Ctrl-C or SIGTERM.",
+    ).set_defaults(func=cmd_run)
+
+    from bot import evaluate
+
+    evaluate.add_parser(commands)
+
+    args = parser.parse_args(argv)
+    sys.exit(args.func(args))

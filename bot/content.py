@@ -1,0 +1,368 @@
+"""Load and check the clinic's curated content in content/.
+
+Layout:
+  content/clinic.yml       what differs between clinics (names, phones, intervals)
+  content/sources.yml      every citable source, by key
+  content/topics/<id>.yml  one FAQ topic per file
+
+`load(content_dir)` returns the content and every problem found, so a clinic's
+staff see all mistakes at once, each naming the file, the topic and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from bot import placeholders, readability
+from bot.problems import ERROR, WARNING, ContentError, Problem
+
+CLINIC_FILE = "clinic.yml"
+SOURCES_FILE = "sources.yml"
+TOPICS_DIR = "topics"
+
+MIN_EXAMPLES = 12
+REVIEW_MAX_AGE_DAYS = 365
+DEFAULT_REFILL_INTERVAL_DAYS = 14
+TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+# Rasa reads "[text](entity)" and "[text]{...}" in examples as entity markup.
+RASA_ENTITY_MARKUP = re.compile(r"\[[^\]]*\]\s*[({]")
+
+CLINIC_FIELDS: dict[str, type] = {
+    "clinic_name": str,
+    "website": str,
+    "phone_main": str,
+    "phone_24h": str,
+    "hours": str,
+    "pump_model": str,
+    "hospital_stay": str,
+    "hospital_stay_with_resection": str,
+    "timezone": str,
+}
+CLINIC_OPTIONAL: dict[str, type] = {"refill_interval_days": int}
+
+TOPIC_REQUIRED = (
+    "id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by"
+)
+TOPIC_OPTIONAL = ("follow_ups",)
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    citation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    answer: str
+    examples: tuple[str, ...]
+    sources: tuple[str, ...]
+    reviewed_on: dt.date
+    reviewed_by: str
+    follow_ups: tuple[str, ...] = ()
+    file: str = ""
+
+
+@dataclass
+class Content:
+    clinic: dict[str, Any]
+    sources: dict[str, Source]
+    topics: dict[str, Topic]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == WARNING]
+
+    def render(self, text: str) -> str:
+        return placeholders.fill(text, self.clinic)
+
+
+def normalise_example(text: str) -> str:
+    """The form two example questions are compared in: case, spacing and
+    punctuation do not make a question different."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problems.append(Problem(ERROR, rel, "(file)", f"is not valid YAML{where}: "
+                                f"{getattr(exc, 'problem', None) or exc}"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(ERROR, rel, "(file)", f"cannot be read: {exc}"))
+    return None
+
+
+def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
+    rel = f"content/{CLINIC_FILE}"
+    path = root / CLINIC_FILE
+    if not path.exists():
+        problems.append(Problem(ERROR, rel, "(file)", "is missing"))
+        return {}
+    data = _read_yaml(path, rel, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(Problem(ERROR, rel, "(file)", "must be a mapping of field: value"))
+        return {}
+    clinic: dict[str, Any] = {}
+    known = {**CLINIC_FIELDS, **CLINIC_OPTIONAL}
+    for key in data:
+        if key not in known:
+            problems.append(Problem(ERROR, rel, str(key), "is not a known clinic field "
+                                    f"(known: {', '.join(sorted(known))})"))
+    for key, kind in known.items():
+        value = data.get(key)
+        if value is None:
+            if key in CLINIC_FIELDS:
+                problems.append(Problem(ERROR, rel, key, "is missing"))
+            continue
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(Problem(ERROR, rel, key, f"must be a whole number, not {value!r}"))
+            continue
+        if kind is str:
+            if not isinstance(value, (str, int, float)) or not str(value).strip():
+                problems.append(Problem(ERROR, rel, key, "must be non-empty text"))
+                continue
+            value = str(value).strip()
+        clinic[key] = value
+    clinic.setdefault("refill_interval_days", DEFAULT_REFILL_INTERVAL_DAYS)
+    interval = clinic["refill_interval_days"]
+    if isinstance(interval, int) and not 1 <= interval <= 90:
+        problems.append(Problem(ERROR, rel, "refill_interval_days",
+                                f"must be between 1 and 90 days, not {interval}"))
+    if "timezone" in clinic:
+        try:
+            zoneinfo.ZoneInfo(clinic["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(Problem(ERROR, rel, "timezone",
+                                    f"'{clinic['timezone']}' is not an IANA time zone "
+                                    "(for example America/New_York)"))
+    return clinic
+
+
+def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str, Source]:
+    rel = f"content/{SOURCES_FILE}"
+    path = root / SOURCES_FILE
+    if not path.exists():
+        problems.append(Problem(ERROR, rel, "(file)", "is missing"))
+        return {}
+    data = _read_yaml(path, rel, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(Problem(ERROR, rel, "(file)", "must map a source key to its citation and url"))
+        return {}
+    sources = {}
+    for key, entry in data.items():
+        where = f"{key}"
+        if not isinstance(entry, dict):
+            problems.append(Problem(ERROR, rel, where, "must have 'citation' and 'url'"))
+            continue
+        for extra in set(entry) - {"citation", "url"}:
+            problems.append(Problem(ERROR, rel, f"{where}.{extra}", "is not a known source field"))
+        ok = True
+        for name in ("citation", "url"):
+            value = entry.get(name)
+            if not isinstance(value, str) or not value.strip():
+                problems.append(Problem(ERROR, rel, f"{where}.{name}", "is missing"))
+                ok = False
+            elif missing := placeholders.unresolved(value, clinic):
+                problems.append(Problem(ERROR, rel, f"{where}.{name}",
+                                        _unresolved_message(missing)))
+                ok = False
+        if ok and not re.match(r"^(https?://|\{)", entry["url"]):
+            problems.append(Problem(ERROR, rel, f"{where}.url", "must start with http:// or https://"))
+            ok = False
+        if ok:
+            sources[str(key)] = Source(str(key), entry["citation"].strip(), entry["url"].strip())
+    return sources
+
+
+def _unresolved_message(names: set[str]) -> str:
+    return (f"uses {', '.join('{' + n + '}' for n in sorted(names))}, which "
+            f"content/{CLINIC_FILE} does not define")
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _load_topic(path: Path, root: Path, clinic: dict, sources: dict, today: dt.date,
+                problems: list[Problem], ids_seen: set[str]) -> Topic | None:
+    """Parse one topic file; None if it has errors. Its id goes into ids_seen
+    either way, so other topics' follow-ups to it are not reported as well."""
+    rel = f"content/{path.relative_to(root)}"
+    data = _read_yaml(path, rel, problems)
+    if not isinstance(data, dict):
+        # Unreadable: its id is unknown, and most likely the file name.
+        ids_seen.add(path.stem)
+    if data is None:
+        if path.stat().st_size == 0:
+            problems.append(Problem(ERROR, rel, "(file)", "is empty"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(ERROR, rel, "(file)", "must be a mapping of field: value"))
+        return None
+    topic_id = data.get("id") if isinstance(data.get("id"), str) else path.stem
+    ids_seen.add(topic_id)
+
+    def problem(level: str, fieldname: str, message: str) -> None:
+        problems.append(Problem(level, rel, fieldname, message, topic=topic_id))
+
+    before = len([p for p in problems if p.level == ERROR])
+    for key in data:
+        if key not in TOPIC_REQUIRED + TOPIC_OPTIONAL:
+            problem(ERROR, str(key), "is not a known topic field (known: "
+                    f"{', '.join(TOPIC_REQUIRED + TOPIC_OPTIONAL)})")
+    for key in TOPIC_REQUIRED:
+        if data.get(key) in (None, "", []):
+            problem(ERROR, key, "is missing")
+
+    if isinstance(data.get("id"), str):
+        if not TOPIC_ID.match(data["id"]):
+            problem(ERROR, "id", "must be lowercase letters, digits and _ (for example hospital_stay)")
+    elif data.get("id") is not None:
+        problem(ERROR, "id", "must be text")
+
+    for key in ("title", "answer", "reviewed_by"):
+        if data.get(key) is not None and _text(data.get(key)) is None:
+            problem(ERROR, key, "must be non-empty text")
+    for key in ("title", "answer"):
+        if (text := _text(data.get(key))) and (missing := placeholders.unresolved(text, clinic)):
+            problem(ERROR, key, _unresolved_message(missing))
+
+    examples = _string_list(data.get("examples"), "examples", problem)
+    if examples is not None:
+        if len(examples) < MIN_EXAMPLES:
+            problem(ERROR, "examples", f"has {len(examples)} example questions; "
+                    f"at least {MIN_EXAMPLES} are needed")
+        seen: dict[str, str] = {}
+        for example in examples:
+            if "\n" in example:
+                problem(ERROR, "examples", f"'{example[:40]}...' must be on one line")
+            if RASA_ENTITY_MARKUP.search(example):
+                problem(ERROR, "examples", f"'{example}' looks like Rasa entity markup "
+                        "([text](name)); rephrase it without brackets")
+            key = normalise_example(example)
+            if key in seen:
+                problem(ERROR, "examples", f"'{example}' is listed twice")
+            seen[key] = example
+
+    source_keys = _string_list(data.get("sources"), "sources", problem)
+    if source_keys is not None:
+        for key in source_keys:
+            if key not in sources:
+                problem(ERROR, "sources", f"'{key}' is not defined in content/{SOURCES_FILE}")
+
+    follow_ups = _string_list(data.get("follow_ups"), "follow_ups", problem) or []
+
+    reviewed_on = data.get("reviewed_on")
+    if reviewed_on is not None:
+        if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
+            problem(ERROR, "reviewed_on", f"must be a date written YYYY-MM-DD, not {reviewed_on!r}")
+            reviewed_on = None
+        elif reviewed_on > today:
+            problem(ERROR, "reviewed_on", f"{reviewed_on} is in the future")
+        elif (today - reviewed_on).days > REVIEW_MAX_AGE_DAYS:
+            problem(WARNING, "reviewed_on", f"last review {reviewed_on} is more than a year ago; "
+                    "please review this topic")
+
+    if answer := _text(data.get("answer")):
+        level = readability.grade(placeholders.fill(answer, clinic))
+        if level > readability.MAX_GRADE:
+            problem(WARNING, "answer", f"reads at grade {level}; aim for grade "
+                    f"{readability.MAX_GRADE:g} or below (shorter sentences, simpler words)")
+
+    if len([p for p in problems if p.level == ERROR]) > before:
+        return None
+    return Topic(
+        id=data["id"], title=_text(data["title"]), answer=_text(data["answer"]),
+        examples=tuple(examples), sources=tuple(source_keys), reviewed_on=reviewed_on,
+        reviewed_by=_text(data["reviewed_by"]), follow_ups=tuple(follow_ups), file=rel,
+    )
+
+
+def _string_list(value: Any, name: str, problem: Callable[[str, str, str], None]) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        problem(ERROR, name, "must be a list of text items")
+        return None
+    items = [str(v).strip() for v in value]
+    if any(not item for item in items):
+        problem(ERROR, name, "has an empty item")
+        return None
+    return items
+
+
+def _check_across_topics(topics: dict[str, Topic], ids_seen: set[str],
+                         problems: list[Problem]) -> None:
+    owner: dict[str, Topic] = {}
+    for topic in topics.values():
+        for example in topic.examples:
+            key = normalise_example(example)
+            other = owner.setdefault(key, topic)
+            if other is not topic:
+                problems.append(Problem(
+                    ERROR, topic.file, "examples",
+                    f"'{example}' is also an example of topic '{other.id}' ({other.file}); "
+                    "keep each question under one topic", topic=topic.id))
+        for follow_up in topic.follow_ups:
+            if follow_up not in ids_seen:
+                problems.append(Problem(ERROR, topic.file, "follow_ups",
+                                        f"'{follow_up}' is not a topic id", topic=topic.id))
+            elif follow_up == topic.id:
+                problems.append(Problem(ERROR, topic.file, "follow_ups",
+                                        "a topic cannot follow up on itself", topic=topic.id))
+
+
+def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
+    """Read every content file and report all problems; never raises on bad content."""
+    root = Path(content_dir)
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    clinic = _load_clinic(root, problems)
+    sources = _load_sources(root, clinic, problems)
+    topics: dict[str, Topic] = {}
+    topic_files = sorted((root / TOPICS_DIR).glob("*.yml")) if (root / TOPICS_DIR).is_dir() else []
+    if not topic_files:
+        problems.append(Problem(ERROR, f"content/{TOPICS_DIR}/", "(folder)", "has no topic files (*.yml)"))
+    ids_seen: set[str] = set()
+    for path in topic_files:
+        topic = _load_topic(path, root, clinic, sources, today, problems, ids_seen)
+        if topic is None:
+            continue
+        if topic.id in topics:
+            problems.append(Problem(ERROR, topic.file, "id", f"'{topic.id}' is already used by "
+                                    f"{topics[topic.id].file}", topic=topic.id))
+            continue
+        topics[topic.id] = topic
+    _check_across_topics(topics, ids_seen, problems)
+    return Content(clinic=clinic, sources=sources, topics=topics, problems=problems)
+
+
+def load_valid(content_dir: Path | str, today: dt.date | None = None) -> Content:
+    """Like `load`, but raise ContentError if any error was found."""
+    content = load(content_dir, today)
+    if content.errors:
+        raise ContentError(content.errors)
+    return content

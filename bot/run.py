@@ -1,0 +1,185 @@
+"""Start the action server and the Rasa server in the foreground, and stop both
+on Ctrl-C (SIGINT) or SIGTERM.
+
+Settings come from the environment (see README):
+  HAIP_HOST           interface both servers bind to (default 127.0.0.1)
+  HAIP_RASA_PORT      Rasa server port (default 5005)
+  HAIP_ACTIONS_PORT   action server port (default 5055)
+  HAIP_TRACKER_DB     SQLite file for conversations (default var/tracker.db)
+  HAIP_CORS_ORIGINS   space-separated web origins allowed to call Rasa
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import paths
+
+READY_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    rasa_port: int
+    actions_port: int
+    tracker_db: Path
+    cors_origins: tuple[str, ...]
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Settings:
+        def port(name: str, default: int) -> int:
+            raw = env.get(name) or str(default)
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise SystemExit(f"{name} must be a port number (1-65535), not {raw!r}")
+            return int(raw)
+
+        return cls(
+            host=env.get("HAIP_HOST") or "127.0.0.1",
+            rasa_port=port("HAIP_RASA_PORT", 5005),
+            actions_port=port("HAIP_ACTIONS_PORT", 5055),
+            tracker_db=Path(env.get("HAIP_TRACKER_DB") or paths.VAR_DIR / "tracker.db").resolve(),
+            cors_origins=tuple((env.get("HAIP_CORS_ORIGINS")
+                                or "http://127.0.0.1:8000 http://localhost:8000").split()),
+        )
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "HAIP_ACTION_ENDPOINT": f"{settings.actions_url}/webhook",
+        "HAIP_TRACKER_DB": str(settings.tracker_db),
+        # rasa-sdk reads its bind address from here.
+        "SANIC_HOST": settings.host,
+        # Patient messages must not leave the machine.
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    })
+    return env
+
+
+def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
+    rasa = [sys.executable, "-m", "rasa"]
+    cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
+    return {
+        "action server": rasa + ["run", "actions", "--actions", "actions",
+                                 "--port", str(settings.actions_port)],
+        "rasa server": rasa + ["run", "--model", str(model), "--interface", settings.host,
+                               "--port", str(settings.rasa_port), "--credentials",
+                               "credentials.yml", "--endpoints", "endpoints.yml", *cors],
+    }
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Servers:
+    """The two child processes, each in its own process group so that a stop
+    also reaches the workers they start."""
+
+    def __init__(self, settings: Settings, model: Path):
+        self.settings = settings
+        self.model = model
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        env = child_env(self.settings)
+        for name, command in commands(self.settings, self.model).items():
+            self.processes[name] = subprocess.Popen(
+                command, cwd=paths.ROOT, env=env, start_new_session=True)
+
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+        checks = {"action server": f"{self.settings.actions_url}/health",
+                  "rasa server": f"{self.settings.rasa_url}/"}
+        deadline = time.monotonic() + timeout_s
+        pending = dict(checks)
+        while pending:
+            for name in list(pending):
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"The {name} stopped while starting "
+                                       f"(exit code {self.processes[name].returncode}).")
+                if _is_up(pending[name]):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def first_exit(self) -> tuple[str, int] | None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop(self, grace_s: float = 15) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + grace_s
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop()
+
+
+def serve(settings: Settings, model: Path) -> int:
+    servers = Servers(settings, model)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        servers.start()
+        servers.wait_ready()
+        print(f"\nThe HAI pump assistant is ready.\n"
+              f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
+              f"  socket.io: {settings.rasa_url}/socket.io\n"
+              f"  actions:   {settings.actions_url}\n"
+              f"Press Ctrl-C to stop.", flush=True)
+        while (exited := servers.first_exit()) is None:
+            time.sleep(0.5)
+        print(f"The {exited[0]} stopped (exit code {exited[1]}); stopping the rest.",
+              file=sys.stderr)
+        return 1
+    except _Stop:
+        print("\nStopping the HAI pump assistant ...", flush=True)
+        return 0
+    except RuntimeError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        servers.stop()

@@ -1,0 +1,83 @@
+import os
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import faq
+from bot.content_store import ContentStore
+from tests.conftest import edit_yaml
+
+
+def tracker_for(topic=None, entity_topic=None, text="hi"):
+    latest = {"text": text, "intent": {"name": "faq", "confidence": 0.99}, "entities": []}
+    if topic:
+        latest["response_selector"] = {"faq": {"response": {
+            "intent_response_key": f"faq/{topic}", "confidence": 0.97}}}
+    if entity_topic:
+        latest["entities"] = [{"entity": "topic", "value": entity_topic}]
+    return Tracker("patient-1", {}, latest, [], False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def store(content_dir, monkeypatch):
+    store = ContentStore(content_dir)
+    monkeypatch.setattr(faq, "STORE", store)
+    return store
+
+
+def run_action(tracker):
+    dispatcher = CollectingDispatcher()
+    events = faq.ActionAnswerFaq().run(dispatcher, tracker, {})
+    assert events == []
+    assert len(dispatcher.messages) == 1
+    return dispatcher.messages[0]
+
+
+def test_answers_the_selected_topic_with_clinic_values_and_sources(store):
+    message = run_action(tracker_for(topic="hospital_stay"))
+    assert "about 3 days" in message["text"]
+    assert "a day or two longer" in message["text"]
+    assert "{" not in message["text"]
+    assert "Johns Hopkins" in message["text"] and "https://" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/faq{"topic": "recovery"}', '/faq{"topic": "placement_surgery"}']
+
+
+def test_a_button_topic_wins_over_the_model(store):
+    message = run_action(tracker_for(topic="hospital_stay", entity_topic="refills"))
+    assert "every 14 days" in message["text"]
+
+
+def test_unknown_topic_gets_a_polite_answer_with_the_phone(store):
+    message = run_action(tracker_for(topic="no_such_topic"))
+    assert "(555) 555-0100" in message["text"] and "911" in message["text"]
+
+
+def _touch_later(path):
+    # File times can be coarse; make sure the store sees a new one.
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def test_answer_edit_is_live_without_restart(store, content_dir):
+    assert "about 3 days" in run_action(tracker_for(topic="hospital_stay"))["text"]
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.update(hospital_stay="about 4 days"))
+    _touch_later(content_dir / "clinic.yml")
+    assert "about 4 days" in run_action(tracker_for(topic="hospital_stay"))["text"]
+
+
+def test_broken_edit_keeps_the_last_good_content(store, content_dir, caplog):
+    run_action(tracker_for(topic="mri"))
+    (content_dir / "topics/mri.yml").write_text("id: mri\nanswer: [broken\n")
+    _touch_later(content_dir / "topics/mri.yml")
+    message = run_action(tracker_for(topic="mri"))
+    assert "MRI" in message["text"]
+    assert "content/topics/mri.yml" in caplog.text
+
+
+def test_no_valid_content_at_all(content_dir, monkeypatch):
+    (content_dir / "clinic.yml").write_text("clinic_name: [")
+    monkeypatch.setattr(faq, "STORE", ContentStore(content_dir))
+    message = run_action(tracker_for(topic="mri"))
+    assert "call your care team" in message["text"] and "911" in message["text"]

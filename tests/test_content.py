@@ -1,0 +1,179 @@
+import datetime as dt
+
+import pytest
+
+from bot import content
+from bot.problems import ERROR, WARNING, ContentError
+from tests.conftest import edit_yaml
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def problems_of(content_dir, level=ERROR):
+    return [p for p in content.load(content_dir, today=TODAY).problems if p.level == level]
+
+
+def only_problem(content_dir, level=ERROR):
+    found = problems_of(content_dir, level)
+    assert len(found) == 1, [str(p) for p in found]
+    return found[0]
+
+
+def test_demo_content_is_valid():
+    loaded = content.load("content", today=TODAY)
+    assert loaded.problems == []
+    assert len(loaded.topics) >= 20
+    for topic in loaded.topics.values():
+        assert len(topic.examples) >= content.MIN_EXAMPLES
+        assert topic.sources and topic.reviewed_by
+
+
+def test_demo_clinic_is_obviously_fictional():
+    clinic = content.load("content", today=TODAY).clinic
+    assert "555" in clinic["phone_main"] and "555" in clinic["phone_24h"]
+    assert clinic["refill_interval_days"] == 14
+
+
+def test_unknown_topic_field_names_file_topic_and_field(content_dir):
+    edit_yaml(content_dir / "topics/hospital_stay.yml", lambda d: d.update(anwser="typo"))
+    problem = only_problem(content_dir)
+    assert (problem.file, problem.topic, problem.field) == (
+        "content/topics/hospital_stay.yml", "hospital_stay", "anwser")
+    assert "not a known topic field" in str(problem)
+
+
+@pytest.mark.parametrize("field", ["title", "answer", "examples", "sources", "reviewed_on",
+                                   "reviewed_by"])
+def test_missing_field(content_dir, field):
+    edit_yaml(content_dir / "topics/refills.yml", lambda d: d.pop(field))
+    problem = only_problem(content_dir)
+    assert (problem.topic, problem.field, problem.message) == ("refills", field, "is missing")
+
+
+def test_duplicate_id(content_dir):
+    source = (content_dir / "topics/mri.yml").read_text()
+    copy = source.replace("  - can i have an mri with the pump", "  - x")
+    # Make the copy's examples unique so only the id clashes.
+    copy = "\n".join(line + " copy" if line.startswith("  - ") and "examples" not in line
+                     and not line.startswith("  - [") else line for line in copy.splitlines())
+    (content_dir / "topics/zz_mri_copy.yml").write_text(copy)
+    problem = only_problem(content_dir)
+    assert problem.field == "id" and "already used by content/topics/mri.yml" in problem.message
+
+
+def test_same_example_under_two_topics(content_dir):
+    edit_yaml(content_dir / "topics/recovery.yml",
+              lambda d: d["examples"].append("How long is the HOSPITAL stay?"))
+    problem = only_problem(content_dir)
+    assert problem.field == "examples" and "also an example of topic 'hospital_stay'" in problem.message
+
+
+def test_example_repeated_within_a_topic(content_dir):
+    edit_yaml(content_dir / "topics/recovery.yml",
+              lambda d: d["examples"].append(d["examples"][0].upper()))
+    assert "is listed twice" in only_problem(content_dir).message
+
+
+def test_too_few_examples(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(examples=d["examples"][:5]))
+    assert "at least 12" in only_problem(content_dir).message
+
+
+def test_example_with_rasa_entity_markup(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d["examples"].append("is [mri](scan) ok"))
+    assert "entity markup" in only_problem(content_dir).message
+
+
+@pytest.mark.parametrize("sources, message", [
+    ([], "is missing"),
+    (["NOPE"], "'NOPE' is not defined in content/sources.yml"),
+])
+def test_missing_source(content_dir, sources, message):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(sources=sources))
+    problem = only_problem(content_dir)
+    assert problem.field == "sources" and problem.message == message
+
+
+def test_source_without_url(content_dir):
+    edit_yaml(content_dir / "sources.yml", lambda d: d["JH"].pop("url"))
+    problems = problems_of(content_dir)
+    assert any(p.file == "content/sources.yml" and p.field == "JH.url" for p in problems)
+
+
+def test_review_older_than_a_year_is_a_warning(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(reviewed_on=dt.date(2025, 11, 1)))
+    assert problems_of(content_dir) == []
+    warning = only_problem(content_dir, WARNING)
+    assert warning.field == "reviewed_on" and "more than a year ago" in warning.message
+
+
+def test_review_date_that_is_not_a_date(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(reviewed_on="last week"))
+    assert "YYYY-MM-DD" in only_problem(content_dir).message
+
+
+def test_unresolved_placeholder(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml",
+              lambda d: d.update(answer=d["answer"] + " Call {phone_nurse}."))
+    problem = only_problem(content_dir)
+    assert problem.field == "answer" and "{phone_nurse}" in problem.message
+
+
+def test_answer_above_reading_level_is_a_warning(content_dir):
+    hard = ("Hepatic arterial infusion chemotherapy necessitates meticulous "
+            "multidisciplinary evaluation, considering comorbidities, vascular "
+            "anatomical variations, and anticipated therapeutic responsiveness.")
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(answer=hard))
+    assert problems_of(content_dir) == []
+    assert "reads at grade" in only_problem(content_dir, WARNING).message
+
+
+def test_malformed_yaml_names_the_line(content_dir):
+    (content_dir / "topics/mri.yml").write_text("id: mri\ntitle: [unclosed\nanswer: x\n")
+    problem = only_problem(content_dir)
+    assert problem.file == "content/topics/mri.yml" and "line" in problem.message
+
+
+def test_empty_topic_file(content_dir):
+    (content_dir / "topics/mri.yml").write_text("")
+    problems = problems_of(content_dir)
+    assert any(p.file == "content/topics/mri.yml" and "empty" in p.message for p in problems)
+
+
+def test_follow_up_to_a_missing_topic(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(follow_ups=["nope"]))
+    assert "'nope' is not a topic id" in only_problem(content_dir).message
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda d: d.pop("phone_24h"), "phone_24h"),
+    (lambda d: d.update(refill_interval_days="two weeks"), "refill_interval_days"),
+    (lambda d: d.update(refill_interval_days=0), "refill_interval_days"),
+    (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
+    (lambda d: d.update(fax="555"), "fax"),
+])
+def test_clinic_file_errors(content_dir, change, field):
+    edit_yaml(content_dir / "clinic.yml", change)
+    problems = problems_of(content_dir)
+    assert any(p.file == "content/clinic.yml" and p.field == field for p in problems), problems
+
+
+def test_refill_interval_defaults_to_14_days(content_dir):
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.pop("refill_interval_days"))
+    assert content.load(content_dir, today=TODAY).clinic["refill_interval_days"] == 14
+
+
+def test_load_valid_raises_with_every_error(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.pop("title"))
+    edit_yaml(content_dir / "topics/refills.yml", lambda d: d.pop("answer"))
+    with pytest.raises(ContentError) as raised:
+        content.load_valid(content_dir, today=TODAY)
+    assert len(raised.value.problems) == 2
+
+
+def test_one_clinic_edit_changes_every_answer_that_uses_it(content_dir):
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.update(phone_main="(555) 555-0123"))
+    loaded = content.load(content_dir, today=TODAY)
+    uses = [t for t in loaded.topics.values() if "{phone_main}" in t.answer]
+    assert len(uses) >= 3
+    assert all("(555) 555-0123" in loaded.render(t.answer) for t in uses)

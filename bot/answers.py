@@ -36,11 +36,14 @@ def answer(content: Content, topic: Topic) -> Reply:
 
 def unknown_topic(content: Content) -> Reply:
     """For a topic the model knows but content/ no longer has."""
-    return Reply(text=content.render(
-        "Sorry, I don't have an answer for that right now. Please call "
-        "{clinic_name} at {phone_main}, {hours}. In an emergency, call 911."))
+    return Reply(
+        text=content.render(
+            "Sorry, I don't have an answer for that right now. Please call "
+            "{clinic_name} at {phone_main}, {hours}. In an emergency, call 911."
+        )
+    )
 
 
 CONTENT_UNAVAILABLE = Reply(
-    text="Sorry, I can't answer right now. Please call your care team. "
-    "In an emergency, call 911.")
+    text="Sorry, I can't answer right now. Please call your care team. In an emergency, call 911."
+)

@@ -26,7 +26,7 @@ def intent_response_key(topic_id: str) -> str:
 
 def topic_from_response_key(key: str) -> str | None:
     prefix = f"{RETRIEVAL_INTENT}/"
-    return key[len(prefix):] if key and key.startswith(prefix) else None
+    return key[len(prefix) :] if key and key.startswith(prefix) else None
 
 
 def render_training_data(content: Content) -> str:

@@ -19,17 +19,24 @@ def check_content() -> content.Content | None:
     loaded = content.load(paths.CONTENT_DIR)
     _print_problems(loaded)
     if loaded.errors:
-        print(f"Content is invalid: {len(loaded.errors)} error(s), "
-              f"{len(loaded.warnings)} warning(s).", file=sys.stderr)
+        print(
+            f"Content is invalid: {len(loaded.errors)} error(s), "
+            f"{len(loaded.warnings)} warning(s).",
+            file=sys.stderr,
+        )
         return None
     print(f"Content OK: {len(loaded.topics)} topics, {len(loaded.warnings)} warning(s).")
     return loaded
 
 
 def build_data(loaded: content.Content) -> None:
+    from bot import spacy_pipeline
+
     changed = build.write_training_data(loaded, paths.FAQ_DATA)
     state = "written" if changed else "unchanged"
     print(f"FAQ training data {state}: {paths.FAQ_DATA.relative_to(paths.ROOT)}")
+    if spacy_pipeline.build():
+        print(f"spaCy lemma pipeline written: {spacy_pipeline.PIPELINE_DIR}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -43,9 +50,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     build_data(loaded)
     return subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-         "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
-        cwd=paths.ROOT).returncode
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+        ],
+        cwd=paths.ROOT,
+    ).returncode
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -83,27 +103,36 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser(
-        "validate", help="check content/ and the Rasa training data",
+        "validate",
+        help="check content/ and the Rasa training data",
         description="Check every file in content/ (schema, duplicates, sources, review "
         "dates, placeholders, reading level), build the FAQ training data, then run "
-        "`rasa data validate --fail-on-warnings`. Exit code 0 means it passed.")
-    validate.add_argument("--content-only", action="store_true",
-                          help="check content/ only; skip Rasa's own checks")
-    validate.add_argument("--strict", action="store_true",
-                          help="also fail on content warnings (old reviews, reading level)")
+        "`rasa data validate --fail-on-warnings`. Exit code 0 means it passed.",
+    )
+    validate.add_argument(
+        "--content-only", action="store_true", help="check content/ only; skip Rasa's own checks"
+    )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail on content warnings (old reviews, reading level)",
+    )
     validate.set_defaults(func=cmd_validate)
 
     commands.add_parser(
-        "build", help="generate data/nlu/faq.yml from content/topics",
+        "build",
+        help="generate data/nlu/faq.yml from content/topics",
         description="Write the FAQ training data from content/topics (only if it changed).",
     ).set_defaults(func=cmd_build)
     commands.add_parser(
-        "train", help="train a model if training data, domain or config changed",
+        "train",
+        help="train a model if training data, domain or config changed",
         description="Build the FAQ data, then train unless a model for exactly these "
         "inputs already exists in models/.",
     ).set_defaults(func=cmd_train)
     commands.add_parser(
-        "run", help="validate, train if needed, start both servers in the foreground",
+        "run",
+        help="validate, train if needed, start both servers in the foreground",
         description="Refuse to start on invalid content; otherwise build, train if "
         "needed, and run the action server and Rasa until Ctrl-C or SIGTERM.",
     ).set_defaults(func=cmd_run)

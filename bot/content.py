@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -47,9 +48,7 @@ CLINIC_FIELDS: dict[str, type] = {
 }
 CLINIC_OPTIONAL: dict[str, type] = {"refill_interval_days": int}
 
-TOPIC_REQUIRED = (
-    "id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by"
-)
+TOPIC_REQUIRED = ("id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by")
 TOPIC_OPTIONAL = ("follow_ups",)
 
 
@@ -104,8 +103,14 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problems.append(Problem(ERROR, rel, "(file)", f"is not valid YAML{where}: "
-                                f"{getattr(exc, 'problem', None) or exc}"))
+        problems.append(
+            Problem(
+                ERROR,
+                rel,
+                "(file)",
+                f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
+            )
+        )
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(ERROR, rel, "(file)", f"cannot be read: {exc}"))
     return None
@@ -127,8 +132,14 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     known = {**CLINIC_FIELDS, **CLINIC_OPTIONAL}
     for key in data:
         if key not in known:
-            problems.append(Problem(ERROR, rel, str(key), "is not a known clinic field "
-                                    f"(known: {', '.join(sorted(known))})"))
+            problems.append(
+                Problem(
+                    ERROR,
+                    rel,
+                    str(key),
+                    f"is not a known clinic field (known: {', '.join(sorted(known))})",
+                )
+            )
     for key, kind in known.items():
         value = data.get(key)
         if value is None:
@@ -147,15 +158,24 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     clinic.setdefault("refill_interval_days", DEFAULT_REFILL_INTERVAL_DAYS)
     interval = clinic["refill_interval_days"]
     if isinstance(interval, int) and not 1 <= interval <= 90:
-        problems.append(Problem(ERROR, rel, "refill_interval_days",
-                                f"must be between 1 and 90 days, not {interval}"))
+        problems.append(
+            Problem(
+                ERROR, rel, "refill_interval_days", f"must be between 1 and 90 days, not {interval}"
+            )
+        )
     if "timezone" in clinic:
         try:
             zoneinfo.ZoneInfo(clinic["timezone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.append(Problem(ERROR, rel, "timezone",
-                                    f"'{clinic['timezone']}' is not an IANA time zone "
-                                    "(for example America/New_York)"))
+            problems.append(
+                Problem(
+                    ERROR,
+                    rel,
+                    "timezone",
+                    f"'{clinic['timezone']}' is not an IANA time zone "
+                    "(for example America/New_York)",
+                )
+            )
     return clinic
 
 
@@ -169,7 +189,9 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
     if data is None:
         return {}
     if not isinstance(data, dict):
-        problems.append(Problem(ERROR, rel, "(file)", "must map a source key to its citation and url"))
+        problems.append(
+            Problem(ERROR, rel, "(file)", "must map a source key to its citation and url")
+        )
         return {}
     sources = {}
     for key, entry in data.items():
@@ -186,11 +208,14 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
                 problems.append(Problem(ERROR, rel, f"{where}.{name}", "is missing"))
                 ok = False
             elif missing := placeholders.unresolved(value, clinic):
-                problems.append(Problem(ERROR, rel, f"{where}.{name}",
-                                        _unresolved_message(missing)))
+                problems.append(
+                    Problem(ERROR, rel, f"{where}.{name}", _unresolved_message(missing))
+                )
                 ok = False
         if ok and not re.match(r"^(https?://|\{)", entry["url"]):
-            problems.append(Problem(ERROR, rel, f"{where}.url", "must start with http:// or https://"))
+            problems.append(
+                Problem(ERROR, rel, f"{where}.url", "must start with http:// or https://")
+            )
             ok = False
         if ok:
             sources[str(key)] = Source(str(key), entry["citation"].strip(), entry["url"].strip())
@@ -198,16 +223,25 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
 
 
 def _unresolved_message(names: set[str]) -> str:
-    return (f"uses {', '.join('{' + n + '}' for n in sorted(names))}, which "
-            f"content/{CLINIC_FILE} does not define")
+    return (
+        f"uses {', '.join('{' + n + '}' for n in sorted(names))}, which "
+        f"content/{CLINIC_FILE} does not define"
+    )
 
 
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _load_topic(path: Path, root: Path, clinic: dict, sources: dict, today: dt.date,
-                problems: list[Problem], ids_seen: set[str]) -> Topic | None:
+def _load_topic(
+    path: Path,
+    root: Path,
+    clinic: dict,
+    sources: dict,
+    today: dt.date,
+    problems: list[Problem],
+    ids_seen: set[str],
+) -> Topic | None:
     """Parse one topic file; None if it has errors. Its id goes into ids_seen
     either way, so other topics' follow-ups to it are not reported as well."""
     rel = f"content/{path.relative_to(root)}"
@@ -231,15 +265,20 @@ def _load_topic(path: Path, root: Path, clinic: dict, sources: dict, today: dt.d
     before = len([p for p in problems if p.level == ERROR])
     for key in data:
         if key not in TOPIC_REQUIRED + TOPIC_OPTIONAL:
-            problem(ERROR, str(key), "is not a known topic field (known: "
-                    f"{', '.join(TOPIC_REQUIRED + TOPIC_OPTIONAL)})")
+            problem(
+                ERROR,
+                str(key),
+                f"is not a known topic field (known: {', '.join(TOPIC_REQUIRED + TOPIC_OPTIONAL)})",
+            )
     for key in TOPIC_REQUIRED:
         if data.get(key) in (None, "", []):
             problem(ERROR, key, "is missing")
 
     if isinstance(data.get("id"), str):
         if not TOPIC_ID.match(data["id"]):
-            problem(ERROR, "id", "must be lowercase letters, digits and _ (for example hospital_stay)")
+            problem(
+                ERROR, "id", "must be lowercase letters, digits and _ (for example hospital_stay)"
+            )
     elif data.get("id") is not None:
         problem(ERROR, "id", "must be text")
 
@@ -253,15 +292,22 @@ def _load_topic(path: Path, root: Path, clinic: dict, sources: dict, today: dt.d
     examples = _string_list(data.get("examples"), "examples", problem)
     if examples is not None:
         if len(examples) < MIN_EXAMPLES:
-            problem(ERROR, "examples", f"has {len(examples)} example questions; "
-                    f"at least {MIN_EXAMPLES} are needed")
+            problem(
+                ERROR,
+                "examples",
+                f"has {len(examples)} example questions; at least {MIN_EXAMPLES} are needed",
+            )
         seen: dict[str, str] = {}
         for example in examples:
             if "\n" in example:
                 problem(ERROR, "examples", f"'{example[:40]}...' must be on one line")
             if RASA_ENTITY_MARKUP.search(example):
-                problem(ERROR, "examples", f"'{example}' looks like Rasa entity markup "
-                        "([text](name)); rephrase it without brackets")
+                problem(
+                    ERROR,
+                    "examples",
+                    f"'{example}' looks like Rasa entity markup "
+                    "([text](name)); rephrase it without brackets",
+                )
             key = normalise_example(example)
             if key in seen:
                 problem(ERROR, "examples", f"'{example}' is listed twice")
@@ -283,25 +329,40 @@ def _load_topic(path: Path, root: Path, clinic: dict, sources: dict, today: dt.d
         elif reviewed_on > today:
             problem(ERROR, "reviewed_on", f"{reviewed_on} is in the future")
         elif (today - reviewed_on).days > REVIEW_MAX_AGE_DAYS:
-            problem(WARNING, "reviewed_on", f"last review {reviewed_on} is more than a year ago; "
-                    "please review this topic")
+            problem(
+                WARNING,
+                "reviewed_on",
+                f"last review {reviewed_on} is more than a year ago; please review this topic",
+            )
 
     if answer := _text(data.get("answer")):
         level = readability.grade(placeholders.fill(answer, clinic))
         if level > readability.MAX_GRADE:
-            problem(WARNING, "answer", f"reads at grade {level}; aim for grade "
-                    f"{readability.MAX_GRADE:g} or below (shorter sentences, simpler words)")
+            problem(
+                WARNING,
+                "answer",
+                f"reads at grade {level}; aim for grade "
+                f"{readability.MAX_GRADE:g} or below (shorter sentences, simpler words)",
+            )
 
     if len([p for p in problems if p.level == ERROR]) > before:
         return None
     return Topic(
-        id=data["id"], title=_text(data["title"]), answer=_text(data["answer"]),
-        examples=tuple(examples), sources=tuple(source_keys), reviewed_on=reviewed_on,
-        reviewed_by=_text(data["reviewed_by"]), follow_ups=tuple(follow_ups), file=rel,
+        id=data["id"],
+        title=_text(data["title"]),
+        answer=_text(data["answer"]),
+        examples=tuple(examples),
+        sources=tuple(source_keys),
+        reviewed_on=reviewed_on,
+        reviewed_by=_text(data["reviewed_by"]),
+        follow_ups=tuple(follow_ups),
+        file=rel,
     )
 
 
-def _string_list(value: Any, name: str, problem: Callable[[str, str, str], None]) -> list[str] | None:
+def _string_list(
+    value: Any, name: str, problem: Callable[[str, str, str], None]
+) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
@@ -314,25 +375,46 @@ def _string_list(value: Any, name: str, problem: Callable[[str, str, str], None]
     return items
 
 
-def _check_across_topics(topics: dict[str, Topic], ids_seen: set[str],
-                         problems: list[Problem]) -> None:
+def _check_across_topics(
+    topics: dict[str, Topic], ids_seen: set[str], problems: list[Problem]
+) -> None:
     owner: dict[str, Topic] = {}
     for topic in topics.values():
         for example in topic.examples:
             key = normalise_example(example)
             other = owner.setdefault(key, topic)
             if other is not topic:
-                problems.append(Problem(
-                    ERROR, topic.file, "examples",
-                    f"'{example}' is also an example of topic '{other.id}' ({other.file}); "
-                    "keep each question under one topic", topic=topic.id))
+                problems.append(
+                    Problem(
+                        ERROR,
+                        topic.file,
+                        "examples",
+                        f"'{example}' is also an example of topic '{other.id}' ({other.file}); "
+                        "keep each question under one topic",
+                        topic=topic.id,
+                    )
+                )
         for follow_up in topic.follow_ups:
             if follow_up not in ids_seen:
-                problems.append(Problem(ERROR, topic.file, "follow_ups",
-                                        f"'{follow_up}' is not a topic id", topic=topic.id))
+                problems.append(
+                    Problem(
+                        ERROR,
+                        topic.file,
+                        "follow_ups",
+                        f"'{follow_up}' is not a topic id",
+                        topic=topic.id,
+                    )
+                )
             elif follow_up == topic.id:
-                problems.append(Problem(ERROR, topic.file, "follow_ups",
-                                        "a topic cannot follow up on itself", topic=topic.id))
+                problems.append(
+                    Problem(
+                        ERROR,
+                        topic.file,
+                        "follow_ups",
+                        "a topic cannot follow up on itself",
+                        topic=topic.id,
+                    )
+                )
 
 
 def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
@@ -345,15 +427,24 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
     topics: dict[str, Topic] = {}
     topic_files = sorted((root / TOPICS_DIR).glob("*.yml")) if (root / TOPICS_DIR).is_dir() else []
     if not topic_files:
-        problems.append(Problem(ERROR, f"content/{TOPICS_DIR}/", "(folder)", "has no topic files (*.yml)"))
+        problems.append(
+            Problem(ERROR, f"content/{TOPICS_DIR}/", "(folder)", "has no topic files (*.yml)")
+        )
     ids_seen: set[str] = set()
     for path in topic_files:
         topic = _load_topic(path, root, clinic, sources, today, problems, ids_seen)
         if topic is None:
             continue
         if topic.id in topics:
-            problems.append(Problem(ERROR, topic.file, "id", f"'{topic.id}' is already used by "
-                                    f"{topics[topic.id].file}", topic=topic.id))
+            problems.append(
+                Problem(
+                    ERROR,
+                    topic.file,
+                    "id",
+                    f"'{topic.id}' is already used by {topics[topic.id].file}",
+                    topic=topic.id,
+                )
+            )
             continue
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)

@@ -38,8 +38,10 @@ def load_test_set(path: Path = TEST_SET) -> list[Example]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
-    return [Example(m.get("text"), m.get("intent_response_key") or m.get("intent"))
-            for m in data.intent_examples]
+    return [
+        Example(m.get("text"), m.get("intent_response_key") or m.get("intent"))
+        for m in data.intent_examples
+    ]
 
 
 def label_of(parse: dict) -> tuple[str, float]:
@@ -52,9 +54,21 @@ def label_of(parse: dict) -> tuple[str, float]:
     return selected.get("intent_response_key") or name, float(selected.get("confidence") or 0.0)
 
 
+def _quiet_rasa_logs() -> None:
+    """Without Rasa's CLI, its structured logger prints every parsed message
+    (debug level) to stdout; keep message text out of the output."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+
+
 async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
     from rasa.core.agent import Agent
 
+    _quiet_rasa_logs()
     agent = Agent.load(str(model))
     predictions = []
     for example in examples:
@@ -72,17 +86,25 @@ def report(predictions: list[Prediction]) -> dict:
 
     truth = [p.example.label for p in predictions]
     guess = [p.label for p in predictions]
-    correct = sum(t == g for t, g in zip(truth, guess))
+    correct = sum(t == g for t, g in zip(truth, guess, strict=False))
     return {
         "examples": len(predictions),
         "labels": len(set(truth)),
         "accuracy": correct / len(predictions),
-        "macro_f1": float(f1_score(truth, guess, labels=sorted(set(truth)),
-                                   average="macro", zero_division=0)),
+        "macro_f1": float(
+            f1_score(truth, guess, labels=sorted(set(truth)), average="macro", zero_division=0)
+        ),
         "fallback_rate": sum(g == FALLBACK for g in guess) / len(predictions),
-        "errors": [{"text": p.example.text, "expected": p.example.label,
-                    "predicted": p.label, "confidence": round(p.confidence, 3)}
-                   for p in predictions if p.label != p.example.label],
+        "errors": [
+            {
+                "text": p.example.text,
+                "expected": p.example.label,
+                "predicted": p.label,
+                "confidence": round(p.confidence, 3),
+            }
+            for p in predictions
+            if p.label != p.example.label
+        ],
         "examples_per_label": dict(sorted(Counter(truth).items())),
     }
 
@@ -95,8 +117,10 @@ def print_report(result: dict) -> None:
     if result["errors"]:
         print(f"  misclassified ({len(result['errors'])}):")
         for error in result["errors"]:
-            print(f"    {error['text']!r}: expected {error['expected']}, "
-                  f"got {error['predicted']} ({error['confidence']})")
+            print(
+                f"    {error['text']!r}: expected {error['expected']}, "
+                f"got {error['predicted']} ({error['confidence']})"
+            )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -109,23 +133,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = report(predict(model, load_test_set(Path(args.test_set))))
     print_report(result)
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
     if result["accuracy"] < args.min_accuracy:
-        print(f"FAILED: accuracy {result['accuracy']:.1%} is below "
-              f"{args.min_accuracy:.0%}.", file=sys.stderr)
+        print(
+            f"FAILED: accuracy {result['accuracy']:.1%} is below {args.min_accuracy:.0%}.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
-        "eval", help="print accuracy and macro F1 on the held-out NLU test set",
+        "eval",
+        help="print accuracy and macro F1 on the held-out NLU test set",
         description="Parse every phrasing in the held-out test set with the current "
         "model and print intent accuracy (FAQ topic included), macro F1, the "
-        "fallback rate and each misclassified phrasing.")
+        "fallback rate and each misclassified phrasing.",
+    )
     parser.add_argument("--model", help="model file (default: the current one)")
     parser.add_argument("--test-set", default=str(TEST_SET), help="Rasa NLU YAML file")
-    parser.add_argument("--min-accuracy", type=float, default=0.0,
-                        help="exit 1 if accuracy is below this share (0-1)")
+    parser.add_argument(
+        "--min-accuracy",
+        type=float,
+        default=0.0,
+        help="exit 1 if accuracy is below this share (0-1)",
+    )
     parser.add_argument("--json", help="also write the full report to this file")
     parser.set_defaults(func=cmd_eval)

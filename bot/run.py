@@ -55,22 +55,27 @@ class Settings:
             rasa_port=port("HAIP_RASA_PORT", 5005),
             actions_port=port("HAIP_ACTIONS_PORT", 5055),
             tracker_db=Path(env.get("HAIP_TRACKER_DB") or paths.VAR_DIR / "tracker.db").resolve(),
-            cors_origins=tuple((env.get("HAIP_CORS_ORIGINS")
-                                or "http://127.0.0.1:8000 http://localhost:8000").split()),
+            cors_origins=tuple(
+                (
+                    env.get("HAIP_CORS_ORIGINS") or "http://127.0.0.1:8000 http://localhost:8000"
+                ).split()
+            ),
         )
 
 
 def child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "HAIP_ACTION_ENDPOINT": f"{settings.actions_url}/webhook",
-        "HAIP_TRACKER_DB": str(settings.tracker_db),
-        # rasa-sdk reads its bind address from here.
-        "SANIC_HOST": settings.host,
-        # Patient messages must not leave the machine.
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    })
+    env.update(
+        {
+            "HAIP_ACTION_ENDPOINT": f"{settings.actions_url}/webhook",
+            "HAIP_TRACKER_DB": str(settings.tracker_db),
+            # rasa-sdk reads its bind address from here.
+            "SANIC_HOST": settings.host,
+            # Patient messages must not leave the machine.
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+    )
     return env
 
 
@@ -78,11 +83,23 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
     rasa = [sys.executable, "-m", "rasa"]
     cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
     return {
-        "action server": rasa + ["run", "actions", "--actions", "actions",
-                                 "--port", str(settings.actions_port)],
-        "rasa server": rasa + ["run", "--model", str(model), "--interface", settings.host,
-                               "--port", str(settings.rasa_port), "--credentials",
-                               "credentials.yml", "--endpoints", "endpoints.yml", *cors],
+        "action server": rasa
+        + ["run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        "rasa server": rasa
+        + [
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            settings.host,
+            "--port",
+            str(settings.rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+            *cors,
+        ],
     }
 
 
@@ -108,18 +125,23 @@ class Servers:
         env = child_env(self.settings)
         for name, command in commands(self.settings, self.model).items():
             self.processes[name] = subprocess.Popen(
-                command, cwd=paths.ROOT, env=env, start_new_session=True)
+                command, cwd=paths.ROOT, env=env, start_new_session=True
+            )
 
     def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
-        checks = {"action server": f"{self.settings.actions_url}/health",
-                  "rasa server": f"{self.settings.rasa_url}/"}
+        checks = {
+            "action server": f"{self.settings.actions_url}/health",
+            "rasa server": f"{self.settings.rasa_url}/",
+        }
         deadline = time.monotonic() + timeout_s
         pending = dict(checks)
         while pending:
             for name in list(pending):
                 if self.processes[name].poll() is not None:
-                    raise RuntimeError(f"The {name} stopped while starting "
-                                       f"(exit code {self.processes[name].returncode}).")
+                    raise RuntimeError(
+                        f"The {name} stopped while starting "
+                        f"(exit code {self.processes[name].returncode})."
+                    )
                 if _is_up(pending[name]):
                     del pending[name]
             if time.monotonic() > deadline:
@@ -163,15 +185,19 @@ def serve(settings: Settings, model: Path) -> int:
     try:
         servers.start()
         servers.wait_ready()
-        print(f"\nThe HAI pump assistant is ready.\n"
-              f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
-              f"  socket.io: {settings.rasa_url}/socket.io\n"
-              f"  actions:   {settings.actions_url}\n"
-              f"Press Ctrl-C to stop.", flush=True)
+        print(
+            f"\nThe HAI pump assistant is ready.\n"
+            f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
+            f"  socket.io: {settings.rasa_url}/socket.io\n"
+            f"  actions:   {settings.actions_url}\n"
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
         while (exited := servers.first_exit()) is None:
             time.sleep(0.5)
-        print(f"The {exited[0]} stopped (exit code {exited[1]}); stopping the rest.",
-              file=sys.stderr)
+        print(
+            f"The {exited[0]} stopped (exit code {exited[1]}); stopping the rest.", file=sys.stderr
+        )
         return 1
     except _Stop:
         print("\nStopping the HAI pump assistant ...", flush=True)

@@ -40,14 +40,28 @@ def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -
     """Return the current model, training it first if there is none yet."""
     target = model_path(root, models_dir)
     if target.exists():
-        print(f"Model is up to date: {target.relative_to(root) if target.is_relative_to(root) else target}")
+        print(f"Model is up to date: {target.name}")
         return target
     print(f"Training data, domain or config changed: training {target.name} ...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain",
-         "domain.yml", "--data", "data", "--out", str(models_dir),
-         "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-        cwd=root, check=True,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(models_dir),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=root,
+        check=True,
     )
     _prune(models_dir, keep=target)
     return target
@@ -55,5 +69,5 @@ def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -
 
 def _prune(models_dir: Path, keep: Path) -> None:
     models = sorted(models_dir.glob("haip-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
+    for old in [m for m in models if m != keep][KEEP_MODELS - 1 :]:
         old.unlink()

@@ -12,8 +12,9 @@ from tests.conftest import edit_yaml
 def tracker_for(topic=None, entity_topic=None, text="hi"):
     latest = {"text": text, "intent": {"name": "faq", "confidence": 0.99}, "entities": []}
     if topic:
-        latest["response_selector"] = {"faq": {"response": {
-            "intent_response_key": f"faq/{topic}", "confidence": 0.97}}}
+        latest["response_selector"] = {
+            "faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.97}}
+        }
     if entity_topic:
         latest["entities"] = [{"entity": "topic", "value": entity_topic}]
     return Tracker("patient-1", {}, latest, [], False, None, {}, "action_listen")
@@ -41,7 +42,9 @@ def test_answers_the_selected_topic_with_clinic_values_and_sources(store):
     assert "{" not in message["text"]
     assert "Johns Hopkins" in message["text"] and "https://" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
-        '/faq{"topic": "recovery"}', '/faq{"topic": "placement_surgery"}']
+        '/faq{"topic": "recovery"}',
+        '/faq{"topic": "placement_surgery"}',
+    ]
 
 
 def test_a_button_topic_wins_over_the_model(store):

@@ -55,11 +55,15 @@ def _build(root):
 def test_answer_edit_needs_no_retraining_but_an_example_edit_does(tmp_path):
     root = _project_copy(tmp_path)
     first = _build(root)
-    edit_yaml(root / "content/topics/hospital_stay.yml",
-              lambda d: d.update(answer="A new answer about the stay."))
+    edit_yaml(
+        root / "content/topics/hospital_stay.yml",
+        lambda d: d.update(answer="A new answer about the stay."),
+    )
     assert _build(root) == first
-    edit_yaml(root / "content/topics/hospital_stay.yml",
-              lambda d: d["examples"].append("how many days am i stuck in the ward"))
+    edit_yaml(
+        root / "content/topics/hospital_stay.yml",
+        lambda d: d["examples"].append("how many days am i stuck in the ward"),
+    )
     assert _build(root) != first
 
 

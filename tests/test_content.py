@@ -38,12 +38,16 @@ def test_unknown_topic_field_names_file_topic_and_field(content_dir):
     edit_yaml(content_dir / "topics/hospital_stay.yml", lambda d: d.update(anwser="typo"))
     problem = only_problem(content_dir)
     assert (problem.file, problem.topic, problem.field) == (
-        "content/topics/hospital_stay.yml", "hospital_stay", "anwser")
+        "content/topics/hospital_stay.yml",
+        "hospital_stay",
+        "anwser",
+    )
     assert "not a known topic field" in str(problem)
 
 
-@pytest.mark.parametrize("field", ["title", "answer", "examples", "sources", "reviewed_on",
-                                   "reviewed_by"])
+@pytest.mark.parametrize(
+    "field", ["title", "answer", "examples", "sources", "reviewed_on", "reviewed_by"]
+)
 def test_missing_field(content_dir, field):
     edit_yaml(content_dir / "topics/refills.yml", lambda d: d.pop(field))
     problem = only_problem(content_dir)
@@ -54,23 +58,34 @@ def test_duplicate_id(content_dir):
     source = (content_dir / "topics/mri.yml").read_text()
     copy = source.replace("  - can i have an mri with the pump", "  - x")
     # Make the copy's examples unique so only the id clashes.
-    copy = "\n".join(line + " copy" if line.startswith("  - ") and "examples" not in line
-                     and not line.startswith("  - [") else line for line in copy.splitlines())
+    copy = "\n".join(
+        line + " copy"
+        if line.startswith("  - ") and "examples" not in line and not line.startswith("  - [")
+        else line
+        for line in copy.splitlines()
+    )
     (content_dir / "topics/zz_mri_copy.yml").write_text(copy)
     problem = only_problem(content_dir)
     assert problem.field == "id" and "already used by content/topics/mri.yml" in problem.message
 
 
 def test_same_example_under_two_topics(content_dir):
-    edit_yaml(content_dir / "topics/recovery.yml",
-              lambda d: d["examples"].append("How long is the HOSPITAL stay?"))
+    edit_yaml(
+        content_dir / "topics/recovery.yml",
+        lambda d: d["examples"].append("How long is the HOSPITAL stay?"),
+    )
     problem = only_problem(content_dir)
-    assert problem.field == "examples" and "also an example of topic 'hospital_stay'" in problem.message
+    assert (
+        problem.field == "examples"
+        and "also an example of topic 'hospital_stay'" in problem.message
+    )
 
 
 def test_example_repeated_within_a_topic(content_dir):
-    edit_yaml(content_dir / "topics/recovery.yml",
-              lambda d: d["examples"].append(d["examples"][0].upper()))
+    edit_yaml(
+        content_dir / "topics/recovery.yml",
+        lambda d: d["examples"].append(d["examples"][0].upper()),
+    )
     assert "is listed twice" in only_problem(content_dir).message
 
 
@@ -84,10 +99,13 @@ def test_example_with_rasa_entity_markup(content_dir):
     assert "entity markup" in only_problem(content_dir).message
 
 
-@pytest.mark.parametrize("sources, message", [
-    ([], "is missing"),
-    (["NOPE"], "'NOPE' is not defined in content/sources.yml"),
-])
+@pytest.mark.parametrize(
+    "sources, message",
+    [
+        ([], "is missing"),
+        (["NOPE"], "'NOPE' is not defined in content/sources.yml"),
+    ],
+)
 def test_missing_source(content_dir, sources, message):
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(sources=sources))
     problem = only_problem(content_dir)
@@ -113,16 +131,20 @@ def test_review_date_that_is_not_a_date(content_dir):
 
 
 def test_unresolved_placeholder(content_dir):
-    edit_yaml(content_dir / "topics/mri.yml",
-              lambda d: d.update(answer=d["answer"] + " Call {phone_nurse}."))
+    edit_yaml(
+        content_dir / "topics/mri.yml",
+        lambda d: d.update(answer=d["answer"] + " Call {phone_nurse}."),
+    )
     problem = only_problem(content_dir)
     assert problem.field == "answer" and "{phone_nurse}" in problem.message
 
 
 def test_answer_above_reading_level_is_a_warning(content_dir):
-    hard = ("Hepatic arterial infusion chemotherapy necessitates meticulous "
-            "multidisciplinary evaluation, considering comorbidities, vascular "
-            "anatomical variations, and anticipated therapeutic responsiveness.")
+    hard = (
+        "Hepatic arterial infusion chemotherapy necessitates meticulous "
+        "multidisciplinary evaluation, considering comorbidities, vascular "
+        "anatomical variations, and anticipated therapeutic responsiveness."
+    )
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(answer=hard))
     assert problems_of(content_dir) == []
     assert "reads at grade" in only_problem(content_dir, WARNING).message
@@ -145,13 +167,16 @@ def test_follow_up_to_a_missing_topic(content_dir):
     assert "'nope' is not a topic id" in only_problem(content_dir).message
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda d: d.pop("phone_24h"), "phone_24h"),
-    (lambda d: d.update(refill_interval_days="two weeks"), "refill_interval_days"),
-    (lambda d: d.update(refill_interval_days=0), "refill_interval_days"),
-    (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
-    (lambda d: d.update(fax="555"), "fax"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d.pop("phone_24h"), "phone_24h"),
+        (lambda d: d.update(refill_interval_days="two weeks"), "refill_interval_days"),
+        (lambda d: d.update(refill_interval_days=0), "refill_interval_days"),
+        (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
+        (lambda d: d.update(fax="555"), "fax"),
+    ],
+)
 def test_clinic_file_errors(content_dir, change, field):
     edit_yaml(content_dir / "clinic.yml", change)
     problems = problems_of(content_dir)

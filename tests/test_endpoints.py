@@ -1,0 +1,30 @@
+"""endpoints.yml as Rasa reads it, with the values `make run` puts in the environment."""
+
+from rasa.core.utils import AvailableEndpoints
+
+from bot import run
+
+
+def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path):
+    settings = run.Settings.from_env(
+        {"HAIP_ACTIONS_PORT": "6055", "HAIP_TRACKER_DB": str(tmp_path / "t.db")}
+    )
+    for key, value in run.child_env(settings).items():
+        monkeypatch.setenv(key, value)
+    endpoints = AvailableEndpoints.read_endpoints("endpoints.yml")
+    assert endpoints.action.url == "http://127.0.0.1:6055/webhook"
+    assert endpoints.tracker_store.kwargs["db"] == str(tmp_path / "t.db")
+    assert endpoints.tracker_store.kwargs["dialect"] == "sqlite"
+
+
+def test_ports_come_from_the_environment():
+    settings = run.Settings.from_env({"HAIP_RASA_PORT": "7005", "HAIP_ACTIONS_PORT": "7055"})
+    commands = run.commands(settings, model=run.Path("m.tar.gz"))
+    assert "7005" in commands["rasa server"] and "7055" in commands["action server"]
+
+
+def test_a_bad_port_is_refused():
+    import pytest
+
+    with pytest.raises(SystemExit, match="HAIP_RASA_PORT"):
+        run.Settings.from_env({"HAIP_RASA_PORT": "http"})

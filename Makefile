@@ -65,7 +65,7 @@ eval: train
 	$(PY) -m bot eval --json results/eval.json
 
 test: lint validate train test-unit test-stories
-	$(PY) -m bot eval --json results/eval.json --min-accuracy 0.95
+	$(PY) -m bot eval --json results/eval.json --min-accuracy 0.95 --gate-safety
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

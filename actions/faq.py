@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, paths
+from actions import replies
+from bot import answers
 from bot.build import RETRIEVAL_INTENT, topic_from_response_key
-from bot.content import ContentError
-from bot.content_store import ContentStore
-
-logger = logging.getLogger(__name__)
-
-STORE = ContentStore(paths.CONTENT_DIR)
 
 
 def chosen_topic(tracker: Tracker) -> str | None:
@@ -35,13 +29,11 @@ class ActionAnswerFaq(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        try:
-            content = STORE.get()
-        except ContentError:
-            logger.exception("No valid content to answer from")
+        content = replies.content()
+        if content is None:
             reply = answers.CONTENT_UNAVAILABLE
         else:
             topic = content.topics.get(chosen_topic(tracker) or "")
             reply = answers.answer(content, topic) if topic else answers.unknown_topic(content)
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        replies.send(dispatcher, tracker, [reply])
         return []

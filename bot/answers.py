@@ -34,6 +34,13 @@ def answer(content: Content, topic: Topic) -> Reply:
     return Reply(text=text, buttons=buttons)
 
 
+def message(content: Content, key: str, extra_buttons: list[Topic] | None = None) -> Reply:
+    """One of content/messages.yml, with its topic buttons (or the given ones)."""
+    entry = content.messages[key]
+    topics = extra_buttons or [content.topics[t] for t in entry.buttons if t in content.topics]
+    return Reply(text=content.render(entry.text), buttons=[topic_button(t) for t in topics])
+
+
 def unknown_topic(content: Content) -> Reply:
     """For a topic the model knows but content/ no longer has."""
     return Reply(

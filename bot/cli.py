@@ -32,9 +32,12 @@ def check_content() -> content.Content | None:
 def build_data(loaded: content.Content) -> None:
     from bot import spacy_pipeline
 
-    changed = build.write_training_data(loaded, paths.FAQ_DATA)
-    state = "written" if changed else "unchanged"
-    print(f"FAQ training data {state}: {paths.FAQ_DATA.relative_to(paths.ROOT)}")
+    for name, write, out in (
+        ("FAQ", build.write_training_data, paths.FAQ_DATA),
+        ("Red-flag", build.write_red_flag_data, paths.RED_FLAG_DATA),
+    ):
+        state = "written" if write(loaded, out) else "unchanged"
+        print(f"{name} training data {state}: {out.relative_to(paths.ROOT)}")
     if spacy_pipeline.build():
         print(f"spaCy lemma pipeline written: {spacy_pipeline.PIPELINE_DIR}")
 

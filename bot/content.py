@@ -21,7 +21,9 @@ from typing import Any
 
 import yaml
 
+from bot import messages as messages_module
 from bot import placeholders, readability
+from bot import red_flags as red_flags_module
 from bot.problems import ERROR, WARNING, ContentError, Problem
 
 CLINIC_FILE = "clinic.yml"
@@ -77,6 +79,8 @@ class Content:
     clinic: dict[str, Any]
     sources: dict[str, Source]
     topics: dict[str, Topic]
+    red_flags: red_flags_module.RedFlags | None = None
+    messages: dict[str, messages_module.Message] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -448,7 +452,16 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
             continue
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)
-    return Content(clinic=clinic, sources=sources, topics=topics, problems=problems)
+    red_flags = red_flags_module.load(root, clinic, sources, problems, _read_yaml)
+    messages = messages_module.load(root, clinic, ids_seen, problems, _read_yaml)
+    return Content(
+        clinic=clinic,
+        sources=sources,
+        topics=topics,
+        red_flags=red_flags,
+        messages=messages,
+        problems=problems,
+    )
 
 
 def load_valid(content_dir: Path | str, today: dt.date | None = None) -> Content:

@@ -18,7 +18,10 @@ from bot import paths
 from bot.build import RETRIEVAL_INTENT
 
 TEST_SET = paths.ROOT / "tests" / "nlu" / "test_nlu.yml"
+RED_FLAG_SETS = paths.ROOT / "tests" / "red_flags"
 FALLBACK = "nlu_fallback"
+URGENT = "urgent_symptom"
+WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,18 @@ class Prediction:
     example: Example
     label: str
     confidence: float
+    # What the model would have answered with no fallback, and how sure it was.
+    raw_label: str = ""
+    raw_confidence: float = 0.0
+
+
+def load_red_flag_sets(folder: Path = RED_FLAG_SETS) -> tuple[list[str], list[str]]:
+    def lines(name: str) -> list[str]:
+        text = (folder / name).read_text(encoding="utf-8").splitlines()
+        return [line for line in text if line.strip() and not line.startswith("#")]
+
+    urgent = [line.split("|", 1)[1].strip() for line in lines("urgent.txt")]
+    return urgent, lines("not_urgent.txt")
 
 
 def load_test_set(path: Path = TEST_SET) -> list[Example]:
@@ -54,6 +69,14 @@ def label_of(parse: dict) -> tuple[str, float]:
     return selected.get("intent_response_key") or name, float(selected.get("confidence") or 0.0)
 
 
+def raw_label_of(parse: dict) -> tuple[str, float]:
+    """The best non-fallback label before any threshold, for the what-if table."""
+    for intent in parse.get("intent_ranking", []) or []:
+        if intent.get("name") != FALLBACK:
+            return label_of({**parse, "intent": intent})
+    return FALLBACK, 1.0
+
+
 def _quiet_rasa_logs() -> None:
     """Without Rasa's CLI, its structured logger prints every parsed message
     (debug level) to stdout; keep message text out of the output."""
@@ -72,13 +95,60 @@ async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
     agent = Agent.load(str(model))
     predictions = []
     for example in examples:
-        label, confidence = label_of(await agent.parse_message(example.text))
-        predictions.append(Prediction(example, label, confidence))
+        parse = await agent.parse_message(example.text)
+        predictions.append(Prediction(example, *label_of(parse), *raw_label_of(parse)))
     return predictions
 
 
 def predict(model: Path, examples: list[Example]) -> list[Prediction]:
     return asyncio.run(_predict(model, examples))
+
+
+def red_flag_report(predictions: list[Prediction], urgent_count: int) -> dict:
+    urgent, calm = predictions[:urgent_count], predictions[urgent_count:]
+    return {
+        "urgent_phrasings": len(urgent),
+        "recall": sum(p.label == URGENT for p in urgent) / len(urgent),
+        "missed": [p.example.text for p in urgent if p.label != URGENT],
+        "non_urgent_phrasings": len(calm),
+        "false_alarms": [p.example.text for p in calm if p.label == URGENT],
+    }
+
+
+def per_topic(predictions: list[Prediction]) -> dict[str, dict]:
+    """For choosing per-topic thresholds: how sure the model was when it answered
+    a topic rightly, and when it answered it wrongly."""
+    table: dict[str, dict] = {}
+    for p in predictions:
+        if not p.raw_label.startswith(f"{RETRIEVAL_INTENT}/"):
+            continue
+        row = table.setdefault(p.raw_label, {"lowest_right": None, "highest_wrong": None})
+        if p.raw_label == p.example.label:
+            low = row["lowest_right"]
+            row["lowest_right"] = round(
+                p.raw_confidence if low is None else min(low, p.raw_confidence), 3
+            )
+        else:
+            high = row["highest_wrong"]
+            row["highest_wrong"] = round(
+                p.raw_confidence if high is None else max(high, p.raw_confidence), 3
+            )
+    return dict(sorted(table.items()))
+
+
+def what_if(predictions: list[Prediction]) -> list[dict]:
+    """Fallback rate and wrong answers if the topic threshold were each value."""
+    rows = []
+    for threshold in WHAT_IF_THRESHOLDS:
+        answered = [p for p in predictions if p.raw_confidence >= threshold]
+        rows.append(
+            {
+                "threshold": threshold,
+                "fallback_rate": 1 - len(answered) / len(predictions),
+                "wrong_answers": sum(p.raw_label != p.example.label for p in answered),
+            }
+        )
+    return rows
 
 
 def report(predictions: list[Prediction]) -> dict:
@@ -91,6 +161,19 @@ def report(predictions: list[Prediction]) -> dict:
         "examples": len(predictions),
         "labels": len(set(truth)),
         "accuracy": correct / len(predictions),
+        # A wrong answer given anyway: neither right nor "not sure".
+        "confident_wrong": [
+            {
+                "text": p.example.text,
+                "expected": p.example.label,
+                "predicted": p.label,
+                "confidence": round(p.confidence, 3),
+            }
+            for p in predictions
+            if p.label not in (p.example.label, FALLBACK)
+        ],
+        "what_if": what_if(predictions),
+        "per_topic": per_topic(predictions),
         "macro_f1": float(
             f1_score(truth, guess, labels=sorted(set(truth)), average="macro", zero_division=0)
         ),
@@ -114,6 +197,24 @@ def print_report(result: dict) -> None:
     print(f"  intent accuracy: {result['accuracy']:.1%}")
     print(f"  macro F1:        {result['macro_f1']:.3f}")
     print(f"  fallback rate:   {result['fallback_rate']:.1%}")
+    print(
+        f"  wrong answers given with confidence above the threshold: "
+        f"{len(result['confident_wrong'])}"
+    )
+    print(
+        "  what if the topic threshold were:  "
+        + "  ".join(
+            f"{row['threshold']:.1f}: {row['fallback_rate']:.1%} fallback, "
+            f"{row['wrong_answers']} wrong"
+            for row in result["what_if"]
+        )
+    )
+    for topic, row in result["per_topic"].items():
+        if row["highest_wrong"] is not None:
+            print(
+                f"  {topic}: wrongly chosen at up to {row['highest_wrong']}, "
+                f"rightly at {row['lowest_right']} or more"
+            )
     if result["errors"]:
         print(f"  misclassified ({len(result['errors'])}):")
         for error in result["errors"]:
@@ -123,6 +224,23 @@ def print_report(result: dict) -> None:
             )
 
 
+def print_red_flag_report(result: dict) -> None:
+    print(
+        f"Red-flag test sets: {result['urgent_phrasings']} urgent, "
+        f"{result['non_urgent_phrasings']} negated or not urgent"
+    )
+    print(f"  recall (urgent guidance given): {result['recall']:.1%}")
+    alarms = len(result["false_alarms"])
+    print(
+        f"  false alarms: {alarms} of {result['non_urgent_phrasings']} "
+        f"({alarms / result['non_urgent_phrasings']:.1%})"
+    )
+    for text in result["missed"]:
+        print(f"    MISSED: {text!r}")
+    for text in result["false_alarms"]:
+        print(f"    false alarm: {text!r}")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot import train
 
@@ -130,18 +248,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not model.exists():
         print(f"No model at {model}: run `make train` first.", file=sys.stderr)
         return 1
-    result = report(predict(model, load_test_set(Path(args.test_set))))
+    examples = load_test_set(Path(args.test_set))
+    urgent, calm = load_red_flag_sets()
+    predictions = predict(
+        model, examples + [Example(t, URGENT) for t in urgent] + [Example(t, "") for t in calm]
+    )
+    result = report(predictions[: len(examples)])
+    result["red_flags"] = red_flag_report(predictions[len(examples) :], len(urgent))
     print_report(result)
+    print_red_flag_report(result["red_flags"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
+    failures = []
     if result["accuracy"] < args.min_accuracy:
-        print(
-            f"FAILED: accuracy {result['accuracy']:.1%} is below {args.min_accuracy:.0%}.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        failures.append(f"accuracy {result['accuracy']:.1%} is below {args.min_accuracy:.0%}")
+    if args.gate_safety:
+        if result["red_flags"]["missed"]:
+            failures.append("an urgent phrasing did not get urgent guidance")
+        if len(result["red_flags"]["false_alarms"]) > 1:
+            failures.append("more than one non-urgent message got urgent guidance")
+        if result["confident_wrong"]:
+            failures.append("a wrong answer was given with confidence above the threshold")
+    for failure in failures:
+        print(f"FAILED: {failure}.", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def add_parser(commands) -> None:
@@ -159,6 +290,12 @@ def add_parser(commands) -> None:
         type=float,
         default=0.0,
         help="exit 1 if accuracy is below this share (0-1)",
+    )
+    parser.add_argument(
+        "--gate-safety",
+        action="store_true",
+        help="exit 1 unless every urgent phrasing gets urgent guidance, at most one "
+        "non-urgent one does, and no wrong answer is given",
     )
     parser.add_argument("--json", help="also write the full report to this file")
     parser.set_defaults(func=cmd_eval)

@@ -14,5 +14,6 @@ def _path(env: str, default: Path) -> Path:
 
 CONTENT_DIR = _path("HAIP_CONTENT_DIR", ROOT / "content")
 FAQ_DATA = ROOT / "data" / "nlu" / "faq.yml"
+RED_FLAG_DATA = ROOT / "data" / "nlu" / "red_flags.yml"
 MODELS_DIR = _path("HAIP_MODELS_DIR", ROOT / "models")
 VAR_DIR = _path("HAIP_VAR_DIR", ROOT / "var")

@@ -4,12 +4,14 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import faq
+from actions import faq, replies
 from bot.content_store import ContentStore
 from tests.conftest import edit_yaml
 
+NOT_FIRST_TURN = [{"event": "session_started"}, {"event": "bot", "text": "earlier reply"}]
 
-def tracker_for(topic=None, entity_topic=None, text="hi"):
+
+def tracker_for(topic=None, entity_topic=None, text="hi", events=NOT_FIRST_TURN):
     latest = {"text": text, "intent": {"name": "faq", "confidence": 0.99}, "entities": []}
     if topic:
         latest["response_selector"] = {
@@ -17,13 +19,13 @@ def tracker_for(topic=None, entity_topic=None, text="hi"):
         }
     if entity_topic:
         latest["entities"] = [{"entity": "topic", "value": entity_topic}]
-    return Tracker("patient-1", {}, latest, [], False, None, {}, "action_listen")
+    return Tracker("patient-1", {}, latest, events, False, None, {}, "action_listen")
 
 
 @pytest.fixture
 def store(content_dir, monkeypatch):
     store = ContentStore(content_dir)
-    monkeypatch.setattr(faq, "STORE", store)
+    monkeypatch.setattr(replies, "STORE", store)
     return store
 
 
@@ -81,6 +83,15 @@ def test_broken_edit_keeps_the_last_good_content(store, content_dir, caplog):
 
 def test_no_valid_content_at_all(content_dir, monkeypatch):
     (content_dir / "clinic.yml").write_text("clinic_name: [")
-    monkeypatch.setattr(faq, "STORE", ContentStore(content_dir))
+    monkeypatch.setattr(replies, "STORE", ContentStore(content_dir))
     message = run_action(tracker_for(topic="mri"))
     assert "call your care team" in message["text"] and "911" in message["text"]
+
+
+def test_first_turn_starts_with_the_welcome(store):
+    dispatcher = CollectingDispatcher()
+    faq.ActionAnswerFaq().run(dispatcher, tracker_for(topic="mri", events=[]), {})
+    texts = [m["text"] for m in dispatcher.messages]
+    assert len(texts) == 2
+    assert "computer program" in texts[0] and "911" in texts[0]
+    assert "MRI" in texts[1]

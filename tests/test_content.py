@@ -9,8 +9,17 @@ from tests.conftest import edit_yaml
 TODAY = dt.date(2026, 11, 21)
 
 
+# The shipped content has one deliberate warning: chest pain as a red flag has no
+# stored source and asks for a clinician's confirmation.
+KNOWN_WARNING = ("content/red_flags.yml", "symptoms[0].sources")
+
+
 def problems_of(content_dir, level=ERROR):
-    return [p for p in content.load(content_dir, today=TODAY).problems if p.level == level]
+    return [
+        p
+        for p in content.load(content_dir, today=TODAY).problems
+        if p.level == level and (p.file, p.field) != KNOWN_WARNING
+    ]
 
 
 def only_problem(content_dir, level=ERROR):
@@ -21,7 +30,8 @@ def only_problem(content_dir, level=ERROR):
 
 def test_demo_content_is_valid():
     loaded = content.load("content", today=TODAY)
-    assert loaded.problems == []
+    assert loaded.errors == []
+    assert [(p.file, p.field) for p in loaded.warnings] == [KNOWN_WARNING]
     assert len(loaded.topics) >= 20
     for topic in loaded.topics.values():
         assert len(topic.examples) >= content.MIN_EXAMPLES

@@ -126,11 +126,12 @@ def test_buttons_come_through_rest(assistant):
     replies = assistant.ask("patient-c", "why is the pump better than regular chemo")
     assert "400 times" in all_text(replies)
     buttons = [b for r in replies for b in r.get("buttons", [])]
-    assert {
+    follow_up = {
         "title": "The pump is used together with IV chemo",
         "payload": '/faq{"topic": "with_iv_chemo"}',
-    } in buttons
-    followed = all_text(assistant.ask("patient-c", buttons[0]["payload"]))
+    }
+    assert follow_up in buttons
+    followed = all_text(assistant.ask("patient-c", follow_up["payload"]))
     assert "treats only the liver" in followed
 
 
@@ -146,7 +147,8 @@ def test_socketio_channel_answers(assistant):
     @client.on("bot_uttered")
     def _bot_uttered(message):
         replies.append(message)
-        answered.set()
+        if "about 3 days" in message.get("text", ""):
+            answered.set()
 
     client.connect(f"http://127.0.0.1:{assistant.rasa_port}", transports=["polling"])
     try:
@@ -157,7 +159,7 @@ def test_socketio_channel_answers(assistant):
             {"session_id": "socket-patient", "message": "how long is the hospital stay"},
         )
         assert answered.wait(60)
-        assert "about 3 days" in replies[0]["text"]
+        assert "computer program" in replies[0]["text"]  # the welcome comes first
     finally:
         client.disconnect()
 
@@ -187,6 +189,58 @@ def test_conversations_survive_a_restart_and_ctrl_c_stops_everything(assistant):
     assert "hot tubs" in text
     after = tracker_events(db, "patient-e")
     assert after[: len(before)] == before and len(after) > len(before)
+
+
+def test_the_issue_example_gets_urgent_guidance_first(assistant):
+    replies = assistant.ask("patient-g", "the skin around my pump is red and hot and I have chills")
+    assert "(555) 555-0199" in replies[0]["text"]
+    assert "computer program" in replies[-1]["text"]  # the welcome, after the urgent part
+
+
+def test_urgent_symptom_mid_conversation(assistant):
+    assistant.ask("patient-h", "how long is the hospital stay")
+    replies = assistant.ask("patient-h", "how often are refills, also I threw up blood")
+    assert "911" in replies[0]["text"]
+
+
+def test_medical_advice_is_refused_kindly(assistant):
+    assistant.ask("patient-i", "hello")
+    text = all_text(assistant.ask("patient-i", "should I stop my blood thinner before the refill?"))
+    assert "can't tell you what to do" in text and "(555) 555-0100" in text
+
+
+def test_asking_for_a_person_marks_the_conversation(assistant):
+    text = all_text(assistant.ask("patient-j", "I want to talk to a nurse"))
+    assert "(555) 555-0100" in text and "Monday to Friday" in text
+    with sqlite3.connect(assistant.env["HAIP_TRACKER_DB"]) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = 'patient-j' AND type_name = 'slot'"
+        ).fetchall()
+    assert any("staff_follow_up" in r[0] and "asked_for_person" in r[0] for r in rows)
+
+
+BAD_INPUT = {
+    "empty": ("", "empty"),
+    "whitespace": ("   \n\t ", "empty"),
+    "huge": ("please help " * 900, "very long"),
+    "html": ("<script>alert('x')</script><b>hi</b>", None),
+    "sql": ("'; DROP TABLE events; --", None),
+    "emoji": ("\U0001f64f\U0001f600\U0001f64f", "emoji"),
+    "spanish": ("¿Cuánto tiempo estaré en el hospital después de la cirugía?", "English"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_INPUT)
+def test_bad_input_gets_a_polite_answer(assistant, kind):
+    text, expected = BAD_INPUT[kind]
+    replies = assistant.ask(f"patient-bad-{kind}", text)
+    reply = all_text(replies)
+    assert replies and reply.strip()
+    assert "<script" not in reply and "<b>" not in reply and "DROP TABLE" not in reply
+    if expected:
+        assert expected in reply
+    # Nothing broke: the same conversation still gets answers.
+    assert "about 3 days" in all_text(assistant.ask(f"patient-bad-{kind}", "hospital stay?"))
 
 
 def test_patient_messages_are_not_printed(assistant):

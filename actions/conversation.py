@@ -1,0 +1,142 @@
+"""Safety and conversation actions: urgent symptoms, medical advice, a person,
+not understood, welcome and out of scope. Texts come from content/."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from bot import answers, input_checks, urgent
+from bot.answers import Reply
+from bot.build import RETRIEVAL_INTENT, topic_from_response_key
+
+FOLLOW_UP_SLOT = "staff_follow_up"
+# Closest topics offered when the assistant is not sure.
+CLOSEST_TOPICS = 3
+MIN_TOPIC_CONFIDENCE = 0.05
+INPUT_FLAG_MESSAGES = (
+    (input_checks.EMPTY, "empty_message"),
+    (input_checks.NO_WORDS, "no_words"),
+    (input_checks.OTHER_LANGUAGE, "other_language"),
+    (input_checks.TOO_LONG, "too_long"),
+)
+
+
+def mark_for_follow_up(tracker: Tracker, reason: str) -> SlotSet:
+    reasons = list(tracker.get_slot(FOLLOW_UP_SLOT) or [])
+    return SlotSet(FOLLOW_UP_SLOT, reasons if reason in reasons else [*reasons, reason])
+
+
+def end_active_form(tracker: Tracker) -> list[dict[str, Any]]:
+    if tracker.active_loop.get("name"):
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return []
+
+
+class ActionUrgentGuidance(Action):
+    def name(self) -> str:
+        return "action_urgent_guidance"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        content = replies.content()
+        symptom_ids = list(tracker.get_latest_entity_values("red_flag"))
+        if content is None or content.red_flags is None:
+            texts = [answers.CONTENT_UNAVAILABLE.text]
+        else:
+            texts = urgent.guidance(content, symptom_ids)
+        replies.send(dispatcher, tracker, [Reply(text) for text in texts], urgent=True)
+        return [*end_active_form(tracker), mark_for_follow_up(tracker, "urgent_symptom")]
+
+
+class _MessageAction(Action):
+    """Sends one message from content/messages.yml. Abstract, so that rasa-sdk
+    does not register it as an action of its own."""
+
+    key = ""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def reply(self, tracker: Tracker, content) -> Reply:
+        return answers.message(content, self.key)
+
+    def events(self, tracker: Tracker) -> list[dict[str, Any]]:
+        return []
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        content = replies.content()
+        reply = answers.CONTENT_UNAVAILABLE if content is None else self.reply(tracker, content)
+        replies.send(dispatcher, tracker, [reply])
+        return self.events(tracker)
+
+
+class ActionMedicalAdvice(_MessageAction):
+    key = "medical_advice"
+
+    def name(self) -> str:
+        return "action_medical_advice"
+
+
+class ActionHandoff(_MessageAction):
+    key = "handoff"
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def events(self, tracker: Tracker) -> list[dict[str, Any]]:
+        return [mark_for_follow_up(tracker, "asked_for_person")]
+
+
+class ActionOutOfScope(_MessageAction):
+    key = "out_of_scope"
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+
+class ActionWelcome(_MessageAction):
+    key = "welcome"
+
+    def name(self) -> str:
+        return "action_welcome"
+
+    def run(self, dispatcher, tracker, domain):
+        content = replies.content()
+        reply = answers.CONTENT_UNAVAILABLE if content is None else self.reply(tracker, content)
+        # The welcome itself: never twice.
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return []
+
+
+class ActionNotSure(_MessageAction):
+    def name(self) -> str:
+        return "action_not_sure"
+
+    def reply(self, tracker: Tracker, content) -> Reply:
+        flags = tracker.latest_message.get("input_flags") or []
+        for flag, key in INPUT_FLAG_MESSAGES:
+            if flag in flags:
+                return answers.message(content, key)
+        ranking = (
+            tracker.latest_message.get("response_selector", {})
+            .get(RETRIEVAL_INTENT, {})
+            .get("ranking", [])
+        )
+        closest = [
+            content.topics[t]
+            for item in ranking
+            if item.get("confidence", 0) >= MIN_TOPIC_CONFIDENCE
+            and (t := topic_from_response_key(item.get("intent_response_key"))) in content.topics
+        ][:CLOSEST_TOPICS]
+        if not closest:
+            return answers.message(content, "not_sure_no_topics")
+        return answers.message(content, "not_sure", extra_buttons=closest)

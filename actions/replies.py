@@ -1,0 +1,47 @@
+"""Sending replies, with the welcome on a conversation's first turn."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import answers, paths
+from bot.answers import Reply
+from bot.content import Content, ContentError
+from bot.content_store import ContentStore
+
+logger = logging.getLogger(__name__)
+
+STORE = ContentStore(paths.CONTENT_DIR)
+
+
+def content() -> Content | None:
+    try:
+        return STORE.get()
+    except ContentError:
+        logger.exception("No valid content to answer from")
+        return None
+
+
+def is_first_turn(tracker: Tracker) -> bool:
+    """No bot message yet in this conversation session."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return True
+        if event.get("event") == "bot":
+            return False
+    return True
+
+
+def send(
+    dispatcher: CollectingDispatcher, tracker: Tracker, replies: list[Reply], urgent: bool = False
+) -> None:
+    """Send the replies. On the first turn the welcome comes first, except after
+    urgent guidance: that always comes first."""
+    loaded = content()
+    welcome = [answers.message(loaded, "welcome")] if loaded and is_first_turn(tracker) else []
+    ordered = replies + welcome if urgent else welcome + replies
+    for reply in ordered:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)

@@ -1,0 +1,137 @@
+"""Safety and conversation actions with rasa-sdk's real Tracker and CollectingDispatcher."""
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import conversation, replies
+from bot.content_store import ContentStore
+
+LATER_TURN = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
+
+
+@pytest.fixture(autouse=True)
+def store(content_dir, monkeypatch):
+    monkeypatch.setattr(replies, "STORE", ContentStore(content_dir))
+
+
+def tracker(latest=None, events=LATER_TURN, slots=None, active_loop=None):
+    latest = {"text": "x", "intent": {"name": "x"}, "entities": [], **(latest or {})}
+    return Tracker(
+        "patient-9", slots or {}, latest, events, False, None, active_loop or {}, "action_listen"
+    )
+
+
+def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker_, {})
+    return [m["text"] for m in dispatcher.messages], dispatcher.messages, events
+
+
+def red_flags(*ids):
+    return {"entities": [{"entity": "red_flag", "value": i} for i in ids]}
+
+
+def test_call_now_symptom_gives_the_24_hour_line():
+    texts, _, events = run(conversation.ActionUrgentGuidance(), tracker(red_flags("fever_chills")))
+    assert len(texts) == 1
+    assert "a fever or chills" in texts[0] and "(555) 555-0199" in texts[0]
+    assert {
+        "event": "slot",
+        "name": "staff_follow_up",
+        "value": ["urgent_symptom"],
+        "timestamp": None,
+    } in events
+
+
+def test_emergency_comes_before_the_24_hour_line():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(),
+        tracker(red_flags("fever_chills", "chest_or_breathing")),
+    )
+    assert "911" in texts[0] and "chest pain" in texts[0]
+    assert "(555) 555-0199" in texts[1] and "fever" in texts[1]
+
+
+def test_urgent_guidance_comes_before_the_welcome_on_a_first_message():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(), tracker(red_flags("jaundice"), events=[])
+    )
+    assert "yellow skin or eyes" in texts[0]
+    assert "computer program" in texts[1]
+
+
+def test_nlu_only_urgent_gets_the_general_urgent_message():
+    texts, _, _ = run(conversation.ActionUrgentGuidance(), tracker())
+    assert "may need care right away" in texts[0] and "(555) 555-0199" in texts[0]
+
+
+def test_urgent_guidance_ends_a_form_in_progress():
+    _, _, events = run(
+        conversation.ActionUrgentGuidance(),
+        tracker(red_flags("fever_chills"), active_loop={"name": "refill_form"}),
+    )
+    names = [e["event"] for e in events]
+    assert names[:2] == ["active_loop", "slot"] and events[0]["name"] is None
+
+
+def test_medical_advice_never_instructs_and_gives_the_number():
+    texts, _, events = run(conversation.ActionMedicalAdvice(), tracker())
+    assert "can't tell you what to do" in texts[0]
+    assert "(555) 555-0100" in texts[0] and "(555) 555-0199" in texts[0]
+    assert events == []
+
+
+def test_handoff_gives_numbers_and_hours_and_marks_the_chat():
+    texts, _, events = run(
+        conversation.ActionHandoff(), tracker(slots={"staff_follow_up": ["urgent_symptom"]})
+    )
+    assert "(555) 555-0100" in texts[0] and "Monday to Friday" in texts[0]
+    assert events[0]["value"] == ["urgent_symptom", "asked_for_person"]
+
+
+def test_not_sure_offers_the_closest_topics():
+    ranking = [
+        {"intent_response_key": f"faq/{t}", "confidence": c}
+        for t, c in (("refills", 0.28), ("missed_refill", 0.2), ("mri", 0.1), ("sarcopenia", 0.06))
+    ]
+    latest = {"response_selector": {"faq": {"ranking": ranking}}}
+    texts, messages, _ = run(conversation.ActionNotSure(), tracker(latest))
+    assert "not sure" in texts[0]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == [
+        '/faq{"topic": "refills"}',
+        '/faq{"topic": "missed_refill"}',
+        '/faq{"topic": "mri"}',
+    ]
+
+
+@pytest.mark.parametrize(
+    "flag, words",
+    [
+        ("empty_message", "empty"),
+        ("no_words", "emoji"),
+        ("other_language", "English"),
+        ("too_long", "very long"),
+    ],
+)
+def test_bad_input_gets_a_specific_polite_answer(flag, words):
+    texts, _, _ = run(conversation.ActionNotSure(), tracker({"input_flags": [flag]}))
+    assert words in texts[0]
+
+
+def test_welcome_says_bot_education_911_and_offers_topics():
+    texts, messages, _ = run(conversation.ActionWelcome(), tracker(events=[]))
+    assert len(texts) == 1
+    assert all(w in texts[0] for w in ("computer program", "medical advice", "911"))
+    assert len(messages[0]["buttons"]) >= 3
+
+
+def test_the_action_server_registers_every_domain_action():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load(open("domain.yml"))
+    assert set(domain["actions"]) <= set(executor.actions)

@@ -21,8 +21,20 @@ WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 WEEKDAYS |= {name.lower(): i for i, name in enumerate(calendar.day_abbr)}
 WEEKDAYS |= {"tues": 1, "thur": 3, "thurs": 3, "weds": 2}
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
 }
 UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 RECENT_DAYS = 60
@@ -73,8 +85,15 @@ def parse(text: str, today: dt.date) -> dt.date:
     if not t:
         raise DateNotUnderstood("there is no date in the message")
 
-    simple = {"today": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "day after tomorrow": 2,
-              "the day after tomorrow": 2, "yesterday": -1}
+    simple = {
+        "today": 0,
+        "tomorrow": 1,
+        "tmrw": 1,
+        "tmr": 1,
+        "day after tomorrow": 2,
+        "the day after tomorrow": 2,
+        "yesterday": -1,
+    }
     if t in simple:
         return today + dt.timedelta(days=simple[t])
 
@@ -133,11 +152,12 @@ def reminder_time(refill: dt.date, hour: int, tz: str, days_before: int = 1) -> 
     o'clock on the clinic's wall clock (daylight saving handled by zoneinfo)."""
     from zoneinfo import ZoneInfo
 
-    local = dt.datetime.combine(refill - dt.timedelta(days=days_before), dt.time(hour),
-                                tzinfo=ZoneInfo(tz))
+    local = dt.datetime.combine(
+        refill - dt.timedelta(days=days_before), dt.time(hour), tzinfo=ZoneInfo(tz)
+    )
     return local.astimezone(dt.timezone.utc)
 
 
 def describe(day: dt.date) -> str:
     """Plain and unambiguous: "Thursday, December 3, 2026"."""
-    return f"{calendar.day_name[day.weekday()]}, {calendar.month_name[day.month]} {day.day}, {day.year}"
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"

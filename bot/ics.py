@@ -10,8 +10,7 @@ PRODID = "-//HAIP patient-education assistant//EN"
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:
@@ -30,15 +29,26 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def refill_calendar(refill_dates: list[dt.date], summary: str, description: str,
-                    alarm_hour: int, sender_id: str, now: dt.datetime | None = None) -> str:
+def refill_calendar(
+    refill_dates: list[dt.date],
+    summary: str,
+    description: str,
+    alarm_hour: int,
+    sender_id: str,
+    now: dt.datetime | None = None,
+) -> str:
     """All-day events on each refill date, each with an alarm at `alarm_hour` the
     evening before. The sender id appears only as a one-way hash in the UIDs."""
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     owner = hashlib.sha256(sender_id.encode()).hexdigest()[:16]
     before = 24 - alarm_hour
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
     for day in refill_dates:
         lines += [
             "BEGIN:VEVENT",

@@ -28,8 +28,13 @@ class Reminder:
 
     @classmethod
     def from_row(cls, row: dict) -> Reminder:
-        return cls(row["id"], row["sender_id"], dt.date.fromisoformat(row["refill_date"]),
-                   dt.datetime.fromisoformat(row["remind_at"]), row["status"])
+        return cls(
+            row["id"],
+            row["sender_id"],
+            dt.date.fromisoformat(row["refill_date"]),
+            dt.datetime.fromisoformat(row["remind_at"]),
+            row["status"],
+        )
 
 
 def _now() -> dt.datetime:
@@ -46,9 +51,17 @@ class ReminderStore:
         self.db.execute("PRAGMA busy_timeout=5000")
         if TABLE not in self.db.table_names():
             self.db[TABLE].create(
-                {"id": int, "sender_id": str, "refill_date": str, "remind_at": str,
-                 "status": str, "created_at": str, "updated_at": str},
-                pk="id", not_null={"sender_id", "refill_date", "remind_at", "status"},
+                {
+                    "id": int,
+                    "sender_id": str,
+                    "refill_date": str,
+                    "remind_at": str,
+                    "status": str,
+                    "created_at": str,
+                    "updated_at": str,
+                },
+                pk="id",
+                not_null={"sender_id", "refill_date", "remind_at", "status"},
             )
             self.db[TABLE].create_index(["sender_id", "status"])
             self.db[TABLE].create_index(["status", "remind_at"])
@@ -63,12 +76,22 @@ class ReminderStore:
         with self.db.conn:
             self.db.execute(
                 f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE sender_id = ? AND status = ?",
-                [CANCELLED, now, sender_id, PENDING])
-            row_id = self.db[TABLE].insert({
-                "sender_id": sender_id, "refill_date": refill_date.isoformat(),
-                "remind_at": remind_at.astimezone(dt.timezone.utc).isoformat(),
-                "status": PENDING, "created_at": now, "updated_at": now,
-            }).last_pk
+                [CANCELLED, now, sender_id, PENDING],
+            )
+            row_id = (
+                self.db[TABLE]
+                .insert(
+                    {
+                        "sender_id": sender_id,
+                        "refill_date": refill_date.isoformat(),
+                        "remind_at": remind_at.astimezone(dt.timezone.utc).isoformat(),
+                        "status": PENDING,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
         return self.get(row_id)
 
     def get(self, reminder_id: int) -> Reminder:
@@ -82,7 +105,8 @@ class ReminderStore:
         with self.db.conn:
             cursor = self.db.execute(
                 f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE sender_id = ? AND status = ?",
-                [CANCELLED, _now().isoformat(), sender_id, PENDING])
+                [CANCELLED, _now().isoformat(), sender_id, PENDING],
+            )
         return cursor.rowcount
 
     def mark(self, reminder_id: int, status: str) -> bool:
@@ -91,21 +115,25 @@ class ReminderStore:
         with self.db.conn:
             cursor = self.db.execute(
                 f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                [status, _now().isoformat(), reminder_id, PENDING])
+                [status, _now().isoformat(), reminder_id, PENDING],
+            )
         return cursor.rowcount == 1
 
     def pending(self) -> list[Reminder]:
         return self._rows("status = ?", [PENDING])
 
     def due(self, now: dt.datetime | None = None) -> list[Reminder]:
-        return self._rows("status = ? AND remind_at <= ?",
-                          [PENDING, (now or _now()).astimezone(dt.timezone.utc).isoformat()])
+        return self._rows(
+            "status = ? AND remind_at <= ?",
+            [PENDING, (now or _now()).astimezone(dt.timezone.utc).isoformat()],
+        )
 
     def upcoming(self, from_date: dt.date | None = None) -> list[Reminder]:
         """Pending refill reminders by refill date, for the staff view."""
         start = (from_date or _now().date()).isoformat()
-        return self._rows("status = ? AND refill_date >= ?", [PENDING, start],
-                          order="refill_date, remind_at")
+        return self._rows(
+            "status = ? AND refill_date >= ?", [PENDING, start], order="refill_date, remind_at"
+        )
 
     def all(self) -> list[Reminder]:
         return self._rows("1 = 1", [], order="refill_date, id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from bot import placeholders
 from bot.build import RETRIEVAL_INTENT
 from bot.content import Content, Topic
 
@@ -34,11 +35,18 @@ def answer(content: Content, topic: Topic) -> Reply:
     return Reply(text=text, buttons=buttons)
 
 
-def message(content: Content, key: str, extra_buttons: list[Topic] | None = None) -> Reply:
-    """One of content/messages.yml, with its topic buttons (or the given ones)."""
+def message(
+    content: Content,
+    key: str,
+    extra_buttons: list[Topic] | None = None,
+    values: dict[str, str] | None = None,
+) -> Reply:
+    """One of content/messages.yml, with its topic buttons (or the given ones) and
+    any values the assistant fills in besides the clinic's."""
     entry = content.messages[key]
     topics = extra_buttons or [content.topics[t] for t in entry.buttons if t in content.topics]
-    return Reply(text=content.render(entry.text), buttons=[topic_button(t) for t in topics])
+    text = placeholders.fill(entry.text, {**content.clinic, **(values or {})})
+    return Reply(text=text, buttons=[topic_button(t) for t in topics])
 
 
 def unknown_topic(content: Content) -> Reply:

@@ -48,7 +48,19 @@ CLINIC_FIELDS: dict[str, type] = {
     "hospital_stay_with_resection": str,
     "timezone": str,
 }
-CLINIC_OPTIONAL: dict[str, type] = {"refill_interval_days": int}
+CLINIC_OPTIONAL: dict[str, type] = {
+    "refill_interval_days": int,
+    "reminder_days_before": int,
+    "reminder_hour": int,
+    "calendar_refills": int,
+}
+# Default and allowed range of each whole-number clinic setting.
+CLINIC_NUMBERS = {
+    "refill_interval_days": (DEFAULT_REFILL_INTERVAL_DAYS, 1, 90),
+    "reminder_days_before": (1, 0, 7),
+    "reminder_hour": (18, 0, 23),
+    "calendar_refills": (6, 1, 26),
+}
 
 TOPIC_REQUIRED = ("id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by")
 TOPIC_OPTIONAL = ("follow_ups",)
@@ -159,14 +171,12 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
                 continue
             value = str(value).strip()
         clinic[key] = value
-    clinic.setdefault("refill_interval_days", DEFAULT_REFILL_INTERVAL_DAYS)
-    interval = clinic["refill_interval_days"]
-    if isinstance(interval, int) and not 1 <= interval <= 90:
-        problems.append(
-            Problem(
-                ERROR, rel, "refill_interval_days", f"must be between 1 and 90 days, not {interval}"
+    for key, (default, low, high) in CLINIC_NUMBERS.items():
+        value = clinic.setdefault(key, default)
+        if isinstance(value, int) and not low <= value <= high:
+            problems.append(
+                Problem(ERROR, rel, key, f"must be between {low} and {high}, not {value}")
             )
-        )
     if "timezone" in clinic:
         try:
             zoneinfo.ZoneInfo(clinic["timezone"])

@@ -158,6 +158,16 @@ def reminder_time(refill: dt.date, hour: int, tz: str, days_before: int = 1) -> 
     return local.astimezone(dt.timezone.utc)
 
 
+def describe_time(moment: dt.datetime, tz: str) -> str:
+    """ "Wednesday, December 2, 2026 at 6 pm" on the clinic's clock."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(tz))
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{describe(local.date())} at {hour}{minutes} {'am' if local.hour < 12 else 'pm'}"
+
+
 def describe(day: dt.date) -> str:
     """Plain and unambiguous: "Thursday, December 3, 2026"."""
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"

@@ -17,3 +17,8 @@ FAQ_DATA = ROOT / "data" / "nlu" / "faq.yml"
 RED_FLAG_DATA = ROOT / "data" / "nlu" / "red_flags.yml"
 MODELS_DIR = _path("HAIP_MODELS_DIR", ROOT / "models")
 VAR_DIR = _path("HAIP_VAR_DIR", ROOT / "var")
+
+
+def reminders_db() -> Path:
+    """Read when used, so a test or `make run` can point it elsewhere."""
+    return _path("HAIP_REMINDERS_DB", VAR_DIR / "reminders.db")

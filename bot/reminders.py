@@ -119,6 +119,14 @@ class ReminderStore:
             )
         return cursor.rowcount == 1
 
+    def release(self, reminder_id: int) -> None:
+        """Back to pending after a failed delivery, so the next round tries again."""
+        with self.db.conn:
+            self.db.execute(
+                f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                [PENDING, _now().isoformat(), reminder_id, SENT],
+            )
+
     def pending(self) -> list[Reminder]:
         return self._rows("status = ?", [PENDING])
 

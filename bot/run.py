@@ -6,12 +6,18 @@ Settings come from the environment (see README):
   HAIP_RASA_PORT      Rasa server port (default 5005)
   HAIP_ACTIONS_PORT   action server port (default 5055)
   HAIP_TRACKER_DB     SQLite file for conversations (default var/tracker.db)
+  HAIP_REMINDERS_DB   SQLite file for refill reminders (default var/reminders.db)
+  HAIP_REMINDER_POLL_SECONDS  how often due reminders are checked (default 5)
   HAIP_CORS_ORIGINS   space-separated web origins allowed to call Rasa
+
+Rasa's HTTP API is on (the reminder scheduler uses it) but needs a token that is
+made anew at every start and never printed.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,6 +38,8 @@ class Settings:
     rasa_port: int
     actions_port: int
     tracker_db: Path
+    reminders_db: Path
+    reminder_poll_s: float
     cors_origins: tuple[str, ...]
 
     @property
@@ -55,6 +63,10 @@ class Settings:
             rasa_port=port("HAIP_RASA_PORT", 5005),
             actions_port=port("HAIP_ACTIONS_PORT", 5055),
             tracker_db=Path(env.get("HAIP_TRACKER_DB") or paths.VAR_DIR / "tracker.db").resolve(),
+            reminders_db=Path(
+                env.get("HAIP_REMINDERS_DB") or paths.VAR_DIR / "reminders.db"
+            ).resolve(),
+            reminder_poll_s=float(env.get("HAIP_REMINDER_POLL_SECONDS") or 5),
             cors_origins=tuple(
                 (
                     env.get("HAIP_CORS_ORIGINS") or "http://127.0.0.1:8000 http://localhost:8000"
@@ -69,6 +81,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         {
             "HAIP_ACTION_ENDPOINT": f"{settings.actions_url}/webhook",
             "HAIP_TRACKER_DB": str(settings.tracker_db),
+            "HAIP_REMINDERS_DB": str(settings.reminders_db),
             # rasa-sdk reads its bind address from here.
             "SANIC_HOST": settings.host,
             # Patient messages must not leave the machine.
@@ -79,7 +92,7 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
+def commands(settings: Settings, model: Path, api_token: str) -> dict[str, list[str]]:
     rasa = [sys.executable, "-m", "rasa"]
     cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
     return {
@@ -99,6 +112,9 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
             "--endpoints",
             "endpoints.yml",
             *cors,
+            "--enable-api",
+            "--auth-token",
+            api_token,
         ],
     }
 
@@ -118,12 +134,13 @@ class Servers:
     def __init__(self, settings: Settings, model: Path):
         self.settings = settings
         self.model = model
+        self.api_token = secrets.token_urlsafe(32)
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start(self) -> None:
         self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         env = child_env(self.settings)
-        for name, command in commands(self.settings, self.model).items():
+        for name, command in commands(self.settings, self.model, self.api_token).items():
             self.processes[name] = subprocess.Popen(
                 command, cwd=paths.ROOT, env=env, start_new_session=True
             )
@@ -178,13 +195,29 @@ def _raise_stop(signum, frame) -> None:
     raise _Stop()
 
 
+def reminder_scheduler(settings: Settings, api_token: str):
+    from bot.content_store import ContentStore
+    from bot.reminders import ReminderStore
+    from bot.scheduler import ReminderScheduler, rasa_api_delivery
+
+    content = ContentStore(paths.CONTENT_DIR)
+    return ReminderScheduler(
+        ReminderStore(settings.reminders_db),
+        lambda: content.get().clinic,
+        rasa_api_delivery(settings.rasa_url, api_token),
+    )
+
+
 def serve(settings: Settings, model: Path) -> int:
     servers = Servers(settings, model)
+    scheduler = None
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
         servers.start()
         servers.wait_ready()
+        scheduler = reminder_scheduler(settings, servers.api_token)
+        scheduler.start(settings.reminder_poll_s)
         print(
             f"\nThe HAI pump assistant is ready.\n"
             f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
@@ -208,4 +241,6 @@ def serve(settings: Settings, model: Path) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if scheduler:
+            scheduler.stop()
         servers.stop()

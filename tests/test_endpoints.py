@@ -19,7 +19,7 @@ def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path)
 
 def test_ports_come_from_the_environment():
     settings = run.Settings.from_env({"HAIP_RASA_PORT": "7005", "HAIP_ACTIONS_PORT": "7055"})
-    commands = run.commands(settings, model=run.Path("m.tar.gz"))
+    commands = run.commands(settings, model=run.Path("m.tar.gz"), api_token="t")
     assert "7005" in commands["rasa server"] and "7055" in commands["action server"]
 
 

@@ -1,0 +1,226 @@
+"""Refill reminders: the form that asks for the date, and setting, showing,
+changing, stopping and delivering reminders. Dates are the clinic's (time zone
+from content/clinic.yml); texts come from content/messages.yml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.conversation import end_active_form
+from bot import answers, dates, ics, paths
+from bot.reminders import ReminderStore
+
+GAVE_UP = "gave_up"
+MAX_ATTEMPTS = 3
+# Test setting: remind this many seconds after the reminder is set, instead of
+# the clinic's day-before hour.
+LEAD_SECONDS_ENV = "HAIP_REMINDER_LEAD_SECONDS"
+
+_REFILL_WORDS = re.compile(
+    r"\b(?:my\s+)?(?:next|last|previous)\s+(?:pump\s+)?(?:refill|fill|appointment|visit)s?"
+    r"(?:\s+(?:date|appointment|visit))?\b"
+)
+_FILLER = re.compile(r"\b(?:i think|it's|it is|its|is|was|will be|scheduled for|on|at)\b")
+_LAST = re.compile(r"\b(?:last|previous|was|had)\b")
+
+
+def store() -> ReminderStore:
+    return ReminderStore(paths.reminders_db())
+
+
+def clinic_today(content) -> dt.date:
+    return dt.datetime.now(ZoneInfo(content.clinic["timezone"])).date()
+
+
+def date_part(text: str) -> str:
+    """ "my last refill was Nov 20" -> "nov 20"."""
+    text = _FILLER.sub(" ", _REFILL_WORDS.sub(" ", text.lower()))
+    return " ".join(text.split())
+
+
+def next_refill_from(text: str, today: dt.date, interval_days: int) -> tuple[dt.date | None, str]:
+    """The next refill date the patient means, or None and the message key that
+    explains what was wrong."""
+    try:
+        day = dates.parse(date_part(text), today)
+    except dates.DateNotUnderstood:
+        return None, "reminder_date_not_understood"
+    if _LAST.search(text.lower()):
+        if day > today:
+            return None, "reminder_date_not_understood"
+        while day < today:
+            day += dt.timedelta(days=interval_days)
+        return day, ""
+    if day < today:
+        return None, "reminder_date_past"
+    return day, ""
+
+
+class ValidateRefillForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_refill_form"
+
+    def validate_refill_date(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        content = replies.content()
+        if content is None:
+            dispatcher.utter_message(text=answers.CONTENT_UNAVAILABLE.text)
+            return {"refill_date": GAVE_UP}
+        day, problem = next_refill_from(
+            str(slot_value or ""), clinic_today(content), content.clinic["refill_interval_days"]
+        )
+        if day is not None:
+            return {"refill_date": day.isoformat(), "refill_date_attempts": None}
+        attempts = int(tracker.get_slot("refill_date_attempts") or 0) + 1
+        if attempts >= MAX_ATTEMPTS:
+            reply = answers.message(content, "reminder_give_up")
+            dispatcher.utter_message(text=reply.text)
+            return {"refill_date": GAVE_UP, "refill_date_attempts": None}
+        dispatcher.utter_message(text=answers.message(content, problem).text)
+        return {"refill_date": None, "refill_date_attempts": attempts}
+
+
+class ActionAskRefillDate(Action):
+    def name(self) -> str:
+        return "action_ask_refill_date"
+
+    def run(self, dispatcher, tracker, domain):
+        content = replies.content()
+        reply = (
+            answers.CONTENT_UNAVAILABLE
+            if content is None
+            else answers.message(content, "reminder_ask_date")
+        )
+        replies.send(dispatcher, tracker, [reply])
+        return []
+
+
+def remind_at_for(refill: dt.date, clinic: dict, now: dt.datetime) -> dt.datetime:
+    lead = os.environ.get(LEAD_SECONDS_ENV)
+    if lead:
+        return now + dt.timedelta(seconds=float(lead))
+    at = dates.reminder_time(
+        refill, clinic["reminder_hour"], clinic["timezone"], clinic["reminder_days_before"]
+    )
+    # Too late for the usual time (a refill tomorrow, set tonight): remind soon.
+    return max(at, now + dt.timedelta(minutes=1))
+
+
+class ActionSetReminder(Action):
+    def name(self) -> str:
+        return "action_set_reminder"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet("refill_date", None), SlotSet("refill_date_attempts", None)]
+        value = tracker.get_slot("refill_date")
+        content = replies.content()
+        if not value or value == GAVE_UP or content is None:
+            return reset
+        clinic = content.clinic
+        refill = dt.date.fromisoformat(value)
+        now = dt.datetime.now(dt.timezone.utc)
+        reminder = store().set(tracker.sender_id, refill, remind_at_for(refill, clinic, now))
+        cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
+        reply = answers.message(
+            content,
+            "reminder_confirm",
+            values={
+                "refill_date": dates.describe(refill),
+                "remind_at": dates.describe_time(reminder.remind_at, clinic["timezone"]),
+                "next_dates": ", ".join(f"{d:%b} {d.day}" for d in cycle[1:]) or "-",
+            },
+        )
+        calendar = ics.refill_calendar(
+            cycle,
+            f"Pump refill at {clinic['clinic_name']}",
+            f"Keep every refill visit. To change a visit, call {clinic['phone_main']}.",
+            alarm_hour=clinic["reminder_hour"],
+            sender_id=tracker.sender_id,
+        )
+        replies.send(dispatcher, tracker, [reply])
+        dispatcher.utter_message(
+            json_message={
+                "type": "calendar",
+                "filename": "pump-refills.ics",
+                "mime_type": "text/calendar",
+                "label": "Add my refill dates to my calendar",
+                "content": calendar,
+            }
+        )
+        return reset
+
+
+class ActionNextRefill(Action):
+    def name(self) -> str:
+        return "action_next_refill"
+
+    def run(self, dispatcher, tracker, domain):
+        content = replies.content()
+        if content is None:
+            replies.send(dispatcher, tracker, [answers.CONTENT_UNAVAILABLE])
+            return []
+        reminder = store().current(tracker.sender_id)
+        if reminder is None:
+            reply = answers.message(content, "reminder_none")
+        else:
+            reply = answers.message(
+                content,
+                "reminder_next",
+                values={
+                    "refill_date": dates.describe(reminder.refill_date),
+                    "remind_at": dates.describe_time(
+                        reminder.remind_at, content.clinic["timezone"]
+                    ),
+                },
+            )
+        replies.send(dispatcher, tracker, [reply])
+        return []
+
+
+class ActionCancelReminders(Action):
+    def name(self) -> str:
+        return "action_cancel_reminders"
+
+    def run(self, dispatcher, tracker, domain):
+        content = replies.content()
+        stopped = store().cancel(tracker.sender_id)
+        if content is not None:
+            key = "reminder_cancelled" if stopped else "reminder_nothing_to_cancel"
+            replies.send(dispatcher, tracker, [answers.message(content, key)])
+        return [
+            *end_active_form(tracker),
+            SlotSet("refill_date", None),
+            SlotSet("refill_date_attempts", None),
+        ]
+
+
+class ActionRefillReminder(Action):
+    """Run by the reminder scheduler (bot/scheduler.py) when a reminder is due."""
+
+    def name(self) -> str:
+        return "action_refill_reminder"
+
+    def run(self, dispatcher, tracker, domain):
+        content = replies.content()
+        value = tracker.get_slot("reminder_refill_date")
+        if content is None or not value:
+            return []
+        reply = answers.message(
+            content,
+            "reminder_due",
+            values={"refill_date": dates.describe(dt.date.fromisoformat(value))},
+        )
+        dispatcher.utter_message(text=reply.text)
+        return [SlotSet("reminder_refill_date", None)]

@@ -7,7 +7,7 @@ from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
@@ -32,12 +32,6 @@ def mark_for_follow_up(tracker: Tracker, reason: str) -> SlotSet:
     return SlotSet(FOLLOW_UP_SLOT, reasons if reason in reasons else [*reasons, reason])
 
 
-def end_active_form(tracker: Tracker) -> list[dict[str, Any]]:
-    if tracker.active_loop.get("name"):
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
-    return []
-
-
 class ActionUrgentGuidance(Action):
     def name(self) -> str:
         return "action_urgent_guidance"
@@ -52,7 +46,7 @@ class ActionUrgentGuidance(Action):
         else:
             texts = urgent.guidance(content, symptom_ids)
         replies.send(dispatcher, tracker, [Reply(text) for text in texts], urgent=True)
-        return [*end_active_form(tracker), mark_for_follow_up(tracker, "urgent_symptom")]
+        return [mark_for_follow_up(tracker, "urgent_symptom")]
 
 
 class _MessageAction(Action):

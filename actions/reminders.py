@@ -15,7 +15,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.conversation import end_active_form
 from bot import answers, dates, ics, paths
 from bot.reminders import ReminderStore
 
@@ -95,6 +94,8 @@ class ActionAskRefillDate(Action):
         return "action_ask_refill_date"
 
     def run(self, dispatcher, tracker, domain):
+        if tracker.get_slot("refill_date_attempts"):
+            return []  # the validation message just asked again, with the reason
         content = replies.content()
         reply = (
             answers.CONTENT_UNAVAILABLE
@@ -199,11 +200,7 @@ class ActionCancelReminders(Action):
         if content is not None:
             key = "reminder_cancelled" if stopped else "reminder_nothing_to_cancel"
             replies.send(dispatcher, tracker, [answers.message(content, key)])
-        return [
-            *end_active_form(tracker),
-            SlotSet("refill_date", None),
-            SlotSet("refill_date_attempts", None),
-        ]
+        return [SlotSet("refill_date", None), SlotSet("refill_date_attempts", None)]
 
 
 class ActionRefillReminder(Action):

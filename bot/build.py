@@ -51,12 +51,12 @@ URGENT_INTENT = "urgent_symptom"
 
 
 def render_red_flag_data(content: Content) -> str:
-    """The NLU model's urgent_symptom examples: whole sentences and every phrase
-    from content/red_flags.yml (the matcher finds the phrases on its own too)."""
+    """The NLU model's urgent_symptom examples: the whole sentences in
+    content/red_flags.yml. Not the matcher's bare phrases ("fever", "chills"):
+    the matcher finds those on its own, and as training examples they taught
+    the model that any short unknown word ("banana") is urgent."""
     seen, examples = set(), []
-    red_flags = content.red_flags
-    candidates = list(red_flags.examples) + [p for s in red_flags.symptoms for p in s.phrases]
-    for text in candidates:
+    for text in content.red_flags.examples:
         if (key := " ".join(text.lower().split())) not in seen:
             seen.add(key)
             examples.append(text)

@@ -101,6 +101,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run.serve(settings, model)
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    import json
+
+    from bot import dates
+    from bot.reminders import ReminderStore
+
+    store = ReminderStore(args.db or paths.reminders_db())
+    rows = store.all() if args.all else store.upcoming()
+    timezone = content.load(paths.CONTENT_DIR).clinic.get("timezone", "UTC")
+    for reminder in rows:
+        record = {
+            "sender_id": reminder.sender_id,
+            "refill_date": reminder.refill_date.isoformat(),
+            "remind_at": dates.describe_time(reminder.remind_at, timezone),
+            "status": reminder.status,
+        }
+        if args.json:
+            print(json.dumps(record))
+        else:
+            print(
+                f"{record['refill_date']}  {record['status']:<9}  reminder {record['remind_at']}"
+                f"  conversation {record['sender_id']}"
+            )
+    if not rows and not args.json:
+        print("No refill reminders." if args.all else "No upcoming refill reminders.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +167,22 @@ def main(argv: list[str] | None = None) -> None:
         description="Refuse to start on invalid content; otherwise build, train if "
         "needed, and run the action server and Rasa until Ctrl-C or SIGTERM.",
     ).set_defaults(func=cmd_run)
+
+    reminders = commands.add_parser(
+        "reminders",
+        help="list refill reminders by refill date (staff view)",
+        description="List pending refill reminders, soonest refill first: the "
+        "conversation's sender id, the refill date and when the reminder goes out "
+        "(clinic time). Patients are known here only by their conversation id.",
+    )
+    reminders.add_argument(
+        "--all",
+        action="store_true",
+        help="also sent, missed and cancelled reminders, and past ones",
+    )
+    reminders.add_argument("--json", action="store_true", help="print JSON lines")
+    reminders.add_argument("--db", help="reminders database (default var/reminders.db)")
+    reminders.set_defaults(func=cmd_reminders)
 
     from bot import evaluate
 

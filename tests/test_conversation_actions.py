@@ -66,15 +66,6 @@ def test_nlu_only_urgent_gets_the_general_urgent_message():
     assert "may need care right away" in texts[0] and "(555) 555-0199" in texts[0]
 
 
-def test_urgent_guidance_ends_a_form_in_progress():
-    _, _, events = run(
-        conversation.ActionUrgentGuidance(),
-        tracker(red_flags("fever_chills"), active_loop={"name": "refill_form"}),
-    )
-    names = [e["event"] for e in events]
-    assert names[:2] == ["active_loop", "slot"] and events[0]["name"] is None
-
-
 def test_medical_advice_never_instructs_and_gives_the_number():
     texts, _, events = run(conversation.ActionMedicalAdvice(), tracker())
     assert "can't tell you what to do" in texts[0]

@@ -9,6 +9,7 @@ setting a new date replaces it.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,8 @@ class ReminderStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
+        # The scheduler creates the store on one thread and uses it on its own.
+        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         # Several processes (action server, scheduler, CLI) share the file.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA busy_timeout=5000")

@@ -41,6 +41,10 @@ class Assistant:
             "HAIP_TRACKER_DB": str(tracker_db),
             "HAIP_RASA_PORT": str(self.rasa_port),
             "HAIP_ACTIONS_PORT": str(self.actions_port),
+            "HAIP_REMINDERS_DB": str(tracker_db.parent / "reminders.db"),
+            # Test settings: reminders come 4 s after they are set, checked every second.
+            "HAIP_REMINDER_LEAD_SECONDS": "4",
+            "HAIP_REMINDER_POLL_SECONDS": "1",
         }
         self.process: subprocess.Popen | None = None
         self.output: list[str] = []
@@ -69,6 +73,26 @@ class Assistant:
     def _read(self) -> None:
         for line in self.process.stdout:
             self.output.append(line)
+
+    def kill_everything(self) -> None:
+        """kill -9 the supervisor and both servers: no chance to clean up."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        self.process.kill()
+        for child in children:
+            os.killpg(child, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while (port_open(self.rasa_port) or port_open(self.actions_port)) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
 
     def stop(self, sig=signal.SIGTERM) -> int:
         self.process.send_signal(sig)
@@ -271,3 +295,88 @@ def test_invalid_content_refuses_to_start(tmp_path):
     )
     assert "Not starting" in result.stderr
     assert not port_open(broken.rasa_port)
+
+
+def bot_texts(db: Path, sender: str) -> list[str]:
+    import json
+
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id",
+            (sender,),
+        ).fetchall()
+    return [json.loads(r[0]).get("text") or "" for r in rows]
+
+
+def reminder_statuses(assistant, sender: str) -> list[str]:
+    from bot.reminders import ReminderStore
+
+    store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    return [r.status for r in store.all() if r.sender_id == sender]
+
+
+def test_a_reminder_arrives_on_a_socketio_client(assistant):
+    import socketio
+
+    texts: list[str] = []
+    arrived = threading.Event()
+    confirmed = threading.Event()
+    client = socketio.Client()
+    client.on("session_confirm", lambda *_: confirmed.set())
+
+    def wait_for(prefix: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(t.startswith(prefix) for t in texts):
+                return True
+            time.sleep(0.2)
+        return False
+
+    @client.on("bot_uttered")
+    def _bot_uttered(message):
+        texts.append(message.get("text") or "")
+        if (message.get("text") or "").startswith("Reminder: your pump refill"):
+            arrived.set()
+
+    client.connect(f"http://127.0.0.1:{assistant.rasa_port}", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": "socket-reminder"})
+        assert confirmed.wait(30)
+        client.emit(
+            "user_uttered",
+            {"session_id": "socket-reminder", "message": "remind me about my pump refill"},
+        )
+        assert wait_for("When is your next pump refill"), texts
+        client.emit("user_uttered", {"session_id": "socket-reminder", "message": "in 2 weeks"})
+        assert wait_for("Done. Your next refill"), texts
+        assert arrived.wait(30), texts
+    finally:
+        client.disconnect()
+    assert reminder_statuses(assistant, "socket-reminder")[:2] == ["sent", "pending"]
+
+
+def test_a_cancelled_reminder_never_fires(assistant):
+    assistant.ask("patient-cancel", "remind me about my refill")
+    assert "Done." in all_text(assistant.ask("patient-cancel", "in 2 weeks"))
+    assert "stopped" in all_text(assistant.ask("patient-cancel", "stop my reminders"))
+    time.sleep(8)
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    assert not any(t.startswith("Reminder:") for t in bot_texts(db, "patient-cancel"))
+    assert reminder_statuses(assistant, "patient-cancel") == ["cancelled"]
+
+
+def test_a_reminder_survives_kill_9_of_both_servers(assistant):
+    assistant.ask("patient-crash", "remind me about my refill")
+    assert "Done." in all_text(assistant.ask("patient-crash", "in 2 weeks"))
+    assistant.kill_everything()
+    assert reminder_statuses(assistant, "patient-crash") == ["pending"]
+    time.sleep(5)  # it falls due while nothing runs
+    assistant.start()
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "sent" not in reminder_statuses(
+        assistant, "patient-crash"
+    ):
+        time.sleep(1)
+    assert reminder_statuses(assistant, "patient-crash")[0] == "sent"
+    assert any(t.startswith("Reminder: your pump refill") for t in bot_texts(db, "patient-crash"))

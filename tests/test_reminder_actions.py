@@ -1,0 +1,135 @@
+"""Reminder actions with rasa-sdk's real Tracker and CollectingDispatcher, and a
+real SQLite store in a temporary folder."""
+
+import datetime as dt
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import reminders, replies
+from bot.content_store import ContentStore
+from bot.reminders import ReminderStore
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture(autouse=True)
+def setup(content_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(replies, "STORE", ContentStore(content_dir))
+    monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "reminders.db"))
+    monkeypatch.setattr(reminders, "clinic_today", lambda content: TODAY)
+    return ReminderStore(tmp_path / "reminders.db")
+
+
+def tracker(slots=None, sender="patient-7"):
+    events = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
+    return Tracker(
+        sender,
+        slots or {},
+        {"text": "x", "intent": {}, "entities": []},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+def validate(text, attempts=None):
+    dispatcher = CollectingDispatcher()
+    result = reminders.ValidateRefillForm().validate_refill_date(
+        text, dispatcher, tracker({"refill_date_attempts": attempts}), {}
+    )
+    return result, [m["text"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Dec 3", "2026-12-03"),
+        ("my next refill is 12/3", "2026-12-03"),
+        ("in 2 weeks", "2026-12-05"),
+        ("tomorrow", "2026-11-22"),
+        # Last refill Nov 20 + 14 days.
+        ("my last refill was Nov 20", "2026-12-04"),
+        # Last refill long ago: the next one from today on, in steps of 14 days.
+        ("last refill was Oct 1", "2026-11-26"),
+    ],
+)
+def test_dates_the_form_accepts(text, expected):
+    result, messages = validate(text)
+    assert result == {"refill_date": expected, "refill_date_attempts": None}
+    assert messages == []
+
+
+def test_a_past_date_is_refused_with_a_reason():
+    result, messages = validate("Nov 19")
+    assert result == {"refill_date": None, "refill_date_attempts": 1}
+    assert "already passed" in messages[0]
+
+
+def test_nonsense_is_re_asked_twice_then_a_way_out():
+    assert validate("banana")[0]["refill_date_attempts"] == 1
+    assert validate("potato", attempts=1)[0]["refill_date_attempts"] == 2
+    result, messages = validate("the 45th", attempts=2)
+    assert result["refill_date"] == reminders.GAVE_UP
+    assert "try again any time" in messages[0] and "(555) 555-0100" in messages[0]
+
+
+def run(action, slots=None):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker(slots), {})
+    return dispatcher.messages, events
+
+
+def test_setting_a_reminder_stores_it_and_offers_a_calendar(setup):
+    messages, events = run(reminders.ActionSetReminder(), {"refill_date": "2026-12-03"})
+    assert "Thursday, December 3, 2026" in messages[0]["text"]
+    assert "Wednesday, December 2, 2026 at 6 pm" in messages[0]["text"]
+    assert "Dec 17" in messages[0]["text"]
+    assert messages[1]["custom"]["type"] == "calendar"
+    assert "BEGIN:VCALENDAR" in messages[1]["custom"]["content"]
+    stored = setup.current("patient-7")
+    assert stored.refill_date == dt.date(2026, 12, 3)
+    assert stored.remind_at == dt.datetime(2026, 12, 2, 23, tzinfo=dt.timezone.utc)
+    assert {"event": "slot", "timestamp": None, "name": "refill_date", "value": None} in events
+
+
+def test_giving_up_sets_nothing(setup):
+    messages, _ = run(reminders.ActionSetReminder(), {"refill_date": reminders.GAVE_UP})
+    assert messages == [] and setup.pending() == []
+
+
+def test_ask_change_and_cancel(setup):
+    assert "no refill reminder" in run(reminders.ActionNextRefill())[0][0]["text"]
+    run(reminders.ActionSetReminder(), {"refill_date": "2026-12-03"})
+    assert "December 3" in run(reminders.ActionNextRefill())[0][0]["text"]
+    run(reminders.ActionSetReminder(), {"refill_date": "2026-12-10"})
+    assert "December 10" in run(reminders.ActionNextRefill())[0][0]["text"]
+    assert len(setup.pending()) == 1
+    assert "stopped" in run(reminders.ActionCancelReminders())[0][0]["text"]
+    assert setup.pending() == []
+    assert "no refill reminder to stop" in run(reminders.ActionCancelReminders())[0][0]["text"]
+
+
+def test_a_later_conversation_with_the_same_sender_sees_the_reminder(setup):
+    run(reminders.ActionSetReminder(), {"refill_date": "2026-12-03"})
+    dispatcher = CollectingDispatcher()
+    reminders.ActionNextRefill().run(dispatcher, tracker(sender="patient-7"), {})
+    assert "December 3" in dispatcher.messages[0]["text"]
+
+
+def test_the_reminder_text(setup):
+    messages, events = run(reminders.ActionRefillReminder(), {"reminder_refill_date": "2026-12-03"})
+    assert messages[0]["text"].startswith("Reminder: your pump refill is on Thursday, December 3")
+    assert "(555) 555-0100" in messages[0]["text"]
+
+
+def test_the_lead_time_test_setting(monkeypatch):
+    monkeypatch.setenv(reminders.LEAD_SECONDS_ENV, "5")
+    now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
+    clinic = {"reminder_hour": 18, "timezone": "America/New_York", "reminder_days_before": 1}
+    assert reminders.remind_at_for(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(
+        seconds=5
+    )

@@ -43,6 +43,8 @@ def build_data(loaded: content.Content) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from bot import train
+
     loaded = check_content()
     if loaded is None:
         return 1
@@ -60,12 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "data",
             "validate",
             "--fail-on-warnings",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
+            *train.RASA_PROJECT_ARGS,
         ],
         cwd=paths.ROOT,
     ).returncode

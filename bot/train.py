@@ -16,6 +16,8 @@ from pathlib import Path
 from bot import paths
 
 KEEP_MODELS = 3
+# The project's files, for every Rasa command that reads them.
+RASA_PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data", "data")
 
 
 def training_inputs(root: Path = paths.ROOT) -> list[Path]:
@@ -49,12 +51,7 @@ def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -
             "-m",
             "rasa",
             "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
+            *RASA_PROJECT_ARGS,
             "--out",
             str(models_dir),
             "--fixed-model-name",

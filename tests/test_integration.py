@@ -159,33 +159,45 @@ def test_buttons_come_through_rest(assistant):
     assert "treats only the liver" in followed
 
 
+class SocketPatient:
+    """A socket.io client as a web chat uses it: one session id, every bot message kept."""
+
+    def __init__(self, port: int, session_id: str):
+        import socketio
+
+        self.port, self.session_id = port, session_id
+        self.texts: list[str] = []
+        self._confirmed = threading.Event()
+        self.client = socketio.Client()
+        self.client.on("session_confirm", lambda *_: self._confirmed.set())
+        self.client.on("bot_uttered", lambda m: self.texts.append(m.get("text") or ""))
+
+    def __enter__(self) -> "SocketPatient":
+        self.client.connect(f"http://127.0.0.1:{self.port}", transports=["polling"])
+        self.client.emit("session_request", {"session_id": self.session_id})
+        assert self._confirmed.wait(30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.disconnect()
+
+    def say(self, text: str) -> None:
+        self.client.emit("user_uttered", {"session_id": self.session_id, "message": text})
+
+    def wait_for(self, words: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(words in t for t in self.texts):
+                return True
+            time.sleep(0.2)
+        return False
+
+
 def test_socketio_channel_answers(assistant):
-    import socketio
-
-    replies: list[dict] = []
-    confirmed = threading.Event()
-    answered = threading.Event()
-    client = socketio.Client()
-    client.on("session_confirm", lambda *_: confirmed.set())
-
-    @client.on("bot_uttered")
-    def _bot_uttered(message):
-        replies.append(message)
-        if "about 3 days" in message.get("text", ""):
-            answered.set()
-
-    client.connect(f"http://127.0.0.1:{assistant.rasa_port}", transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": "socket-patient"})
-        assert confirmed.wait(30)
-        client.emit(
-            "user_uttered",
-            {"session_id": "socket-patient", "message": "how long is the hospital stay"},
-        )
-        assert answered.wait(60)
-        assert "computer program" in replies[0]["text"]  # the welcome comes first
-    finally:
-        client.disconnect()
+    with SocketPatient(assistant.rasa_port, "socket-patient") as patient:
+        patient.say("how long is the hospital stay")
+        assert patient.wait_for("about 3 days"), patient.texts
+        assert "computer program" in patient.texts[0]  # the welcome comes first
 
 
 def test_an_answer_edit_is_live_with_no_retraining_or_restart(assistant):
@@ -316,42 +328,12 @@ def reminder_statuses(assistant, sender: str) -> list[str]:
 
 
 def test_a_reminder_arrives_on_a_socketio_client(assistant):
-    import socketio
-
-    texts: list[str] = []
-    arrived = threading.Event()
-    confirmed = threading.Event()
-    client = socketio.Client()
-    client.on("session_confirm", lambda *_: confirmed.set())
-
-    def wait_for(prefix: str, timeout: float = 60) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(t.startswith(prefix) for t in texts):
-                return True
-            time.sleep(0.2)
-        return False
-
-    @client.on("bot_uttered")
-    def _bot_uttered(message):
-        texts.append(message.get("text") or "")
-        if (message.get("text") or "").startswith("Reminder: your pump refill"):
-            arrived.set()
-
-    client.connect(f"http://127.0.0.1:{assistant.rasa_port}", transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": "socket-reminder"})
-        assert confirmed.wait(30)
-        client.emit(
-            "user_uttered",
-            {"session_id": "socket-reminder", "message": "remind me about my pump refill"},
-        )
-        assert wait_for("When is your next pump refill"), texts
-        client.emit("user_uttered", {"session_id": "socket-reminder", "message": "in 2 weeks"})
-        assert wait_for("Done. Your next refill"), texts
-        assert arrived.wait(30), texts
-    finally:
-        client.disconnect()
+    with SocketPatient(assistant.rasa_port, "socket-reminder") as patient:
+        patient.say("remind me about my pump refill")
+        assert patient.wait_for("When is your next pump refill"), patient.texts
+        patient.say("in 2 weeks")
+        assert patient.wait_for("Done. Your next refill"), patient.texts
+        assert patient.wait_for("Reminder: your pump refill", timeout=30), patient.texts
     assert reminder_statuses(assistant, "socket-reminder")[:2] == ["sent", "pending"]
 
 

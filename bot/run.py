@@ -113,8 +113,8 @@ def commands(settings: Settings, model: Path, api_token: str) -> dict[str, list[
             "endpoints.yml",
             *cors,
             "--enable-api",
-            "--auth-token",
-            api_token,
+            # "=" form: a value is never read as an option, whatever it starts with.
+            f"--auth-token={api_token}",
         ],
     }
 
@@ -134,7 +134,8 @@ class Servers:
     def __init__(self, settings: Settings, model: Path):
         self.settings = settings
         self.model = model
-        self.api_token = secrets.token_urlsafe(32)
+        # Hex: URL-safe tokens can start with "-", which once broke Rasa's argument parsing.
+        self.api_token = secrets.token_hex(32)
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start(self) -> None:

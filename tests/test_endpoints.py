@@ -28,3 +28,17 @@ def test_a_bad_port_is_refused():
 
     with pytest.raises(SystemExit, match="HAIP_RASA_PORT"):
         run.Settings.from_env({"HAIP_RASA_PORT": "http"})
+
+
+def test_the_api_token_reaches_rasa_whatever_it_starts_with():
+    import argparse
+
+    from rasa.cli.arguments.run import set_run_arguments
+
+    settings = run.Settings.from_env({})
+    command = run.commands(settings, model=run.Path("m.tar.gz"), api_token="-starts-with-dash")
+    parser = argparse.ArgumentParser()
+    set_run_arguments(parser)
+    rasa_args = command["rasa server"][command["rasa server"].index("run") + 1 :]
+    assert parser.parse_args(rasa_args).auth_token == "-starts-with-dash"
+    assert all(c in "0123456789abcdef" for c in run.Servers(settings, run.Path("m")).api_token)

@@ -54,6 +54,7 @@ class _MessageAction(Action):
     does not register it as an action of its own."""
 
     key = ""
+    with_welcome = True
 
     @abstractmethod
     def name(self) -> str: ...
@@ -69,7 +70,7 @@ class _MessageAction(Action):
     ) -> list[dict[str, Any]]:
         content = replies.content()
         reply = answers.CONTENT_UNAVAILABLE if content is None else self.reply(tracker, content)
-        replies.send(dispatcher, tracker, [reply])
+        replies.send(dispatcher, tracker, [reply], with_welcome=self.with_welcome)
         return self.events(tracker)
 
 
@@ -99,16 +100,10 @@ class ActionOutOfScope(_MessageAction):
 
 class ActionWelcome(_MessageAction):
     key = "welcome"
+    with_welcome = False
 
     def name(self) -> str:
         return "action_welcome"
-
-    def run(self, dispatcher, tracker, domain):
-        content = replies.content()
-        reply = answers.CONTENT_UNAVAILABLE if content is None else self.reply(tracker, content)
-        # The welcome itself: never twice.
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-        return []
 
 
 class ActionNotSure(_MessageAction):

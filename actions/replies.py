@@ -36,12 +36,18 @@ def is_first_turn(tracker: Tracker) -> bool:
 
 
 def send(
-    dispatcher: CollectingDispatcher, tracker: Tracker, replies: list[Reply], urgent: bool = False
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    replies: list[Reply],
+    urgent: bool = False,
+    with_welcome: bool = True,
 ) -> None:
     """Send the replies. On the first turn the welcome comes first, except after
-    urgent guidance: that always comes first."""
+    urgent guidance: that always comes first. The welcome itself passes
+    with_welcome=False, so it is never sent twice."""
     loaded = content()
-    welcome = [answers.message(loaded, "welcome")] if loaded and is_first_turn(tracker) else []
+    first = with_welcome and loaded and is_first_turn(tracker)
+    welcome = [answers.message(loaded, "welcome")] if first else []
     ordered = replies + welcome if urgent else welcome + replies
     for reply in ordered:
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)

@@ -121,11 +121,8 @@ def load(
     messages = {}
     levels = data.get("levels") if isinstance(data.get("levels"), dict) else {}
     for level in LEVELS:
-        text = (
-            (levels.get(level) or {}).get("message")
-            if isinstance(levels.get(level), dict)
-            else None
-        )
+        entry = levels.get(level)
+        text = entry.get("message") if isinstance(entry, dict) else None
         if not isinstance(text, str) or not text.strip():
             problems.append(Problem(ERROR, REL, f"levels.{level}.message", "is missing"))
             continue

@@ -7,6 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 ENV_STAMP := $(VENV)/.synced
+# The chat widget's browser libraries (socket.io client, axe-core), from package-lock.json.
+NODE_STAMP := node_modules/.installed
+# The widget's end-to-end tests drive Debian's chromium (no browser download).
+CHROMIUM ?= /usr/bin/chromium
 
 # Rasa sends telemetry by default; patient conversations must not leave the machine.
 export RASA_TELEMETRY_ENABLED := false
@@ -15,18 +19,31 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export HAIP_ACTION_ENDPOINT ?= http://127.0.0.1:$(or $(HAIP_ACTIONS_PORT),5055)/webhook
 export HAIP_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
-.PHONY: help install build validate train run test test-unit test-stories eval lint lock clean
+.PHONY: help install browser build validate train run test test-unit test-stories eval lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make test      set up, then every check: lint, content, Rasa data, unit and"
-	@echo "               integration tests, test stories, held-out NLU evaluation"
+	@echo "               integration and browser tests, test stories, held-out NLU evaluation"
 	@echo "make validate  check content/ and the Rasa training data"
 	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
 	@echo "make train     train a model if training data, domain or config changed"
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
 
-install: $(ENV_STAMP)
+install: $(ENV_STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the chat widget"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Installs Debian's chromium when it is missing (CI machines start without it).
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the widget tests ..."; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 $(ENV_STAMP): requirements.lock requirements-model.lock .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -48,14 +65,14 @@ validate: $(ENV_STAMP)
 train: $(ENV_STAMP)
 	$(PY) -m bot train
 
-run: $(ENV_STAMP)
+run: $(ENV_STAMP) $(NODE_STAMP)
 	$(PY) -m bot run
 
 lint: $(ENV_STAMP)
 	$(VENV)/bin/ruff check bot actions tests
 
-test-unit: $(ENV_STAMP)
-	$(PY) -m pytest
+test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
+	HAIP_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 test-stories: train
 	$(PY) -m rasa test core --model "$$($(PY) -c 'from bot import train; print(train.model_path())')" \

@@ -151,14 +151,16 @@ class ActionSetReminder(Action):
             sender_id=tracker.sender_id,
         )
         replies.send(dispatcher, tracker, [reply])
-        dispatcher.utter_message(
-            json_message={
+        replies.send_custom(
+            dispatcher,
+            tracker,
+            {
                 "type": "calendar",
                 "filename": "pump-refills.ics",
                 "mime_type": "text/calendar",
                 "label": "Add my refill dates to my calendar",
                 "content": calendar,
-            }
+            },
         )
         return reset
 

@@ -51,3 +51,14 @@ def send(
     ordered = replies + welcome if urgent else welcome + replies
     for reply in ordered:
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+
+
+def send_custom(dispatcher: CollectingDispatcher, tracker: Tracker, payload: dict) -> None:
+    """Custom payloads are channel-specific in Rasa: the socket.io channel passes
+    the payload to socket.io's emit() as keyword arguments, so it must be wrapped
+    as {"data": ...}; REST passes it as it is. The browser gets {"custom": payload}
+    either way."""
+    if tracker.get_latest_input_channel() == "socketio":
+        dispatcher.utter_message(json_message={"data": {"custom": payload}})
+    else:
+        dispatcher.utter_message(json_message=payload)

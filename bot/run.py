@@ -8,7 +8,11 @@ Settings come from the environment (see README):
   HAIP_TRACKER_DB     SQLite file for conversations (default var/tracker.db)
   HAIP_REMINDERS_DB   SQLite file for refill reminders (default var/reminders.db)
   HAIP_REMINDER_POLL_SECONDS  how often due reminders are checked (default 5)
-  HAIP_CORS_ORIGINS   space-separated web origins allowed to call Rasa
+  HAIP_WEB_PORT       port of the chat widget and demo clinic page (default 8000)
+  HAIP_SOCKET_URL     where browsers reach Rasa's socket.io (default: the Rasa
+                      server; behind HTTPS, the public https:// address)
+  HAIP_CORS_ORIGINS   space-separated origins of the pages that embed the widget
+                      (the widget's own server is always allowed)
 
 Rasa's HTTP API is on (the reminder scheduler uses it) but needs a token that is
 made anew at every start and never printed.
@@ -40,6 +44,8 @@ class Settings:
     tracker_db: Path
     reminders_db: Path
     reminder_poll_s: float
+    web_port: int
+    socket_url: str
     cors_origins: tuple[str, ...]
 
     @property
@@ -50,6 +56,10 @@ class Settings:
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Settings:
         def port(name: str, default: int) -> int:
@@ -58,19 +68,22 @@ class Settings:
                 raise SystemExit(f"{name} must be a port number (1-65535), not {raw!r}")
             return int(raw)
 
+        host = env.get("HAIP_HOST") or "127.0.0.1"
+        rasa_port, web_port = port("HAIP_RASA_PORT", 5005), port("HAIP_WEB_PORT", 8000)
+        own_origins = (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}")
         return cls(
-            host=env.get("HAIP_HOST") or "127.0.0.1",
-            rasa_port=port("HAIP_RASA_PORT", 5005),
+            host=host,
+            rasa_port=rasa_port,
             actions_port=port("HAIP_ACTIONS_PORT", 5055),
             tracker_db=Path(env.get("HAIP_TRACKER_DB") or paths.VAR_DIR / "tracker.db").resolve(),
             reminders_db=Path(
                 env.get("HAIP_REMINDERS_DB") or paths.VAR_DIR / "reminders.db"
             ).resolve(),
             reminder_poll_s=float(env.get("HAIP_REMINDER_POLL_SECONDS") or 5),
+            web_port=web_port,
+            socket_url=(env.get("HAIP_SOCKET_URL") or f"http://{host}:{rasa_port}").rstrip("/"),
             cors_origins=tuple(
-                (
-                    env.get("HAIP_CORS_ORIGINS") or "http://127.0.0.1:8000 http://localhost:8000"
-                ).split()
+                dict.fromkeys(own_origins + tuple((env.get("HAIP_CORS_ORIGINS") or "").split()))
             ),
         )
 
@@ -209,18 +222,67 @@ def reminder_scheduler(settings: Settings, api_token: str):
     )
 
 
+# The widget opens a conversation with this, so the welcome (and its
+# disclaimer) comes from content/messages.yml through action_welcome.
+WIDGET_START_PAYLOAD = "/greet"
+
+
+def web_server(settings: Settings, api_token: str):
+    from bot.content import ContentError
+    from bot.content_store import ContentStore
+    from bot.web import WebServer, WebSettings
+
+    content = ContentStore(paths.CONTENT_DIR)
+
+    def widget_config() -> dict:
+        try:
+            clinic = content.get().clinic
+        except ContentError:
+            clinic = {}
+        return {
+            "socket_url": settings.socket_url,
+            "start_payload": WIDGET_START_PAYLOAD,
+            "clinic_name": clinic.get("clinic_name", ""),
+            "phone_main": clinic.get("phone_main", ""),
+        }
+
+    return WebServer(
+        WebSettings(
+            host=settings.host,
+            port=settings.web_port,
+            socket_url=settings.socket_url,
+            cors_origins=settings.cors_origins,
+            rasa_url=settings.rasa_url,
+            rasa_token=api_token,
+        ),
+        widget_config,
+    )
+
+
 def serve(settings: Settings, model: Path) -> int:
     servers = Servers(settings, model)
-    scheduler = None
+    scheduler = web = None
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
+        try:
+            # Bound first, so a port in use fails at once, not after the slow start.
+            web = web_server(settings, servers.api_token)
+        except OSError as exc:
+            print(
+                f"Could not start: the web chat port {settings.web_port} is not free "
+                f"({exc.strerror}). Set HAIP_WEB_PORT to a free port.",
+                file=sys.stderr,
+            )
+            return 1
         servers.start()
         servers.wait_ready()
         scheduler = reminder_scheduler(settings, servers.api_token)
         scheduler.start(settings.reminder_poll_s)
+        web.start()
         print(
             f"\nThe HAI pump assistant is ready.\n"
+            f"  web chat:  {settings.web_url}/  (demo clinic page with the chat widget)\n"
             f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
             f"  socket.io: {settings.rasa_url}/socket.io\n"
             f"  actions:   {settings.actions_url}\n"
@@ -242,6 +304,8 @@ def serve(settings: Settings, model: Path) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if web:
+            web.stop()
         if scheduler:
             scheduler.stop()
         servers.stop()

@@ -1,0 +1,98 @@
+"""The widget's web server on a real port (Rasa is not running here: history
+must fail politely)."""
+
+import pytest
+import requests
+
+from bot.web import WebServer, WebSettings
+from tests.servers import free_port
+
+EMBEDDING_SITE = "https://www.example-clinic.org"
+
+
+@pytest.fixture(scope="module")
+def web():
+    port = free_port()
+    settings = WebSettings(
+        host="127.0.0.1",
+        port=port,
+        socket_url="http://127.0.0.1:5005",
+        cors_origins=(f"http://127.0.0.1:{port}", EMBEDDING_SITE),
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        rasa_token="secret-token",
+    )
+    server = WebServer(settings, lambda: {"socket_url": settings.socket_url, "clinic_name": "X"})
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def test_the_demo_page_loads_the_widget_with_one_tag(web):
+    page = requests.get(f"{web}/", timeout=5)
+    assert page.status_code == 200
+    assert page.text.count("<script") == 1 and "/widget/haip-chat.js" in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "ws://127.0.0.1:5005" in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("/widget/haip-chat.js", "text/javascript"),
+        ("/widget/haip-chat.css", "text/css"),
+        ("/widget/socket.io.min.js", "text/javascript"),
+    ],
+)
+def test_widget_files_are_served_from_here(web, path, kind):
+    response = requests.get(web + path, timeout=5)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind)
+    assert len(response.content) > 1000
+
+
+def test_the_socket_io_client_matches_rasas_server():
+    # python-socketio 5.9 speaks Engine.IO 4, which socket.io-client 3 and 4 speak.
+    import json
+
+    from bot import paths
+
+    lock = json.loads((paths.ROOT / "package-lock.json").read_text())
+    version = lock["packages"]["node_modules/socket.io-client"]["version"]
+    assert version.split(".")[0] in {"3", "4"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/widget/../bot/run.py", "/../../etc/passwd", "/widget/", "/web/demo/index.html"]
+)
+def test_nothing_else_is_served(web, path):
+    assert requests.get(web + path, timeout=5).status_code == 404
+
+
+def test_config_and_history_allow_only_listed_sites(web):
+    allowed = requests.get(f"{web}/widget/config.json", headers={"Origin": EMBEDDING_SITE})
+    assert allowed.headers["Access-Control-Allow-Origin"] == EMBEDDING_SITE
+    assert allowed.json()["clinic_name"] == "X"
+    other = requests.get(f"{web}/widget/config.json", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.parametrize("sender", ["patient-a", "..%2F..%2Fetc", "x" * 5000, "%3Cscript%3E"])
+def test_history_refuses_ids_the_chat_never_makes(web, sender):
+    response = requests.get(f"{web}/api/history/{sender}", timeout=5)
+    assert response.status_code == 400 and response.json() == {"error": "not a chat id"}
+
+
+def test_history_says_so_when_rasa_is_down(web):
+    response = requests.get(f"{web}/api/history/{'a' * 32}", timeout=20)
+    assert response.status_code == 502
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "secret-token" not in response.text
+
+
+def test_a_taken_port_is_reported_not_crashed(web):
+    from bot.run import Settings, web_server
+
+    port = int(web.rsplit(":", 1)[1])
+    settings = Settings.from_env({"HAIP_WEB_PORT": str(port)})
+    with pytest.raises(OSError):
+        web_server(settings, "token")

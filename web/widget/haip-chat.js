@@ -1,0 +1,475 @@
+/*
+ * The HAI pump assistant's chat widget. One tag puts it on a page:
+ *
+ *   <script src="https://assistant.example.org/widget/haip-chat.js" defer
+ *           data-clinic-name="Lakeside Cancer Center"
+ *           data-color-primary="#0b5394"></script>
+ *
+ * Settings (all optional, see README "Put the chat on your website"):
+ *   data-server-url       where the assistant's web server is (default: where this file came from)
+ *   data-clinic-name      shown in the chat's title (default: clinic_name in content/clinic.yml)
+ *   data-color-primary    title bar, buttons and the patient's messages
+ *   data-color-assistant  background of the assistant's messages
+ *   data-open             "true" opens the chat when the page loads
+ *
+ * Bot text is never put into the page as HTML. It is shown as text, with only
+ * this safe subset made live: paragraphs and line breaks, **bold**, web links
+ * (http and https only, labelled with the site's name) and US phone numbers
+ * and 911 as tap-to-call links.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.HaipChat) return;
+
+  var EMERGENCY_NUMBER = "911";
+  var STORAGE_SENDER = "haip-chat-sender";
+  var STORAGE_OPEN = "haip-chat-open";
+  var REPLY_WAIT_MS = 30000;
+  var DEFAULT_PRIMARY = "#0b5394";
+  var DEFAULT_ASSISTANT = "#eef1f4";
+
+  var server = new URL(script.getAttribute("data-server-url") || new URL("../", script.src).href,
+    location.href).href.replace(/\/?$/, "/");
+
+  // ---- the safe subset -------------------------------------------------
+  var TOKEN = new RegExp(
+    [
+      "\\*\\*([^*\\n]{1,200})\\*\\*", // 1: **bold**
+      "(https?:\\/\\/[^\\s<>\"]+)", // 2: web link
+      "(\\(\\d{3}\\) \\d{3}-\\d{4}|\\b\\d{3}-\\d{3}-\\d{4}\\b)", // 3: phone number
+      "\\b(911)\\b", // 4: emergency number
+    ].join("|"),
+    "g"
+  );
+
+  function link(href, label, external) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.textContent = label;
+    if (external) {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      var note = document.createElement("span");
+      note.className = "haip-sr";
+      note.textContent = " (opens in a new tab)";
+      a.appendChild(note);
+    }
+    return a;
+  }
+
+  // Long addresses are hard to read aloud or on a phone: show the site's name.
+  function linkLabel(url) {
+    try {
+      return new URL(url).hostname.replace(/^www\./, "");
+    } catch (e) {
+      return url;
+    }
+  }
+
+  function appendInline(parent, text) {
+    var last = 0;
+    TOKEN.lastIndex = 0;
+    var match;
+    while ((match = TOKEN.exec(text))) {
+      var token = match[0];
+      var end = match.index + token.length;
+      if (match[2]) {
+        // A sentence's own punctuation is not part of the link.
+        var trimmed = match[2].replace(/[.,;:!?)\]]+$/, "");
+        end = match.index + trimmed.length;
+        token = trimmed;
+      }
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (match[1]) {
+        var strong = document.createElement("strong");
+        strong.textContent = match[1];
+        parent.appendChild(strong);
+      } else if (match[2]) {
+        parent.appendChild(link(token, linkLabel(token), true));
+      } else {
+        var digits = token.replace(/\D/g, "");
+        parent.appendChild(link("tel:" + (digits.length === 10 ? "+1" : "") + digits, token, false));
+      }
+      last = end;
+      TOKEN.lastIndex = end;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /** Bot text as DOM nodes: text nodes and the safe subset, never parsed HTML. */
+  function renderText(text) {
+    var fragment = document.createDocumentFragment();
+    String(text || "")
+      .split(/\n{2,}/)
+      .forEach(function (paragraph) {
+        var p = document.createElement("p");
+        paragraph.split("\n").forEach(function (line, i) {
+          if (i) p.appendChild(document.createElement("br"));
+          appendInline(p, line);
+        });
+        fragment.appendChild(p);
+      });
+    return fragment;
+  }
+
+  // ---- colours: text on a colour is black or white, whichever reads better --
+  function luminance(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+    if (!m) return null;
+    return [0, 2, 4]
+      .map(function (i) {
+        var c = parseInt(m[1].slice(i, i + 2), 16) / 255;
+        return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+      })
+      .reduce(function (sum, c, i) {
+        return sum + c * [0.2126, 0.7152, 0.0722][i];
+      }, 0);
+  }
+
+  function textOn(background) {
+    var l = luminance(background);
+    return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000000" : "#ffffff";
+  }
+
+  function colour(name, fallback) {
+    var value = script.getAttribute(name);
+    if (value && luminance(value) === null) {
+      console.warn("haip-chat: " + name + " must be a colour like #0b5394; using " + fallback);
+      value = null;
+    }
+    return value || fallback;
+  }
+
+  // ---- building the widget ---------------------------------------------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var root = el("div", "haip-chat");
+  root.lang = "en";
+  var primary = colour("data-color-primary", DEFAULT_PRIMARY);
+  var assistantColour = colour("data-color-assistant", DEFAULT_ASSISTANT);
+  root.style.setProperty("--haip-primary", primary);
+  root.style.setProperty("--haip-on-primary", textOn(primary));
+  root.style.setProperty("--haip-assistant", assistantColour);
+  root.style.setProperty("--haip-on-assistant", textOn(assistantColour));
+
+  var launcher = el("button", "haip-launcher");
+  launcher.type = "button";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "haip-panel");
+  var launcherLabel = el("span", "", "Questions about your pump? Chat with us");
+  var badge = el("span", "haip-badge");
+  badge.hidden = true;
+  launcher.append(launcherLabel, badge);
+
+  var panel = el("section", "haip-panel");
+  panel.id = "haip-panel";
+  panel.hidden = true;
+  panel.setAttribute("aria-labelledby", "haip-title");
+
+  var header = el("div", "haip-header");
+  var title = el("h2", "haip-title", "Pump questions");
+  title.id = "haip-title";
+  var close = el("button", "haip-close", "Close chat");
+  close.type = "button";
+  header.append(title, close);
+
+  var emergency = el("p", "haip-emergency");
+  emergency.append("In an emergency, call ", link("tel:" + EMERGENCY_NUMBER, EMERGENCY_NUMBER), ".");
+
+  var log = el("div", "haip-log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-label", "Chat messages");
+  log.tabIndex = 0;
+
+  var typing = el("p", "haip-typing");
+  typing.hidden = true;
+  typing.append(el("span", "haip-dots"), "The assistant is writing");
+
+  var status = el("p", "haip-status");
+  status.setAttribute("role", "status");
+
+  var form = el("form", "haip-form");
+  var label = el("label", "haip-label", "Type your question");
+  label.htmlFor = "haip-input";
+  var input = el("textarea", "haip-input");
+  input.id = "haip-input";
+  input.rows = 2;
+  input.autocomplete = "off";
+  var send = el("button", "haip-send", "Send");
+  send.type = "submit";
+  var row = el("div", "haip-row");
+  row.append(input, send);
+  form.append(label, row);
+
+  panel.append(header, emergency, log, typing, status, form);
+
+  // Heard by screen readers while the chat is closed (a reminder arriving).
+  var closedNotice = el("p", "haip-sr");
+  closedNotice.setAttribute("role", "status");
+  root.append(launcher, panel, closedNotice);
+
+  var stylesheet = document.createElement("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = server + "widget/haip-chat.css";
+
+  // ---- state -------------------------------------------------------------
+  var config = null;
+  var socket = null;
+  var senderId = safeGet(localStorage, STORAGE_SENDER);
+  var historyShown = false;
+  var unread = 0;
+  var waitTimer = null;
+
+  function safeGet(storage, key) {
+    try {
+      return storage.getItem(key);
+    } catch (e) {
+      return null; // storage blocked: the chat still works, without reload history
+    }
+  }
+
+  function safeSet(storage, key, value) {
+    try {
+      storage.setItem(key, value);
+    } catch (e) {
+      /* see safeGet */
+    }
+  }
+
+  function setStatus(text) {
+    status.textContent = text || "";
+  }
+
+  function phoneHint() {
+    return config && config.phone_main ? " For help now, call " + config.phone_main + "." : "";
+  }
+
+  function showTyping(on) {
+    typing.hidden = !on;
+    clearTimeout(waitTimer);
+    if (on) {
+      waitTimer = setTimeout(function () {
+        typing.hidden = true;
+        setStatus("The assistant has not answered yet. Please try again." + phoneHint());
+      }, REPLY_WAIT_MS);
+    }
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function calendarLink(custom) {
+    if (custom.type !== "calendar" || custom.mime_type !== "text/calendar") return null;
+    var blob = new Blob([String(custom.content || "")], { type: "text/calendar" });
+    var a = link(URL.createObjectURL(blob), String(custom.label || "Add to my calendar"), false);
+    a.download = String(custom.filename || "calendar.ics").replace(/[^\w.-]/g, "_");
+    a.className = "haip-file";
+    return a;
+  }
+
+  function addMessage(message) {
+    var fromPatient = message.from === "patient";
+    var item = el("div", "haip-msg " + (fromPatient ? "haip-msg--patient" : "haip-msg--assistant"));
+    item.appendChild(el("span", "haip-sr", fromPatient ? "You said: " : "Assistant said: "));
+    var bubble = el("div", "haip-bubble");
+    if (fromPatient) {
+      bubble.textContent = message.text;
+    } else {
+      bubble.appendChild(renderText(message.text));
+    }
+    if (message.text) item.appendChild(bubble);
+    if (message.custom) {
+      var file = calendarLink(message.custom);
+      if (file) item.appendChild(file);
+    }
+    if (message.buttons && message.buttons.length) {
+      var group = el("div", "haip-buttons");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Suggested topics");
+      message.buttons.forEach(function (b) {
+        var button = el("button", "haip-choice", b.title);
+        button.type = "button";
+        button.addEventListener("click", function () {
+          say(b.title, b.payload);
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    scrollToEnd();
+  }
+
+  function fromBot(data) {
+    var message = { from: "assistant", text: data.text || "", buttons: data.buttons || [] };
+    if (data.custom) message.custom = data.custom;
+    if (data.quick_replies) message.buttons = message.buttons.concat(data.quick_replies);
+    return message;
+  }
+
+  function onBotMessage(data) {
+    showTyping(false);
+    setStatus("");
+    addMessage(fromBot(data || {}));
+    if (panel.hidden) {
+      unread += 1;
+      badge.textContent = unread + " new";
+      badge.hidden = false;
+      closedNotice.textContent = "New message from the pump assistant.";
+    }
+  }
+
+  /** Sends what the patient typed or clicked; `payload` is a button's. */
+  function say(text, payload) {
+    if (!socket || !socket.connected || !senderId) {
+      setStatus("The chat is not connected right now. Please try again in a moment." + phoneHint());
+      return false;
+    }
+    addMessage({ from: "patient", text: text });
+    socket.emit("user_uttered", { session_id: senderId, message: payload || text });
+    setStatus("");
+    showTyping(true);
+    return true;
+  }
+
+  function loadHistory() {
+    return fetch(server + "api/history/" + encodeURIComponent(senderId), { credentials: "omit" })
+      .then(function (r) {
+        return r.ok ? r.json() : { messages: [] };
+      })
+      .catch(function () {
+        return { messages: [] };
+      });
+  }
+
+  function startConversation() {
+    socket.emit("user_uttered", { session_id: senderId, message: config.start_payload });
+    showTyping(true);
+  }
+
+  function onSessionConfirm(id) {
+    var known = senderId === id;
+    senderId = id;
+    safeSet(localStorage, STORAGE_SENDER, id);
+    setStatus("");
+    if (historyShown) return; // a reconnect: the page already shows the chat
+    historyShown = true;
+    if (!known) return startConversation();
+    loadHistory().then(function (data) {
+      if (!data.messages.length) return startConversation();
+      data.messages.forEach(addMessage);
+    });
+  }
+
+  function connect() {
+    if (socket) return;
+    // WebSocket only: Rasa's socket.io channel sends no CORS headers, so the
+    // long-polling start would be refused on any page not served by Rasa itself.
+    socket = window.io(config.socket_url, { transports: ["websocket"], withCredentials: false });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: senderId });
+    });
+    socket.on("session_confirm", onSessionConfirm);
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("connect_error", function () {
+      setStatus("Sorry, I can't reach the assistant right now. It will keep trying." + phoneHint());
+    });
+  }
+
+  // ---- opening and closing ---------------------------------------------
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.hidden = true;
+    unread = 0;
+    badge.hidden = true;
+    closedNotice.textContent = "";
+    safeSet(sessionStorage, STORAGE_OPEN, "1");
+    if (config) connect();
+    scrollToEnd();
+    input.focus();
+  }
+
+  function shut() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    safeSet(sessionStorage, STORAGE_OPEN, "0");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") shut();
+  });
+  input.addEventListener("keydown", function (event) {
+    // Enter sends; Shift+Enter starts a new line.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) {
+      setStatus("Please type a question first.");
+      input.focus();
+      return;
+    }
+    if (say(text)) input.value = "";
+    input.focus();
+  });
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  function start() {
+    document.head.appendChild(stylesheet);
+    document.body.appendChild(root);
+    var clinicName = script.getAttribute("data-clinic-name");
+    Promise.all([
+      fetch(server + "widget/config.json", { credentials: "omit" }).then(function (r) {
+        if (!r.ok) throw new Error("config " + r.status);
+        return r.json();
+      }),
+      window.io ? Promise.resolve() : loadScript(server + "widget/socket.io.min.js"),
+    ])
+      .then(function (results) {
+        config = results[0];
+        var name = clinicName || config.clinic_name;
+        if (name) title.textContent = "Pump questions: " + name;
+        // A returning patient is connected at once, so a reminder can arrive.
+        if (senderId || !panel.hidden) connect();
+      })
+      .catch(function () {
+        setStatus("Sorry, the chat could not start. Please try again later.");
+      });
+    if (script.getAttribute("data-open") === "true" || safeGet(sessionStorage, STORAGE_OPEN) === "1") {
+      open();
+    }
+  }
+
+  window.HaipChat = { renderText: renderText, open: open, close: shut };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

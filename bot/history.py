@@ -30,6 +30,26 @@ def _button_titles(messages: list[dict]) -> dict[str, str]:
     return {b["payload"]: b["title"] for m in messages for b in m.get("buttons", [])}
 
 
+def _as_socket_messages(event: dict) -> list[dict]:
+    """One bot event as Rasa's socket.io channel sent it: the text split at blank
+    lines, buttons and any custom payload with the last part."""
+    data = event.get("data") or {}
+    text = (event.get("text") or "").strip()
+    parts = [{"from": "assistant", "text": part} for part in text.split("\n\n")] if text else []
+    extras: dict = {}
+    if data.get("buttons"):
+        extras["buttons"] = [
+            {"title": b.get("title", ""), "payload": b.get("payload", "")} for b in data["buttons"]
+        ]
+    if custom := custom_payload(data):
+        extras["custom"] = custom
+    if extras:
+        if not parts:
+            parts = [{"from": "assistant", "text": ""}]
+        parts[-1].update(extras)
+    return parts
+
+
 def chat_history(tracker_state: dict[str, Any]) -> list[dict]:
     events = tracker_state.get("events") or []
     starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
@@ -38,17 +58,7 @@ def chat_history(tracker_state: dict[str, Any]) -> list[dict]:
     for event in session:
         kind = event.get("event")
         if kind == "bot":
-            data = event.get("data") or {}
-            message = {"from": "assistant", "text": event.get("text") or ""}
-            if data.get("buttons"):
-                message["buttons"] = [
-                    {"title": b.get("title", ""), "payload": b.get("payload", "")}
-                    for b in data["buttons"]
-                ]
-            if custom := custom_payload(data):
-                message["custom"] = custom
-            if message["text"] or len(message) > 2:
-                messages.append(message)
+            messages.extend(_as_socket_messages(event))
         elif kind == "user":
             text = event.get("text") or ""
             if text.startswith("/"):

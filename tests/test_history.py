@@ -22,7 +22,7 @@ def test_only_what_was_said_in_the_current_session():
             bot("Hello!", buttons=[BUTTON]),
             {"event": "slot", "name": "requested_slot", "value": None},
             user(BUTTON["payload"]),
-            bot("About 3 days."),
+            bot("About 3 days.\n\nSource: a book", buttons=[BUTTON]),
             user("thanks <b>a lot</b>"),
         ]
     }
@@ -30,7 +30,9 @@ def test_only_what_was_said_in_the_current_session():
         {"from": "assistant", "text": "Hello!", "buttons": [BUTTON]},
         # A click is shown as the button's title; the widget's /greet not at all.
         {"from": "patient", "text": BUTTON["title"]},
+        # Split at blank lines, buttons last: as the socket.io channel sent it.
         {"from": "assistant", "text": "About 3 days."},
+        {"from": "assistant", "text": "Source: a book", "buttons": [BUTTON]},
         {"from": "patient", "text": "thanks <b>a lot</b>"},
     ]
 

@@ -1,0 +1,322 @@
+"""The chat widget in a real headless Chromium (Debian's), against the real
+servers started as `make run` starts them."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from bot import paths
+from tests.servers import Assistant
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = os.environ.get("HAIP_CHROMIUM", "/usr/bin/chromium")
+# Without the networking flags Chromium keeps calling home, which this
+# machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "results" / "screenshots")
+LAUNCHER = "Questions about your pump? Chat with us"
+WAIT_MS = 60_000
+# The first answers after a start can take seconds (models warming up).
+expect.set_options(timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    root = tmp_path_factory.mktemp("widget")
+    shutil.copytree(paths.ROOT / "content", root / "content")
+    running = Assistant(root / "content", root / "tracker.db")
+    running.start()
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A new visitor: empty storage, a desktop window."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, errors
+
+
+def open_chat(page: Page, assistant: Assistant) -> None:
+    page.goto(assistant.web_url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(assistant_messages(page).first).to_contain_text("not a person")
+
+
+def assistant_messages(page: Page):
+    return page.locator(".haip-msg--assistant")
+
+
+def ask(page: Page, text: str) -> None:
+    page.get_by_label("Type your question").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def log_texts(page: Page) -> list[str]:
+    return page.locator(".haip-msg").all_inner_texts()
+
+
+def test_a_patient_asks_about_the_hospital_stay_and_reads_the_answer(page, assistant):
+    open_chat(page, assistant)
+    # The opening disclaimer and the emergency line are there before anything is asked.
+    welcome = assistant_messages(page).first
+    expect(welcome).to_contain_text("cannot give medical advice")
+    emergency = page.locator(".haip-emergency")
+    expect(emergency).to_have_text("In an emergency, call 911.")
+    expect(emergency.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
+
+    page.evaluate(
+        """() => {
+        window.typingSeen = false;
+        new MutationObserver(() => {
+            if (!document.querySelector('.haip-typing').hidden) window.typingSeen = true;
+        }).observe(document.querySelector('.haip-typing'), {attributes: true});
+    }"""
+    )
+    ask(page, "how long is the hospital stay")
+    expect(page.locator(".haip-msg--patient").last).to_contain_text("how long is the hospital stay")
+    answer = assistant_messages(page).filter(has_text="about 3 days")
+    expect(answer).to_have_count(1)
+    assert page.evaluate("window.typingSeen"), "no typing indicator while waiting"
+    expect(page.locator(".haip-typing")).to_be_hidden()
+
+    # Rasa's socket.io channel sends each paragraph as its own message: the
+    # sources and the follow-up topics come last.
+    sources = assistant_messages(page).last
+    expect(sources).to_contain_text("Sources: Johns Hopkins Medicine")
+    link = sources.get_by_role("link").first
+    assert link.get_attribute("href").startswith("https://")
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+    expect(
+        sources.get_by_role("button", name="Recovering at home after the operation")
+    ).to_be_visible()
+
+
+def test_a_button_asks_its_topic(page, assistant):
+    open_chat(page, assistant)
+    assistant_messages(page).first.get_by_role(
+        "button", name="How long you stay in the hospital"
+    ).click()
+    # The patient's side shows the button's words, not its payload.
+    expect(page.locator(".haip-msg--patient").last).to_have_text(
+        "You said: How long you stay in the hospital"
+    )
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+
+
+def test_a_reload_keeps_the_conversation(page, assistant):
+    open_chat(page, assistant)
+    ask(page, "how long is the hospital stay")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    before = log_texts(page)
+    sender = page.evaluate("localStorage.getItem('haip-chat-sender')")
+
+    page.reload()
+    # The chat was open, so it opens again, with the same messages.
+    expect(page.locator(".haip-msg")).to_have_count(len(before))
+    assert log_texts(page) == before
+    assert page.evaluate("localStorage.getItem('haip-chat-sender')") == sender
+    assert not any("/greet" in text for text in log_texts(page))
+
+    # The conversation goes on where it was: no second welcome.
+    ask(page, "how often is the pump refilled")
+    expect(page.locator(".haip-msg--patient")).to_have_count(2)
+    expect(assistant_messages(page).last).to_contain_text("Source")
+    expect(assistant_messages(page).filter(has_text="not a person")).to_have_count(1)
+
+
+def test_the_keyboard_alone_is_enough(page, assistant):
+    page.goto(assistant.web_url + "/")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('haip-launcher')"):
+            break
+    else:
+        pytest.fail("Tab never reached the chat button")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Type your question")).to_be_focused()
+    expect(assistant_messages(page).first).to_contain_text("not a person")
+
+    page.keyboard.type("how long is the hospital stay")
+    page.keyboard.press("Enter")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    expect(page.get_by_label("Type your question")).to_be_focused()
+
+    # Back from the text box to the answer's last follow-up button, and press it.
+    page.keyboard.press("Shift+Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("The operation to place the pump")
+    outline = focused.evaluate(
+        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
+    )
+    assert outline == "solid 3px", f"focus is not visible: {outline}"
+    page.keyboard.press("Enter")
+    expect(page.locator(".haip-msg--patient").last).to_contain_text(
+        "The operation to place the pump"
+    )
+    expect(assistant_messages(page)).to_have_count(3)
+
+    # Escape closes the chat and gives the focus back to its button.
+    page.keyboard.press("Escape")
+    expect(page.locator(".haip-panel")).to_be_hidden()
+    expect(page.get_by_role("button", name=LAUNCHER)).to_be_focused()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+        })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (360, 740)])
+def test_axe_finds_no_serious_or_critical_problems(browser, assistant, width, height):
+    # bypass_csp: the demo page allows only its own scripts, and axe is injected.
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        page.goto(assistant.web_url + "/")
+        closed = axe_violations(page)
+        open_chat(page, assistant)
+        ask(page, "how long is the hospital stay")
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        opened = axe_violations(page)
+        assert closed == [] and opened == [], json.dumps(closed + opened, indent=1)
+    finally:
+        context.close()
+
+
+# 360 px: a phone. 640 x 400 at twice the pixel density: a 1280 x 800 screen at 200% zoom.
+@pytest.mark.parametrize(
+    "name, viewport, scale",
+    [("phone-360", (360, 740), 1), ("zoom-200", (640, 400), 2), ("desktop-1280", (1280, 800), 1)],
+)
+def test_the_chat_fits_phones_and_zoom(browser, assistant, name, viewport, scale):
+    width, height = viewport
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        open_chat(page, assistant)
+        ask(page, "how long is the hospital stay")
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        for part in [".haip-panel", ".haip-emergency", ".haip-input", ".haip-send", ".haip-close"]:
+            box = page.locator(part).bounding_box()
+            assert box and box["x"] >= 0 and box["y"] >= 0, part
+            assert box["x"] + box["width"] <= width + 0.5, f"{part} is cut off on the right"
+            assert box["y"] + box["height"] <= height + 0.5, f"{part} is cut off at the bottom"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.locator(".haip-log").bounding_box()["height"] >= 60
+        if name != "zoom-200":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            # The question and the start of its answer, as a patient sees them.
+            page.locator(".haip-msg--patient").last.scroll_into_view_if_needed()
+            page.evaluate(
+                "() => { const m = document.querySelectorAll('.haip-msg--patient');"
+                " m[m.length - 1].scrollIntoView({block: 'start'}); }"
+            )
+            page.screenshot(path=str(SCREENSHOTS / f"chat-{width}.png"))
+    finally:
+        context.close()
+
+
+def test_bot_and_patient_text_is_never_html(page, assistant):
+    open_chat(page, assistant)
+    attack = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>'
+    ask(page, attack)
+    expect(page.locator(".haip-msg--patient").last).to_have_text("You said: " + attack)
+    expect(assistant_messages(page)).to_have_count(2)
+    assert page.locator(".haip-log img, .haip-log script").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+    # The safe subset: bold, web links, phone numbers; everything else stays text.
+    rendered = page.evaluate(
+        """() => {
+        const box = document.createElement('div');
+        box.appendChild(HaipChat.renderText(
+            '**Call** (555) 555-0100 or 911.\\nSee https://example.org/a/b. <b>x</b>\\n\\n' +
+            'javascript:alert(1) [x](javascript:alert(1)) <a onclick="alert(1)">y</a>'));
+        return {
+            paragraphs: box.querySelectorAll('p').length,
+            breaks: box.querySelectorAll('br').length,
+            strong: [...box.querySelectorAll('strong')].map(e => e.textContent),
+            links: [...box.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.textContent]),
+            elements: [...box.querySelectorAll('*')].map(e => e.tagName.toLowerCase()),
+            text: box.textContent,
+        };
+    }"""
+    )
+    assert rendered["paragraphs"] == 2 and rendered["breaks"] == 1
+    assert rendered["strong"] == ["Call"]
+    assert rendered["links"] == [
+        ["tel:+15555550100", "(555) 555-0100"],
+        ["tel:911", "911"],
+        ["https://example.org/a/b", "example.org (opens in a new tab)"],
+    ]
+    assert set(rendered["elements"]) <= {"p", "br", "strong", "a", "span"}
+    assert "<b>x</b>" in rendered["text"] and '<a onclick="alert(1)">y</a>' in rendered["text"]
+
+
+def test_a_refill_reminder_appears_in_the_open_page(page, assistant):
+    open_chat(page, assistant)
+    ask(page, "remind me about my pump refill")
+    expect(assistant_messages(page).last).to_contain_text("When is your next pump refill")
+    ask(page, "in 2 weeks")
+    expect(assistant_messages(page).filter(has_text="Done. Your next refill")).to_have_count(1)
+
+    calendar = page.get_by_role("link", name="Add my refill dates to my calendar")
+    expect(calendar).to_have_attribute("download", "pump-refills.ics")
+    with page.expect_download() as download:
+        calendar.click()
+    assert download.value.suggested_filename == "pump-refills.ics"
+    assert Path(download.value.path()).read_text().startswith("BEGIN:VCALENDAR")
+
+    # The patient closes the chat but keeps the page open; the reminder
+    # (4 s after it was set, in tests) still arrives and is announced.
+    page.keyboard.press("Escape")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_contain_text("1 new", timeout=30_000)
+    expect(page.locator(".haip-chat > [role=status]")).to_have_text(
+        "New message from the pump assistant."
+    )
+    launcher.click()
+    expect(assistant_messages(page).last).to_contain_text("Reminder: your pump refill")

@@ -19,7 +19,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export HAIP_ACTION_ENDPOINT ?= http://127.0.0.1:$(or $(HAIP_ACTIONS_PORT),5055)/webhook
 export HAIP_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
-.PHONY: help install browser build validate train run test test-unit test-stories eval lint lock clean
+.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -29,6 +29,7 @@ help:
 	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
 	@echo "make train     train a model if training data, domain or config changed"
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
+	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px)"
 
 install: $(ENV_STAMP) $(NODE_STAMP)
 
@@ -77,6 +78,11 @@ test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
 test-stories: train
 	$(PY) -m rasa test core --model "$$($(PY) -c 'from bot import train; print(train.model_path())')" \
 		--stories tests/stories --fail-on-prediction-errors --out results/stories
+
+# The README's pictures of the chat, taken by the browser tests.
+screenshots: $(ENV_STAMP) $(NODE_STAMP) browser
+	HAIP_CHROMIUM=$(CHROMIUM) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
+		$(PY) -m pytest -q tests/test_widget.py -k fits_phones
 
 eval: train
 	$(PY) -m bot eval --json results/eval.json

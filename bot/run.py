@@ -179,6 +179,20 @@ class Servers:
                 raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
             time.sleep(0.5)
 
+    def warm_up(self) -> None:
+        """Rasa loads parts of the NLU pipeline on the first message, which made the
+        first patient after a start wait about 6 s. A parse through the API does it
+        now instead, and writes nothing to any conversation."""
+        request = urllib.request.Request(
+            f"{self.settings.rasa_url}/model/parse?token={self.api_token}",
+            data=b'{"text": "hello"}',
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=120).close()
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"Warm-up failed ({exc}); the first answer may be slow.", file=sys.stderr)
+
     def first_exit(self) -> tuple[str, int] | None:
         for name, process in self.processes.items():
             if process.poll() is not None:
@@ -277,6 +291,7 @@ def serve(settings: Settings, model: Path) -> int:
             return 1
         servers.start()
         servers.wait_ready()
+        servers.warm_up()
         scheduler = reminder_scheduler(settings, servers.api_token)
         scheduler.start(settings.reminder_poll_s)
         web.start()

@@ -2,12 +2,15 @@
 integration and browser tests."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -109,3 +112,18 @@ class Assistant:
         )
         response.raise_for_status()
         return response.json()
+
+
+@contextmanager
+def started_assistant(root: Path, **settings: str) -> Iterator[Assistant]:
+    """The assistant on free ports, with its own copy of the demo content and its
+    own databases under root; settings are extra HAIP_* variables."""
+    shutil.copytree(paths.ROOT / "content", root / "content")
+    running = Assistant(root / "content", root / "tracker.db")
+    running.env.update(settings)
+    running.start()
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.stop()

@@ -12,7 +12,7 @@ import pytest
 
 from bot import paths
 from tests.conftest import edit_yaml
-from tests.servers import Assistant, port_open
+from tests.servers import Assistant, port_open, started_assistant
 
 pytestmark = pytest.mark.integration
 
@@ -31,15 +31,8 @@ def all_text(replies: list[dict]) -> str:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    import shutil
-
-    root = tmp_path_factory.mktemp("assistant")
-    shutil.copytree(paths.ROOT / "content", root / "content")
-    running = Assistant(root / "content", root / "tracker.db")
-    running.start()
-    yield running
-    if running.process.poll() is None:
-        running.stop()
+    with started_assistant(tmp_path_factory.mktemp("assistant")) as running:
+        yield running
 
 
 def test_hospital_stay_comes_from_the_clinic_file(assistant):

@@ -133,3 +133,17 @@ def test_the_lead_time_test_setting(monkeypatch):
     assert reminders.remind_at_for(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(
         seconds=5
     )
+
+
+def test_the_calendar_is_wrapped_for_socketio_and_bare_for_rest():
+    # Rasa's socket.io channel passes a custom payload to emit() as keyword
+    # arguments; unwrapped, the calendar never reached a web chat.
+    for channel, wrapped in [("socketio", True), ("rest", False)]:
+        dispatcher = CollectingDispatcher()
+        patient = tracker({"refill_date": "2026-12-03"})
+        patient.events.append({"event": "user", "text": "x", "input_channel": channel})
+        reminders.ActionSetReminder().run(dispatcher, patient, {})
+        custom = dispatcher.messages[-1]["custom"]
+        calendar = custom["data"]["custom"] if wrapped else custom
+        assert set(custom) == ({"data"} if wrapped else set(calendar))
+        assert calendar["type"] == "calendar" and calendar["filename"] == "pump-refills.ics"

@@ -3,14 +3,13 @@ servers started as `make run` starts them."""
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot import paths
-from tests.servers import Assistant
+from tests.servers import Assistant, started_assistant
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +30,8 @@ AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "results" / "screenshots")
 LAUNCHER = "Questions about your pump? Chat with us"
 WAIT_MS = 60_000
+# A clinic's own site that embeds the widget (served by the test browser itself).
+CLINIC_SITE = "http://www.example-clinic.org"
 # The first answers after a start can take seconds (models warming up).
 expect.set_options(timeout=WAIT_MS)
 
@@ -38,12 +39,8 @@ expect.set_options(timeout=WAIT_MS)
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
     root = tmp_path_factory.mktemp("widget")
-    shutil.copytree(paths.ROOT / "content", root / "content")
-    running = Assistant(root / "content", root / "tracker.db")
-    running.start()
-    yield running
-    if running.process.poll() is None:
-        running.stop()
+    with started_assistant(root, HAIP_CORS_ORIGINS=CLINIC_SITE) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +119,17 @@ def test_a_patient_asks_about_the_hospital_stay_and_reads_the_answer(page, assis
     expect(
         sources.get_by_role("button", name="Recovering at home after the operation")
     ).to_be_visible()
+
+
+def test_an_urgent_symptom_gets_urgent_guidance_first(page, assistant):
+    open_chat(page, assistant)
+    ask(page, "I have a fever and the pump site is red")
+    expect(page.locator(".haip-msg--patient")).to_have_count(1)
+    first_reply = page.locator(".haip-msg--patient ~ .haip-msg--assistant").first
+    expect(first_reply).to_contain_text("Please call our 24-hour line now")
+    expect(first_reply.get_by_role("link", name="(555) 555-0199")).to_have_attribute(
+        "href", "tel:+15555550199"
+    )
 
 
 def test_a_button_asks_its_topic(page, assistant):
@@ -322,3 +330,28 @@ def test_a_refill_reminder_appears_in_the_open_page(page, assistant):
     )
     launcher.click()
     expect(assistant_messages(page).last).to_contain_text("Reminder: your pump refill")
+
+
+def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant):
+    clinic_page = (
+        '<!doctype html><html lang="en"><head><title>Example clinic</title></head>'
+        "<body><main><h1>Our HAI pump program</h1></main>"
+        f'<script src="{assistant.web_url}/widget/haip-chat.js" defer'
+        ' data-clinic-name="Example Cancer Center" data-color-primary="#ffd700"></script>'
+        "</body></html>"
+    )
+    page.route(
+        CLINIC_SITE + "/",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=clinic_page),
+    )
+    page.goto(CLINIC_SITE + "/")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    # A light brand colour gets dark text, so the contrast stays readable.
+    expect(launcher).to_have_css("background-color", "rgb(255, 215, 0)")
+    expect(launcher).to_have_css("color", "rgb(0, 0, 0)")
+    launcher.click()
+    title = page.get_by_role("heading", name="Pump questions: Example Cancer Center")
+    expect(title).to_be_visible()
+    expect(assistant_messages(page).first).to_contain_text("not a person")
+    ask(page, "how long is the hospital stay")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)

@@ -89,12 +89,17 @@ class SocketPatient:
         self.client.emit("user_uttered", {"session_id": self.session_id, "message": text})
 
     def wait_for(self, words: str, timeout: float = 60) -> bool:
+        return self.first(lambda m: words in (m.get("text") or ""), timeout) is not None
+
+    def first(self, matches, timeout: float = 60) -> dict | None:
+        """The first message that matches, waiting for it up to timeout seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if any(words in t for t in self.texts):
-                return True
+            for message in list(self.messages):
+                if matches(message):
+                    return message
             time.sleep(0.2)
-        return False
+        return None
 
 
 def test_socketio_channel_answers(assistant):
@@ -240,9 +245,9 @@ def test_a_reminder_arrives_on_a_socketio_client(assistant):
         patient.say("in 2 weeks")
         assert patient.wait_for("Done. Your next refill"), patient.texts
         # The calendar file reaches a socket.io client too (a custom payload).
-        calendars = [m["custom"] for m in patient.messages if "custom" in m]
-        assert calendars and calendars[0]["type"] == "calendar", patient.messages
-        assert "BEGIN:VCALENDAR" in calendars[0]["content"]
+        calendar = patient.first(lambda m: "custom" in m)
+        assert calendar and calendar["custom"]["type"] == "calendar", patient.messages
+        assert "BEGIN:VCALENDAR" in calendar["custom"]["content"]
         assert patient.wait_for("Reminder: your pump refill", timeout=30), patient.texts
     # The next cycle's reminder is stored just after the delivery returns.
     deadline = time.monotonic() + 15

@@ -3,13 +3,14 @@ servers started as `make run` starts them."""
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot import paths
-from tests.servers import Assistant, started_assistant
+from tests.servers import Assistant, free_port, started_assistant
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +31,11 @@ AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "results" / "screenshots")
 LAUNCHER = "Questions about your pump? Chat with us"
 WAIT_MS = 60_000
-# A clinic's own site that embeds the widget (served by the test browser itself).
-CLINIC_SITE = "http://www.example-clinic.org"
+# A clinic's own site that embeds the widget: another origin, on loopback too,
+# because Chromium keeps other sites from loading anything from 127.0.0.1
+# (Local Network Access); a real clinic serves the widget over HTTPS instead.
+CLINIC_PORT = free_port()
+CLINIC_SITE = f"http://localhost:{CLINIC_PORT}"
 # The first answers after a start can take seconds (models warming up).
 expect.set_options(timeout=WAIT_MS)
 
@@ -332,19 +336,39 @@ def test_a_refill_reminder_appears_in_the_open_page(page, assistant):
     expect(assistant_messages(page).last).to_contain_text("Reminder: your pump refill")
 
 
-def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant):
-    clinic_page = (
+@pytest.fixture
+def clinic_site(assistant):
+    """The clinic's own page, with nothing of ours but the one tag."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = (
         '<!doctype html><html lang="en"><head><title>Example clinic</title></head>'
         "<body><main><h1>Our HAI pump program</h1></main>"
         f'<script src="{assistant.web_url}/widget/haip-chat.js" defer'
         ' data-clinic-name="Example Cancer Center" data-color-primary="#ffd700"></script>'
         "</body></html>"
-    )
-    page.route(
-        CLINIC_SITE + "/",
-        lambda route: route.fulfill(status=200, content_type="text/html", body=clinic_page),
-    )
-    page.goto(CLINIC_SITE + "/")
+    ).encode()
+
+    class ClinicPage(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", CLINIC_PORT), ClinicPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield CLINIC_SITE + "/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant, clinic_site):
+    page.goto(clinic_site)
     launcher = page.get_by_role("button", name=LAUNCHER)
     # A light brand colour gets dark text, so the contrast stays readable.
     expect(launcher).to_have_css("background-color", "rgb(255, 215, 0)")
@@ -354,4 +378,7 @@ def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant):
     expect(title).to_be_visible()
     expect(assistant_messages(page).first).to_contain_text("not a person")
     ask(page, "how long is the hospital stay")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    # The reload history comes across origins too.
+    page.reload()
     expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)

@@ -5,8 +5,10 @@ from content/clinic.yml); texts come from content/messages.yml."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +35,13 @@ _LAST = re.compile(r"\b(?:last|previous|was|had)\b")
 
 
 def store() -> ReminderStore:
-    return ReminderStore(paths.reminders_db())
+    return _store_at(paths.reminders_db())
+
+
+@functools.lru_cache(maxsize=8)
+def _store_at(path: Path) -> ReminderStore:
+    # Opened once per file and process, not on every action call.
+    return ReminderStore(path)
 
 
 def clinic_today(content) -> dt.date:

@@ -226,6 +226,7 @@
   var historyShown = false;
   var unread = 0;
   var waitTimer = null;
+  var queued = null; // messages that arrive while the history is loading
 
   function safeGet(storage, key) {
     try {
@@ -316,6 +317,7 @@
   }
 
   function onBotMessage(data) {
+    if (queued) return queued.push(data); // shown after the history, in order
     showTyping(false);
     setStatus("");
     addMessage(fromBot(data || {}));
@@ -363,9 +365,21 @@
     if (historyShown) return; // a reconnect: the page already shows the chat
     historyShown = true;
     if (!known) return startConversation();
+    queued = [];
     loadHistory().then(function (data) {
-      if (!data.messages.length) return startConversation();
+      var arrived = queued;
+      queued = null;
+      if (!data.messages.length && !arrived.length) return startConversation();
       data.messages.forEach(addMessage);
+      // A message may be in both the history and the live stream: show it once.
+      var recent = data.messages.slice(-arrived.length - 1).map(function (m) {
+        return m.text;
+      });
+      arrived
+        .filter(function (m) {
+          return recent.indexOf(m.text || "") < 0;
+        })
+        .forEach(onBotMessage);
     });
   }
 

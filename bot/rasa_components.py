@@ -305,9 +305,14 @@ class SafetyRouter(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"urgent_min_confidence": 0.5, "fallback_threshold": 0.4}
+        return {"urgent_min_confidence": 0.5}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        if not isinstance(config.get("fallback_threshold"), (int, float)):
+            raise ValueError(
+                "config.yml: SafetyRouter needs fallback_threshold, the same number as "
+                "FallbackClassifier's threshold (write `fallback_threshold: *fallback_threshold`)"
+            )
         self.config = {**self.get_default_config(), **config}
 
     @classmethod

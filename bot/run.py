@@ -28,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,65 +224,36 @@ def _raise_stop(signum, frame) -> None:
     raise _Stop()
 
 
-def reminder_scheduler(settings: Settings, api_token: str):
-    from bot.content_store import ContentStore
+def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
     from bot.reminders import ReminderStore
     from bot.scheduler import ReminderScheduler, rasa_api_delivery
 
-    content = ContentStore(paths.CONTENT_DIR)
     return ReminderScheduler(
         ReminderStore(settings.reminders_db),
-        lambda: content.get().clinic,
+        clinic,
         rasa_api_delivery(settings.rasa_url, api_token),
     )
 
 
-# The widget opens a conversation with this, so the welcome (and its
-# disclaimer) comes from content/messages.yml through action_welcome.
-WIDGET_START_PAYLOAD = "/greet"
-
-
-def web_server(settings: Settings, api_token: str):
-    from bot.content import ContentError
+def serve(settings: Settings, model: Path) -> int:
     from bot.content_store import ContentStore
-    from bot.web import WebServer, WebSettings
+    from bot.web import WebServer
 
+    servers = Servers(settings, model)
+    # One content store for the supervisor: the scheduler and the web chat read
+    # the clinic's details from it.
     content = ContentStore(paths.CONTENT_DIR)
 
-    def widget_config() -> dict:
-        try:
-            clinic = content.get().clinic
-        except ContentError:
-            clinic = {}
-        return {
-            "socket_url": settings.socket_url,
-            "start_payload": WIDGET_START_PAYLOAD,
-            "clinic_name": clinic.get("clinic_name", ""),
-            "phone_main": clinic.get("phone_main", ""),
-        }
+    def clinic() -> dict:
+        return content.get().clinic
 
-    return WebServer(
-        WebSettings(
-            host=settings.host,
-            port=settings.web_port,
-            socket_url=settings.socket_url,
-            cors_origins=settings.cors_origins,
-            rasa_url=settings.rasa_url,
-            rasa_token=api_token,
-        ),
-        widget_config,
-    )
-
-
-def serve(settings: Settings, model: Path) -> int:
-    servers = Servers(settings, model)
     scheduler = web = None
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
         try:
             # Bound first, so a port in use fails at once, not after the slow start.
-            web = web_server(settings, servers.api_token)
+            web = WebServer(settings, servers.api_token, clinic)
         except OSError as exc:
             print(
                 f"Could not start: the web chat port {settings.web_port} is not free "
@@ -292,7 +264,7 @@ def serve(settings: Settings, model: Path) -> int:
         servers.start()
         servers.wait_ready()
         servers.warm_up()
-        scheduler = reminder_scheduler(settings, servers.api_token)
+        scheduler = reminder_scheduler(settings, servers.api_token, clinic)
         scheduler.start(settings.reminder_poll_s)
         web.start()
         print(

@@ -16,12 +16,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bot import history, paths
+from bot.content import ContentError
+from bot.run import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +37,6 @@ STATIC_FILES: dict[str, tuple[Path, str]] = {
     "/widget/haip-chat.css": (WEB_DIR / "widget" / "haip-chat.css", "text/css; charset=utf-8"),
     "/widget/socket.io.min.js": (SOCKET_IO_CLIENT, "text/javascript; charset=utf-8"),
 }
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    host: str
-    port: int
-    # Where browsers reach Rasa's socket.io channel (behind HTTPS: the public URL).
-    socket_url: str
-    # Pages on these origins may embed the widget (besides this server's own).
-    cors_origins: tuple[str, ...]
-    rasa_url: str
-    rasa_token: str
 
 
 def page_security_headers(socket_url: str) -> dict[str, str]:
@@ -65,14 +54,32 @@ def page_security_headers(socket_url: str) -> dict[str, str]:
     }
 
 
-def fetch_tracker(settings: WebSettings, sender_id: str) -> dict:
-    query = urllib.parse.urlencode({"token": settings.rasa_token})
+# The widget opens a conversation with this, so the welcome (and its
+# disclaimer) comes from content/messages.yml through action_welcome.
+START_PAYLOAD = "/greet"
+
+
+def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
+    try:
+        details = clinic()
+    except ContentError:
+        details = {}  # the widget still works; only the clinic's name is missing
+    return {
+        "socket_url": settings.socket_url,
+        "start_payload": START_PAYLOAD,
+        "clinic_name": details.get("clinic_name", ""),
+        "phone_main": details.get("phone_main", ""),
+    }
+
+
+def fetch_tracker(settings: Settings, rasa_token: str, sender_id: str) -> dict:
+    query = urllib.parse.urlencode({"token": rasa_token})
     url = f"{settings.rasa_url}/conversations/{sender_id}/tracker?{query}"
     with urllib.request.urlopen(url, timeout=15) as response:
         return json.load(response)
 
 
-def make_handler(settings: WebSettings, widget_config: Callable[[], dict]):
+def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
     allowed_origins = set(settings.cors_origins)
 
     class Handler(BaseHTTPRequestHandler):
@@ -110,7 +117,7 @@ def make_handler(settings: WebSettings, widget_config: Callable[[], dict]):
             if path in STATIC_FILES:
                 return self._static(path)
             if path == "/widget/config.json":
-                return self._json(HTTPStatus.OK, widget_config(), cache="no-cache")
+                return self._json(HTTPStatus.OK, widget_config(settings, clinic), cache="no-cache")
             if path.startswith("/api/history/"):
                 return self._history(path.removeprefix("/api/history/"))
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
@@ -131,7 +138,7 @@ def make_handler(settings: WebSettings, widget_config: Callable[[], dict]):
             if not history.is_sender_id(sender_id):
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": "not a chat id"})
             try:
-                tracker = fetch_tracker(settings, sender_id)
+                tracker = fetch_tracker(settings, rasa_token, sender_id)
             except (urllib.error.URLError, OSError, ValueError):
                 logger.exception("Could not read a chat history from Rasa")
                 return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
@@ -141,9 +148,12 @@ def make_handler(settings: WebSettings, widget_config: Callable[[], dict]):
 
 
 class WebServer:
-    def __init__(self, settings: WebSettings, widget_config: Callable[[], dict]):
+    """Binds at once (a taken port fails before anything slow starts); serves
+    from start() on. clinic() gives content/clinic.yml's values."""
+
+    def __init__(self, settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
         self.httpd = ThreadingHTTPServer(
-            (settings.host, settings.port), make_handler(settings, widget_config)
+            (settings.host, settings.web_port), make_handler(settings, rasa_token, clinic)
         )
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

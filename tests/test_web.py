@@ -4,7 +4,8 @@ must fail politely)."""
 import pytest
 import requests
 
-from bot.web import WebServer, WebSettings
+from bot.run import Settings, serve
+from bot.web import WebServer
 from tests.servers import free_port
 
 EMBEDDING_SITE = "https://www.example-clinic.org"
@@ -13,15 +14,15 @@ EMBEDDING_SITE = "https://www.example-clinic.org"
 @pytest.fixture(scope="module")
 def web():
     port = free_port()
-    settings = WebSettings(
-        host="127.0.0.1",
-        port=port,
-        socket_url="http://127.0.0.1:5005",
-        cors_origins=(f"http://127.0.0.1:{port}", EMBEDDING_SITE),
-        rasa_url=f"http://127.0.0.1:{free_port()}",
-        rasa_token="secret-token",
+    settings = Settings.from_env(
+        {
+            "HAIP_WEB_PORT": str(port),
+            "HAIP_RASA_PORT": str(free_port()),  # nothing listens there
+            "HAIP_SOCKET_URL": "http://127.0.0.1:5005",
+            "HAIP_CORS_ORIGINS": EMBEDDING_SITE,
+        }
     )
-    server = WebServer(settings, lambda: {"socket_url": settings.socket_url, "clinic_name": "X"})
+    server = WebServer(settings, "secret-token", lambda: {"clinic_name": "X"})
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
@@ -89,10 +90,19 @@ def test_history_says_so_when_rasa_is_down(web):
     assert "secret-token" not in response.text
 
 
-def test_a_taken_port_is_reported_not_crashed(web):
-    from bot.run import Settings, web_server
+def test_a_taken_port_is_reported_not_crashed(web, capsys):
+    import signal
+    from pathlib import Path
 
     port = int(web.rsplit(":", 1)[1])
     settings = Settings.from_env({"HAIP_WEB_PORT": str(port)})
     with pytest.raises(OSError):
-        web_server(settings, "token")
+        WebServer(settings, "token", dict)
+    # `make run` says so and stops before starting Rasa (the model is never read).
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        assert serve(settings, Path("no-model.tar.gz")) == 1
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+    assert f"the web chat port {port} is not free" in capsys.readouterr().err

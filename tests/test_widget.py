@@ -3,12 +3,14 @@ servers started as `make run` starts them."""
 
 import json
 import os
+import re
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot import paths
@@ -342,6 +344,94 @@ def test_a_refill_reminder_appears_in_the_open_page(page, assistant):
     )
     launcher.click()
     expect(assistant_messages(page).last).to_contain_text("Reminder: your pump refill")
+
+
+class Line:
+    """Stands between the page and the assistant's socket.io, so a test can cut
+    the connection, keep it down for a while, and let it come back."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.open: list = []
+
+    def route(self, page_side) -> None:
+        if not self.up:
+            page_side.close()  # refused, as by a phone without signal
+            return
+        server_side = page_side.connect_to_server()
+        page_side.on_message(server_side.send)
+        # Frames arriving once the line is cut are lost, as on a dead connection.
+        server_side.on_message(lambda frame: self.up and page_side.send(frame))
+        self.open.append((page_side, server_side))
+
+    def cut(self) -> None:
+        self.up = False
+        for page_side, server_side in self.open:
+            server_side.close()
+            page_side.close()
+        self.open.clear()
+
+
+def history_texts(assistant: Assistant, sender: str, who: str) -> list[str]:
+    response = requests.get(f"{assistant.web_url}/api/history/{sender}", timeout=30)
+    response.raise_for_status()
+    return [m["text"] for m in response.json()["messages"] if m["from"] == who]
+
+
+def as_plain_text(bot_text: str) -> str:
+    """Bot text as the page shows it, without the web links' addresses (the
+    page labels them with the site's name) and bold marks."""
+    without_links = re.sub(r'https?://[^\s<>"]+?(?=[.,;:!?)\]]*(?:\s|$))', "", bot_text)
+    return without_links.replace("**", "")
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_what_was_sent_while_the_connection_was_down_shows_when_it_returns(page, assistant):
+    line = Line()
+    page.route_web_socket(re.compile(r"/socket\.io/"), line.route)
+    open_chat(page, assistant)
+    ask(page, "remind me about my pump refill")
+    expect(assistant_messages(page).last).to_contain_text("When is your next pump refill")
+    ask(page, "in 2 weeks")
+    expect(assistant_messages(page).filter(has_text="Done. Your next refill")).to_have_count(1)
+    # Cut at once: the calendar after "Done" and the reminder 4 s later are lost.
+    line.cut()
+    expect(page.locator(".haip-status")).to_have_text(re.compile("lost its connection|can't reach"))
+    page.keyboard.press("Escape")
+
+    sender = page.evaluate("localStorage.getItem('haip-chat-sender')")
+    reminder = "Reminder: your pump refill"
+    for _ in range(60):
+        if any(reminder in text for text in history_texts(assistant, sender, "assistant")):
+            break
+        page.wait_for_timeout(500)  # lets Playwright refuse reconnects meanwhile
+    else:
+        pytest.fail("the reminder was never sent")
+    expect(page.get_by_role("link", name="Add my refill dates to my calendar")).to_have_count(0)
+    expect(assistant_messages(page).filter(has_text=reminder)).to_have_count(0)
+
+    line.up = True
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_contain_text("new")
+    launcher.click()
+    expect(assistant_messages(page).filter(has_text=reminder)).to_have_count(1)
+    expect(page.get_by_role("link", name="Add my refill dates to my calendar")).to_have_count(1)
+    # Nothing shown twice, nothing missing: the page now says what the history
+    # says (web links aside, which the page labels with the site's name).
+    shown = assistant_messages(page).evaluate_all(
+        """items => items.map(item => {
+            const bubble = item.querySelector('.haip-bubble');
+            if (!bubble) return '';
+            const text = bubble.cloneNode(true);
+            text.querySelectorAll('a[href^="http"]').forEach(a => a.remove());
+            return text.textContent;
+        })"""
+    )
+    said = history_texts(assistant, sender, "assistant")
+    assert [squeezed(t) for t in shown] == [squeezed(as_plain_text(t)) for t in said]
 
 
 @pytest.fixture

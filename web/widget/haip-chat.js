@@ -27,6 +27,7 @@
   var STORAGE_SENDER = "haip-chat-sender";
   var STORAGE_OPEN = "haip-chat-open";
   var REPLY_WAIT_MS = 30000;
+  var CATCH_UP_WINDOW = 20; // how many of the page's last messages must agree with the history
   var DEFAULT_PRIMARY = "#0b5394";
   var DEFAULT_ASSISTANT = "#eef1f4";
 
@@ -227,6 +228,7 @@
   var unread = 0;
   var waitTimer = null;
   var queued = null; // messages that arrive while the history is loading
+  var assistantShown = []; // keys of the assistant's messages on the page, newest last
 
   function safeGet(storage, key) {
     try {
@@ -307,6 +309,39 @@
     }
     log.appendChild(item);
     scrollToEnd();
+    if (!fromPatient) {
+      assistantShown.push(messageKey(message));
+      if (assistantShown.length > 2 * CATCH_UP_WINDOW) assistantShown.shift();
+    }
+  }
+
+  // The same message has the same key live and in the history: its text part
+  // (Rasa's socket.io channel splits at blank lines, and so does the history)
+  // and whether it carries a calendar.
+  function messageKey(message) {
+    return (message.text || "").trim() + (message.custom ? "\u0000custom" : "");
+  }
+
+  /**
+   * The assistant's messages in `history` that this page never got (sent while
+   * the connection was down): those after the latest place where the history
+   * agrees with the page's last messages. With no such place (a new session),
+   * all of them.
+   */
+  function unseen(history) {
+    var theirs = history.filter(function (m) {
+      return m.from !== "patient";
+    });
+    var keys = theirs.map(messageKey);
+    for (var end = keys.length; end > 0; end--) {
+      var n = Math.min(end, assistantShown.length, CATCH_UP_WINDOW);
+      var same = n > 0;
+      for (var i = 1; same && i <= n; i++) {
+        same = keys[end - i] === assistantShown[assistantShown.length - i];
+      }
+      if (same) return theirs.slice(end);
+    }
+    return theirs;
   }
 
   function fromBot(data) {
@@ -362,15 +397,24 @@
     senderId = id;
     safeSet(localStorage, STORAGE_SENDER, id);
     setStatus("");
-    if (historyShown) return; // a reconnect: the page already shows the chat
+    if (historyShown) return catchUp(false); // a reconnect
     historyShown = true;
     if (!known) return startConversation();
+    catchUp(true);
+  }
+
+  /**
+   * After a reload, shows the conversation so far; after a reconnect, what the
+   * assistant said while the connection was down (a refill reminder, say).
+   */
+  function catchUp(reloaded) {
     queued = [];
     loadHistory().then(function (data) {
       var arrived = queued;
       queued = null;
-      if (!data.messages.length && !arrived.length) return startConversation();
-      data.messages.forEach(addMessage);
+      if (reloaded && !data.messages.length && !arrived.length) return startConversation();
+      if (reloaded) data.messages.forEach(addMessage);
+      else unseen(data.messages).forEach(onBotMessage);
       // A message may be in both the history and the live stream: show it once.
       var recent = data.messages.slice(-arrived.length - 1).map(function (m) {
         return m.text;

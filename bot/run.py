@@ -247,20 +247,21 @@ def serve(settings: Settings, model: Path) -> int:
     def clinic() -> dict:
         return content.get().clinic
 
-    scheduler = web = None
+    try:
+        # Bound first, so a port in use fails at once, not after the slow start.
+        web = WebServer(settings, servers.api_token, clinic)
+    except OSError as exc:
+        print(
+            f"Could not start: the web chat port {settings.web_port} is not free "
+            f"({exc.strerror}). Set HAIP_WEB_PORT to a free port.",
+            file=sys.stderr,
+        )
+        return 1
+
+    scheduler = None
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
-        try:
-            # Bound first, so a port in use fails at once, not after the slow start.
-            web = WebServer(settings, servers.api_token, clinic)
-        except OSError as exc:
-            print(
-                f"Could not start: the web chat port {settings.web_port} is not free "
-                f"({exc.strerror}). Set HAIP_WEB_PORT to a free port.",
-                file=sys.stderr,
-            )
-            return 1
         servers.start()
         servers.wait_ready()
         servers.warm_up()
@@ -291,8 +292,7 @@ def serve(settings: Settings, model: Path) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if web:
-            web.stop()
+        web.stop()
         if scheduler:
             scheduler.stop()
         servers.stop()

@@ -92,6 +92,10 @@ def ask(page: Page, text: str) -> None:
     page.get_by_role("button", name="Send").click()
 
 
+def chat_id(page: Page) -> str:
+    return page.evaluate("localStorage.getItem('haip-chat-sender')")
+
+
 def log_texts(page: Page) -> list[str]:
     return page.locator(".haip-msg").all_inner_texts()
 
@@ -163,13 +167,13 @@ def test_a_reload_keeps_the_conversation(page, assistant):
     # The answer's last part (sources and follow-up buttons) can come a moment later.
     expect(assistant_messages(page).last).to_contain_text("Sources")
     before = log_texts(page)
-    sender = page.evaluate("localStorage.getItem('haip-chat-sender')")
+    sender = chat_id(page)
 
     page.reload()
     # The chat was open, so it opens again, with the same messages.
     expect(page.locator(".haip-msg")).to_have_count(len(before))
     assert log_texts(page) == before
-    assert page.evaluate("localStorage.getItem('haip-chat-sender')") == sender
+    assert chat_id(page) == sender
     assert not any("/greet" in text for text in log_texts(page))
 
     # The conversation goes on where it was: no second welcome.
@@ -383,17 +387,6 @@ def history_texts(assistant: Assistant, sender: str, who: str) -> list[str]:
     return [m["text"] for m in response.json()["messages"] if m["from"] == who]
 
 
-def as_plain_text(bot_text: str) -> str:
-    """Bot text as the page shows it, without the web links' addresses (the
-    page labels them with the site's name) and bold marks."""
-    without_links = re.sub(r'https?://[^\s<>"]+?(?=[.,;:!?)\]]*(?:\s|$))', "", bot_text)
-    return without_links.replace("**", "")
-
-
-def squeezed(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def test_what_was_sent_while_the_connection_was_down_shows_when_it_returns(page, assistant):
     line = Line()
     page.route_web_socket(re.compile(r"/socket\.io/"), line.route)
@@ -402,12 +395,12 @@ def test_what_was_sent_while_the_connection_was_down_shows_when_it_returns(page,
     expect(assistant_messages(page).last).to_contain_text("When is your next pump refill")
     ask(page, "in 2 weeks")
     expect(assistant_messages(page).filter(has_text="Done. Your next refill")).to_have_count(1)
-    # Cut at once: the calendar after "Done" and the reminder 4 s later are lost.
+    # Cut at once: the calendar after "Done" and the reminder after it are lost.
     line.cut()
     expect(page.locator(".haip-status")).to_have_text(re.compile("lost its connection|can't reach"))
     page.keyboard.press("Escape")
 
-    sender = page.evaluate("localStorage.getItem('haip-chat-sender')")
+    sender = chat_id(page)
     reminder = "Reminder: your pump refill"
     for _ in range(60):
         if any(reminder in text for text in history_texts(assistant, sender, "assistant")):
@@ -425,18 +418,16 @@ def test_what_was_sent_while_the_connection_was_down_shows_when_it_returns(page,
     expect(assistant_messages(page).filter(has_text=reminder)).to_have_count(1)
     expect(page.get_by_role("link", name="Add my refill dates to my calendar")).to_have_count(1)
     # Nothing shown twice, nothing missing: the page now says what the history
-    # says (web links aside, which the page labels with the site's name).
+    # says, each text as the widget's own renderer shows it.
     shown = assistant_messages(page).evaluate_all(
-        """items => items.map(item => {
-            const bubble = item.querySelector('.haip-bubble');
-            if (!bubble) return '';
-            const text = bubble.cloneNode(true);
-            text.querySelectorAll('a[href^="http"]').forEach(a => a.remove());
-            return text.textContent;
-        })"""
+        "items => items.map(i => i.querySelector('.haip-bubble')?.textContent ?? '')"
     )
-    said = history_texts(assistant, sender, "assistant")
-    assert [squeezed(t) for t in shown] == [squeezed(as_plain_text(t)) for t in said]
+    said = page.evaluate(
+        "texts => texts.map(t => { const box = document.createElement('div');"
+        " box.appendChild(HaipChat.renderText(t)); return box.textContent; })",
+        history_texts(assistant, sender, "assistant"),
+    )
+    assert shown == said
 
 
 @pytest.fixture

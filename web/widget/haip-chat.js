@@ -27,7 +27,7 @@
   var STORAGE_SENDER = "haip-chat-sender";
   var STORAGE_OPEN = "haip-chat-open";
   var REPLY_WAIT_MS = 30000;
-  var CATCH_UP_WINDOW = 20; // how many of the page's last messages must agree with the history
+  var CATCH_UP_WINDOW = 20; // the page's last messages lined up with the history after a reconnect
   var DEFAULT_PRIMARY = "#0b5394";
   var DEFAULT_ASSISTANT = "#eef1f4";
 
@@ -311,7 +311,7 @@
     scrollToEnd();
     if (!fromPatient) {
       assistantShown.push(messageKey(message));
-      if (assistantShown.length > 2 * CATCH_UP_WINDOW) assistantShown.shift();
+      if (assistantShown.length > CATCH_UP_WINDOW) assistantShown.shift();
     }
   }
 
@@ -334,7 +334,7 @@
     });
     var keys = theirs.map(messageKey);
     for (var end = keys.length; end > 0; end--) {
-      var n = Math.min(end, assistantShown.length, CATCH_UP_WINDOW);
+      var n = Math.min(end, assistantShown.length);
       var same = n > 0;
       for (var i = 1; same && i <= n; i++) {
         same = keys[end - i] === assistantShown[assistantShown.length - i];
@@ -416,12 +416,10 @@
       if (reloaded) data.messages.forEach(addMessage);
       else unseen(data.messages).forEach(onBotMessage);
       // A message may be in both the history and the live stream: show it once.
-      var recent = data.messages.slice(-arrived.length - 1).map(function (m) {
-        return m.text;
-      });
+      var recent = data.messages.slice(-arrived.length - 1).map(messageKey);
       arrived
         .filter(function (m) {
-          return recent.indexOf(m.text || "") < 0;
+          return recent.indexOf(messageKey(m)) < 0;
         })
         .forEach(onBotMessage);
     });

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers, dates, ics, paths
-from bot.reminders import ReminderStore
+from bot import answers, dates, ics, paths, reminder_events, reminder_rules
+from bot.reminders import DELIVERING, ReminderStore
 
 GAVE_UP = "gave_up"
 MAX_ATTEMPTS = 3
-# Test setting: remind this many seconds after the reminder is set, instead of
-# the clinic's day-before hour.
-LEAD_SECONDS_ENV = "HAIP_REMINDER_LEAD_SECONDS"
 
 _REFILL_WORDS = re.compile(
     r"\b(?:my\s+)?(?:next|last|previous)\s+(?:pump\s+)?(?:refill|fill|appointment|visit)s?"
@@ -114,17 +110,6 @@ class ActionAskRefillDate(Action):
         return []
 
 
-def remind_at_for(refill: dt.date, clinic: dict, now: dt.datetime) -> dt.datetime:
-    lead = os.environ.get(LEAD_SECONDS_ENV)
-    if lead:
-        return now + dt.timedelta(seconds=float(lead))
-    at = dates.reminder_time(
-        refill, clinic["reminder_hour"], clinic["timezone"], clinic["reminder_days_before"]
-    )
-    # Too late for the usual time (a refill tomorrow, set tonight): remind soon.
-    return max(at, now + dt.timedelta(minutes=1))
-
-
 class ActionSetReminder(Action):
     def name(self) -> str:
         return "action_set_reminder"
@@ -140,7 +125,9 @@ class ActionSetReminder(Action):
         clinic = content.clinic
         refill = dt.date.fromisoformat(value)
         now = dt.datetime.now(dt.timezone.utc)
-        reminder = store().set(tracker.sender_id, refill, remind_at_for(refill, clinic, now))
+        reminder = store().set(
+            tracker.sender_id, refill, reminder_rules.remind_at(refill, clinic, now)
+        )
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
         reply = answers.message(
             content,
@@ -214,20 +201,35 @@ class ActionCancelReminders(Action):
 
 
 class ActionRefillReminder(Action):
-    """Run by the reminder scheduler (bot/scheduler.py) when a reminder is due."""
+    """Answers EXTERNAL_refill_due, which the reminder scheduler (bot/scheduler.py)
+    triggers with the reminder's id. Everything else comes from the store, so a
+    new session or an empty slot cannot lose the reminder."""
 
     def name(self) -> str:
         return "action_refill_reminder"
 
     def run(self, dispatcher, tracker, domain):
-        content = replies.content()
-        value = tracker.get_slot("reminder_refill_date")
-        if content is None or not value:
+        latest = tracker.latest_message or {}
+        reminder_id = reminder_events.reminder_id(
+            {"event": "user", "text": latest.get("text"), "parse_data": latest}
+        )
+        reminder = store().find(reminder_id) if reminder_id is not None else None
+        # Only the scheduler's own claim is answered: not a typed imitation, not
+        # another conversation's reminder, not a reminder cancelled meanwhile.
+        if (
+            reminder is None
+            or reminder.sender_id != tracker.sender_id
+            or reminder.status != DELIVERING
+        ):
             return []
+        # An earlier attempt whose answer the scheduler never got: sent already.
+        if reminder_events.delivered_in(tracker.events, reminder.id):
+            return []
+        content = replies.content()
+        if content is None:
+            return []  # no message, so the scheduler retries later
         reply = answers.message(
-            content,
-            "reminder_due",
-            values={"refill_date": dates.describe(dt.date.fromisoformat(value))},
+            content, "reminder_due", values={"refill_date": dates.describe(reminder.refill_date)}
         )
         dispatcher.utter_message(text=reply.text)
-        return [SlotSet("reminder_refill_date", None)]
+        return []

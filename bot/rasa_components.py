@@ -29,6 +29,12 @@ FALLBACK_INTENT = "nlu_fallback"
 RED_FLAG_ENTITY = "red_flag"
 
 
+def is_external_intent(name: str) -> bool:
+    """Rasa's convention for intents triggered from outside a conversation (a
+    due reminder): only its API sets them, so no typed message may become one."""
+    return name.startswith("EXTERNAL_")
+
+
 def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
     intent = {"name": name, "confidence": confidence}
     ranking = [i for i in message.get("intent_ranking", []) if i.get("name") != name]
@@ -154,7 +160,11 @@ class IntentAndTopicClassifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
-        examples = [m for m in training_data.intent_examples if m.get("intent") and m.get(TEXT)]
+        examples = [
+            m
+            for m in training_data.intent_examples
+            if m.get("intent") and m.get(TEXT) and not is_external_intent(m.get("intent"))
+        ]
         if not examples:
             return self._resource
         widths = {o: f.shape[-1] for o, f in self._sentence_features(examples[0]).items()}

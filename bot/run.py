@@ -225,13 +225,14 @@ def _raise_stop(signum, frame) -> None:
 
 
 def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
+    from bot.rasa_api import RasaAPI
     from bot.reminders import ReminderStore
-    from bot.scheduler import ReminderScheduler, rasa_api_delivery
+    from bot.scheduler import RasaConversations, ReminderScheduler
 
     return ReminderScheduler(
         ReminderStore(settings.reminders_db),
         clinic,
-        rasa_api_delivery(settings.rasa_url, api_token),
+        RasaConversations(RasaAPI(settings.rasa_url, api_token)),
     )
 
 

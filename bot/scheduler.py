@@ -1,107 +1,198 @@
-"""Deliver refill reminders when they are due.
+"""Deliver refill reminders when they are due, exactly once.
 
 Rasa's own reminders live in the server's memory and are lost on restart, so the
-SQLite store is the source of truth and this scheduler, run by `make run`, checks
-it every few seconds. A due reminder is claimed atomically (pending -> sent), so
-a cancelled one never fires and none fires twice; it is then delivered through
-Rasa's HTTP API: the refill date goes into a slot and action_refill_reminder runs
-in the patient's conversation, whose messages go to the channel the patient last
-used (socket.io delivers them live; they are in the conversation history either way).
+SQLite store is the source of truth and this scheduler checks it every few
+seconds. A due reminder is claimed (pending -> delivering, with an attempt in
+the outbox), then delivered as Rasa's reminderbot example does: the scheduler
+triggers the external intent EXTERNAL_refill_due with the reminder's id, a rule
+runs action_refill_reminder, and the action reads the reminder from the store.
+A new session, an empty slot or a restarted Rasa cannot lose it.
+
+A reminder counts as sent only when its message is in the patient's
+conversation (the tracker after the trigger says so). Otherwise the attempt is
+an error, retried with back-off up to a limit, then marked failed for staff.
+Before a retry the conversation is read first, and the action itself sends
+nothing for a reminder already answered, so an attempt whose reply was lost
+(a timeout, a crash) never makes a second message.
 
 Reminders that fell due while the servers were down: delivered at start when the
 refill date is today or later (still useful), marked missed when it has passed
 (a reminder for a visit that is over would only confuse).
+
+One scheduler per store: it holds an exclusive lock on a file beside the store,
+so a claim it finds at its start was left by a process that died.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
+import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import requests
-
-from bot import dates
-from bot.reminders import MISSED, SENT, Reminder, ReminderStore
+from bot import reminder_events, reminder_rules
+from bot.rasa_api import RasaAPI
+from bot.reminders import Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[Reminder], None]
+RETRY_SECONDS_ENV = "HAIP_REMINDER_RETRY_SECONDS"
 
 
-def rasa_api_delivery(rasa_url: str, token: str, timeout_s: float = 30) -> Deliver:
-    def deliver(reminder: Reminder) -> None:
-        base = f"{rasa_url}/conversations/{requests.utils.quote(reminder.sender_id, safe='')}"
-        params = {"token": token}
-        slot = {
-            "event": "slot",
-            "name": "reminder_refill_date",
-            "value": reminder.refill_date.isoformat(),
-        }
-        requests.post(
-            f"{base}/tracker/events", params=params, json=slot, timeout=timeout_s
-        ).raise_for_status()
-        requests.post(
-            f"{base}/execute",
-            params={**params, "output_channel": "latest"},
-            json={"name": "action_refill_reminder"},
-            timeout=timeout_s,
-        ).raise_for_status()
+class Conversations(Protocol):
+    """The patients' conversations, as the scheduler needs them."""
 
-    return deliver
+    def events(self, sender_id: str) -> list[dict]: ...
+
+    def trigger_reminder(self, sender_id: str, reminder_id: int) -> list[dict]:
+        """Runs the reminder in the conversation; the events afterwards."""
+
+
+class RasaConversations:
+    def __init__(self, api: RasaAPI):
+        self.api = api
+
+    def events(self, sender_id: str) -> list[dict]:
+        return self.api.tracker(sender_id).get("events") or []
+
+    def trigger_reminder(self, sender_id: str, reminder_id: int) -> list[dict]:
+        tracker = self.api.trigger_intent(
+            sender_id, reminder_events.INTENT, {reminder_events.ENTITY: reminder_id}
+        )
+        return tracker.get("events") or []
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Back-off between attempts: first_s, doubling, at most max_s; after
+    max_attempts the reminder is failed. The defaults keep trying for about
+    75 minutes, long enough to outlast a restart or a short outage."""
+
+    first_s: float = 30
+    max_s: float = 900
+    max_attempts: int = 10
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        first = os.environ.get(RETRY_SECONDS_ENV)
+        return cls(first_s=float(first)) if first else cls()
+
+    def retry_at(self, attempt: int, now: dt.datetime) -> dt.datetime | None:
+        if attempt >= self.max_attempts:
+            return None
+        delay = min(self.first_s * 2 ** (attempt - 1), self.max_s)
+        return now + dt.timedelta(seconds=delay)
+
+
+class NotDelivered(Exception):
+    pass
 
 
 class ReminderScheduler:
-    def __init__(self, store: ReminderStore, clinic: Callable[[], dict], deliver: Deliver):
+    def __init__(
+        self,
+        store: ReminderStore,
+        clinic: Callable[[], dict],
+        conversations: Conversations,
+        retry: RetryPolicy | None = None,
+    ):
         self.store = store
         self.clinic = clinic
-        self.deliver = deliver
+        self.conversations = conversations
+        self.retry = retry or RetryPolicy.from_env()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock_file = None
 
-    def _schedule_next(self, reminder: Reminder, clinic: dict) -> None:
-        if self.store.current(reminder.sender_id) is not None:
-            return
-        refill = reminder.refill_date + dt.timedelta(days=clinic["refill_interval_days"])
-        at = dates.reminder_time(
-            refill, clinic["reminder_hour"], clinic["timezone"], clinic["reminder_days_before"]
-        )
-        self.store.set(reminder.sender_id, refill, at)
+    def _deliver(self, reminder: Reminder, attempt: int) -> None:
+        """Raises NotDelivered unless the reminder's message is in the conversation."""
+        if attempt > 1 and reminder_events.delivered_in(
+            self.conversations.events(reminder.sender_id), reminder.id
+        ):
+            return  # an earlier attempt got through; its answer was lost
+        events = self.conversations.trigger_reminder(reminder.sender_id, reminder.id)
+        if not reminder_events.delivered_in(events, reminder.id):
+            raise NotDelivered("no reminder message in the conversation")
 
     def tick(self, now: dt.datetime | None = None) -> dict[str, int]:
-        """Handle every due reminder once; return how many were sent, missed, failed."""
+        """Handle every due reminder once; return how many were sent, missed,
+        retried later and failed."""
         now = now or dt.datetime.now(dt.timezone.utc)
         clinic = self.clinic()
         today = now.astimezone(ZoneInfo(clinic["timezone"])).date()
-        counts = {"sent": 0, "missed": 0, "failed": 0}
+        counts = {"sent": 0, "missed": 0, "retry": 0, "failed": 0}
         for reminder in self.store.due(now):
+            following = reminder_rules.following(reminder, clinic)
             if reminder.refill_date < today:
-                if self.store.mark(reminder.id, MISSED):
+                if self.store.missed(reminder, following):
                     logger.warning(
-                        "Reminder %s missed: its refill date passed while the "
-                        "assistant was not running",
+                        "Reminder %s missed: its refill date passed before it could go out",
                         reminder.id,
                     )
                     counts["missed"] += 1
-                    self._schedule_next(reminder, clinic)
                 continue
-            if not self.store.mark(reminder.id, SENT):
+            attempt = self.store.claim(reminder.id)
+            if attempt is None:
                 continue
             try:
-                self.deliver(reminder)
-            except Exception:
-                logger.exception("Reminder %s could not be delivered; will retry", reminder.id)
-                self.store.release(reminder.id)
-                counts["failed"] += 1
+                self._deliver(reminder, attempt)
+            except Exception as exc:
+                # The error's type and short text only: never a URL (token) or message text.
+                error = f"{type(exc).__name__}: {exc}"[:200]
+                retry_at = self.retry.retry_at(attempt, now)
+                self.store.attempt_failed(reminder, attempt, error, retry_at, following)
+                if retry_at is None:
+                    logger.error(
+                        "Reminder %s failed after %d attempts (%s); staff will see it",
+                        reminder.id,
+                        attempt,
+                        error,
+                    )
+                    counts["failed"] += 1
+                else:
+                    logger.warning(
+                        "Reminder %s attempt %d not delivered (%s); retry at %s",
+                        reminder.id,
+                        attempt,
+                        error,
+                        retry_at.isoformat(timespec="seconds"),
+                    )
+                    counts["retry"] += 1
                 continue
-            counts["sent"] += 1
-            self._schedule_next(reminder, clinic)
+            if self.store.delivered(reminder, attempt, following):
+                counts["sent"] += 1
         return counts
+
+    def _hold_lock(self) -> None:
+        """One scheduler per store; a second one waits here until the first is gone."""
+        path = Path(f"{self.store.path}.scheduler-lock")
+        self._lock_file = open(path, "w")  # noqa: SIM115 - held for the process's life
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.warning("Another reminder scheduler uses %s; waiting for it", path.name)
+            while not self._stop.is_set():
+                try:
+                    fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    self._stop.wait(1)
 
     def start(self, every_s: float) -> None:
         def loop() -> None:
+            self._hold_lock()
+            if self._stop.is_set():
+                return
+            if interrupted := self.store.recover_interrupted():
+                logger.warning(
+                    "Recovered %d reminder(s) whose delivery was interrupted", len(interrupted)
+                )
             while not self._stop.is_set():
                 try:
                     self.tick()
@@ -115,4 +206,6 @@ class ReminderScheduler:
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=35)
+        if self._lock_file:
+            self._lock_file.close()

@@ -68,3 +68,21 @@ def test_only_ids_the_socket_channel_makes_are_accepted():
     assert is_sender_id("0f8e2b6c9d1a4e7f8a3b5c6d7e8f9a0b")
     for bad in ["", "patient-a", "../../etc/passwd", "0F8E2B6C9D1A4E7F8A3B5C6D7E8F9A0B", "a" * 33]:
         assert not is_sender_id(bad)
+
+
+def test_the_schedulers_external_event_is_not_shown_as_the_patients_words():
+    from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
+
+    from bot import reminder_events
+
+    assert reminder_events.EXTERNAL_PREFIX == EXTERNAL_MESSAGE_PREFIX
+    tracker = {
+        "events": [
+            {"event": "session_started"},
+            {"event": "user", "text": EXTERNAL_MESSAGE_PREFIX + reminder_events.INTENT},
+            {"event": "bot", "text": "Reminder: your pump refill is tomorrow."},
+        ]
+    }
+    assert chat_history(tracker) == [
+        {"from": "assistant", "text": "Reminder: your pump refill is tomorrow."}
+    ]

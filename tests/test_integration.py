@@ -287,3 +287,77 @@ def test_a_reminder_survives_kill_9_of_both_servers(assistant):
         time.sleep(1)
     assert delivered()
     assert reminder_statuses(assistant, "patient-crash")[0] == "sent"
+
+
+def age_conversation(db: Path, sender: str, seconds: float) -> None:
+    """Make a conversation's events `seconds` older, as if the patient had left
+    hours ago: both the column Rasa filters on and the stored event itself."""
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE events SET timestamp = timestamp - ?, "
+            "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - ?) "
+            "WHERE sender_id = ?",
+            (seconds, seconds, sender),
+        )
+
+
+def wait_for_reminder(db: Path, sender: str, timeout_s: float = 60) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        texts = [t for t in bot_texts(db, sender) if t.startswith("Reminder: your pump refill")]
+        if texts:
+            return texts
+        time.sleep(0.5)
+    return []
+
+
+def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
+    import datetime as dt
+    import uuid
+
+    import requests
+
+    from bot import dates
+    from bot.reminders import ReminderStore
+
+    sender = uuid.uuid4().hex
+    assert "about 3 days" in all_text(assistant.ask(sender, "how long is the hospital stay"))
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    # The session expires after 2 hours (domain.yml): the reminder starts a new one.
+    age_conversation(db, sender, 3 * 3600)
+    store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    refill = dt.date.today() + dt.timedelta(days=1)
+    reminder = store.set(sender, refill, dt.datetime.now(dt.timezone.utc))
+
+    texts = wait_for_reminder(db, sender)
+    assert len(texts) == 1
+    assert texts[0].startswith(f"Reminder: your pump refill is on {dates.describe(refill)}.")
+    assert tracker_events(db, sender).count("session_started") == 2
+    deadline = time.monotonic() + 10
+    while store.get(reminder.id).status != "sent" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.get(reminder.id).status == "sent"
+    assert [a["outcome"] for a in store.attempts(reminder.id)] == ["delivered"]
+    assert store.current(sender).refill_date == refill + dt.timedelta(days=14)
+    # The patient's page shows the reminder, never the scheduler's trigger.
+    shown = requests.get(f"{assistant.web_url}/api/history/{sender}", timeout=10).json()
+    assert [m["text"] for m in shown["messages"]] == texts
+    assert "EXTERNAL" not in str(shown)
+
+
+def test_a_reminder_that_comes_during_the_refill_form_leaves_the_form_working(assistant):
+    import datetime as dt
+
+    from bot.reminders import ReminderStore
+
+    sender = "patient-in-form"
+    assert "When is your next pump refill" in all_text(
+        assistant.ask(sender, "remind me about my refill")
+    )
+    store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    store.set(sender, dt.date.today() + dt.timedelta(days=2), dt.datetime.now(dt.timezone.utc))
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    assert wait_for_reminder(db, sender)
+    # The trigger did not fill the date: the form asked again and takes the answer.
+    assert "When is your next pump refill" in bot_texts(db, sender)[-1]
+    assert "Done." in all_text(assistant.ask(sender, "in 2 weeks"))

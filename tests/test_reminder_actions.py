@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reminders, replies
+from bot import reminder_rules
 from bot.content_store import ContentStore
 from bot.reminders import ReminderStore
 
@@ -120,17 +121,55 @@ def test_a_later_conversation_with_the_same_sender_sees_the_reminder(setup):
     assert "December 3" in dispatcher.messages[0]["text"]
 
 
-def test_the_reminder_text(setup):
-    messages, events = run(reminders.ActionRefillReminder(), {"reminder_refill_date": "2026-12-03"})
+def external(reminder_id, sender="patient-7", history=()):
+    """The tracker as Rasa sends it for a triggered EXTERNAL_refill_due."""
+    latest = {
+        "text": "EXTERNAL: EXTERNAL_refill_due",
+        "intent": {"name": "EXTERNAL_refill_due", "confidence": 1.0},
+        "entities": [{"entity": "reminder_id", "value": reminder_id}],
+    }
+    events = [*history, {"event": "user", "text": latest["text"], "parse_data": latest}]
+    return Tracker(sender, {}, latest, events, False, None, {}, "action_listen")
+
+
+def remind(patient):
+    dispatcher = CollectingDispatcher()
+    reminders.ActionRefillReminder().run(dispatcher, patient, {})
+    return dispatcher.messages
+
+
+def test_the_reminder_text_comes_from_the_store_whatever_the_slots(setup):
+    reminder = setup.set("patient-7", dt.date(2026, 12, 3), dt.datetime.now(dt.timezone.utc))
+    setup.claim(reminder.id)
+    messages = remind(external(reminder.id))
     assert messages[0]["text"].startswith("Reminder: your pump refill is on Thursday, December 3")
     assert "(555) 555-0100" in messages[0]["text"]
 
 
+def test_only_the_schedulers_own_claim_gets_an_answer(setup):
+    reminder = setup.set("patient-7", dt.date(2026, 12, 3), dt.datetime.now(dt.timezone.utc))
+    assert remind(external(reminder.id)) == []  # typed early: not claimed yet
+    setup.claim(reminder.id)
+    assert remind(external(reminder.id, sender="someone-else")) == []
+    assert remind(external(reminder.id + 99)) == []
+    typed = external(reminder.id)
+    typed.latest_message["text"] = '/EXTERNAL_refill_due{"reminder_id": 1}'
+    assert remind(typed) == []
+
+
+def test_an_attempt_already_answered_is_not_sent_again(setup):
+    reminder = setup.set("patient-7", dt.date(2026, 12, 3), dt.datetime.now(dt.timezone.utc))
+    setup.claim(reminder.id)
+    first = external(reminder.id)
+    answered = [*first.events, {"event": "bot", "text": "Reminder: ..."}]
+    assert remind(external(reminder.id, history=answered)) == []
+
+
 def test_the_lead_time_test_setting(monkeypatch):
-    monkeypatch.setenv(reminders.LEAD_SECONDS_ENV, "5")
+    monkeypatch.setenv(reminder_rules.LEAD_SECONDS_ENV, "5")
     now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
     clinic = {"reminder_hour": 18, "timezone": "America/New_York", "reminder_days_before": 1}
-    assert reminders.remind_at_for(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(
+    assert reminder_rules.remind_at(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(
         seconds=5
     )
 

@@ -3,7 +3,15 @@ import datetime as dt
 import icalendar
 
 from bot import dates, ics
-from bot.reminders import CANCELLED, MISSED, PENDING, SENT, ReminderStore
+from bot.reminders import (
+    CANCELLED,
+    DELIVERING,
+    FAILED,
+    PENDING,
+    SENT,
+    NextReminder,
+    ReminderStore,
+)
 
 UTC = dt.timezone.utc
 
@@ -26,8 +34,8 @@ def test_cancel_and_mark(tmp_path):
     reminder = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
     assert store.cancel("p") == 1
     assert store.current("p") is None
-    # A cancelled reminder can never be marked sent.
-    assert store.mark(reminder.id, SENT) is False
+    # A cancelled reminder can never be claimed for delivery.
+    assert store.claim(reminder.id) is None
     assert store.get(reminder.id).status == CANCELLED
 
 
@@ -38,7 +46,7 @@ def test_due_and_upcoming(tmp_path):
     assert store.due(at(2026, 12, 2, 23)) == [soon]
     assert store.due(at(2026, 12, 2, 22)) == []
     assert [r.sender_id for r in store.upcoming(dt.date(2026, 11, 30))] == ["b", "a"]
-    assert store.mark(later.id, MISSED) and store.pending() == [soon]
+    assert store.missed(later, None) and store.pending() == [soon]
 
 
 def test_the_store_survives_reopening(tmp_path):
@@ -57,7 +65,80 @@ def test_only_what_is_needed_is_stored(tmp_path):
         "status",
         "created_at",
         "updated_at",
+        "attempts",
+        "retry_at",
+        "last_error",
     }
+    assert set(store.db["deliveries"].columns_dict) == {
+        "id",
+        "reminder_id",
+        "attempt",
+        "outcome",
+        "error",
+        "started_at",
+        "finished_at",
+    }
+
+
+def test_a_store_from_before_the_outbox_is_upgraded(tmp_path):
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "r.db")
+    old.execute(
+        "CREATE TABLE reminders (id INTEGER PRIMARY KEY, sender_id TEXT NOT NULL, "
+        "refill_date TEXT NOT NULL, remind_at TEXT NOT NULL, status TEXT NOT NULL, "
+        "created_at TEXT, updated_at TEXT)"
+    )
+    old.execute(
+        "INSERT INTO reminders VALUES (1, 'p', '2026-12-03', '2026-12-02T23:00:00+00:00', "
+        "'pending', NULL, NULL)"
+    )
+    old.commit()
+    old.close()
+    store = ReminderStore(tmp_path / "r.db")
+    assert store.claim(1) == 1
+    assert store.get(1).status == DELIVERING
+
+
+def test_claim_delivered_and_the_next_cycle_in_one_step(tmp_path):
+    store = ReminderStore(tmp_path / "r.db")
+    reminder = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    assert store.claim(reminder.id) == 1
+    assert store.claim(reminder.id) is None  # never twice
+    following = NextReminder(dt.date(2026, 12, 17), at(2026, 12, 16, 23))
+    assert store.delivered(reminder, 1, following)
+    assert store.get(reminder.id).status == SENT
+    assert store.current("p").refill_date == dt.date(2026, 12, 17)
+    assert [a["outcome"] for a in store.attempts(reminder.id)] == ["delivered"]
+    assert not store.delivered(reminder, 1, following)  # once only
+    assert len(store.pending()) == 1
+
+
+def test_a_claim_left_by_a_dead_process_is_recovered(tmp_path):
+    store = ReminderStore(tmp_path / "r.db")
+    reminder = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    store.claim(reminder.id)
+    reopened = ReminderStore(tmp_path / "r.db")
+    assert reopened.recover_interrupted() == [reminder.id]
+    assert reopened.due(at(2026, 12, 2, 23, 1)) == [reopened.get(reminder.id)]
+    assert reopened.claim(reminder.id) == 2
+    assert [a["outcome"] for a in reopened.attempts(reminder.id)] == ["interrupted", "started"]
+
+
+def test_failed_attempts_wait_for_their_retry_then_fail_with_the_next_cycle_set(tmp_path):
+    store = ReminderStore(tmp_path / "r.db")
+    reminder = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    following = NextReminder(dt.date(2026, 12, 17), at(2026, 12, 16, 23))
+    store.claim(reminder.id)
+    store.attempt_failed(reminder, 1, "RasaAPIError: HTTP 500", at(2026, 12, 2, 23, 5), following)
+    assert store.due(at(2026, 12, 2, 23, 4)) == []
+    assert [r.id for r in store.due(at(2026, 12, 2, 23, 5))] == [reminder.id]
+    assert store.current("p").id == reminder.id  # no next cycle while retrying
+    store.claim(reminder.id)
+    store.attempt_failed(reminder, 2, "RasaAPIError: HTTP 500", None, following)
+    assert store.get(reminder.id).status == FAILED
+    assert store.current("p").refill_date == dt.date(2026, 12, 17)
+    assert [a["outcome"] for a in store.attempts(reminder.id)] == ["error", "error"]
 
 
 def test_calendar_parses_back_with_a_real_icalendar_library():

@@ -102,7 +102,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
     from bot import dates
-    from bot.reminders import ReminderStore
+    from bot.reminders import FAILED, ReminderStore
 
     store = ReminderStore(args.db or paths.reminders_db())
     rows = store.all() if args.all else store.upcoming()
@@ -113,12 +113,16 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             "refill_date": reminder.refill_date.isoformat(),
             "remind_at": dates.describe_time(reminder.remind_at, timezone),
             "status": reminder.status,
+            "attempts": reminder.attempts,
         }
         if args.json:
             print(json.dumps(record))
         else:
+            # Failed ones shout: the patient was not reminded and someone should call.
+            status = reminder.status.upper() if reminder.status == FAILED else reminder.status
+            tries = f" ({reminder.attempts} attempts)" if reminder.attempts else ""
             print(
-                f"{record['refill_date']}  {record['status']:<9}  reminder {record['remind_at']}"
+                f"{record['refill_date']}  {status:<10}  reminder {record['remind_at']}{tries}"
                 f"  conversation {record['sender_id']}"
             )
     if not rows and not args.json:
@@ -168,8 +172,9 @@ def main(argv: list[str] | None = None) -> None:
     reminders = commands.add_parser(
         "reminders",
         help="list refill reminders by refill date (staff view)",
-        description="List pending refill reminders, soonest refill first: the "
-        "conversation's sender id, the refill date and when the reminder goes out "
+        description="List refill reminders still to go out, and FAILED ones (not "
+        "delivered after every retry) whose visit is still ahead, soonest refill first: "
+        "the conversation's sender id, the refill date and when the reminder goes out "
         "(clinic time). Patients are known here only by their conversation id.",
     )
     reminders.add_argument(

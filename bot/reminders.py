@@ -307,10 +307,13 @@ class ReminderStore:
         return self._rows("status = ?", [PENDING])
 
     def upcoming(self, from_date: dt.date | None = None) -> list[Reminder]:
-        """Pending refill reminders by refill date, for the staff view."""
+        """For the staff view, by refill date: reminders still to go out, and
+        failed ones whose visit is still ahead (someone should call)."""
         start = (from_date or _now().date()).isoformat()
         return self._rows(
-            "status = ? AND refill_date >= ?", [PENDING, start], order="refill_date, remind_at"
+            "status IN (?, ?, ?) AND refill_date >= ?",
+            [PENDING, DELIVERING, FAILED, start],
+            order="refill_date, remind_at",
         )
 
     def all(self) -> list[Reminder]:

@@ -21,17 +21,22 @@ _ANY_SPACE = re.compile(r"\s")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
-def _is_invisible(char: str) -> bool:
-    """Format characters take no room on screen: zero-width space, (non-)joiners,
-    word joiner, byte order mark, soft hyphen, direction marks. Inside a word
-    they would split it in two for the matcher."""
-    return unicodedata.category(char) == "Cf"
+# Only characters outside printable ASCII can be invisible; looking up just those
+# keeps long English messages fast.
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
+def _drop_if_invisible(match: re.Match) -> str:
+    """Format characters (Unicode category Cf) take no room on screen: zero-width
+    space, (non-)joiners, word joiner, byte order mark, soft hyphen, direction
+    marks. Inside a word they would split it in two for the matcher."""
+    return "" if unicodedata.category(match[0]) == "Cf" else match[0]
 
 
 def normalise(text: str | None) -> str:
     """The text with invisible characters removed, compatibility forms folded
     (NFKC: fullwidth letters, ligatures), every space a plain space and every
     apostrophe a plain one. Idempotent; case is kept."""
-    visible = "".join(c for c in text or "" if not _is_invisible(c))
+    visible = _NOT_PRINTABLE_ASCII.sub(_drop_if_invisible, text or "")
     folded = unicodedata.normalize("NFKC", visible)
     return _ANY_SPACE.sub(" ", folded).translate(_APOSTROPHES)

@@ -283,7 +283,8 @@ class InputGuard(GraphComponent):
 
         for message in messages:
             typed = message.get(TEXT) or ""
-            text = plain_text.normalise(typed)
+            # Nothing past MAX_SCANNED_CHARS is read, so none of it is normalised.
+            text = plain_text.normalise(typed[: input_checks.MAX_SCANNED_CHARS])
             message.set(INPUT_FLAGS, input_checks.flags(text), add_to_output=True)
             detection = safety.detect(text[: input_checks.MAX_SCANNED_CHARS])
             message.set(RED_FLAGS, [s.id for s in detection.urgent], add_to_output=True)

@@ -19,8 +19,6 @@ _ANY_SPACE = re.compile(r"\s")
 # Typographic apostrophes (phones type ’): NFKC keeps them, the matcher's
 # phrases ("can't") and the training data use the plain one.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-
-
 # Only characters outside printable ASCII can be invisible; looking up just those
 # keeps long English messages fast.
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")

@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers, dates, ics, paths, reminder_events, reminder_rules
+from bot import answers, dates, ics, paths, plain_text, reminder_events, reminder_rules
 from bot.reminders import DELIVERING, ReminderStore
 
 GAVE_UP = "gave_up"
@@ -53,16 +53,21 @@ def date_part(text: str) -> str:
 def next_refill_from(text: str, today: dt.date, interval_days: int) -> tuple[dt.date | None, str]:
     """The next refill date the patient means, or None and the message key that
     explains what was wrong."""
+    # The slot holds the message as typed (Rasa keeps the original text), so
+    # fullwidth or odd-space spellings of "last refill" are folded here.
+    text = plain_text.normalise(text)
     try:
         day = dates.parse(date_part(text), today)
+    except dates.DateTooFarAhead:
+        return None, "reminder_date_too_far"
     except dates.DateNotUnderstood:
         return None, "reminder_date_not_understood"
     if _LAST.search(text.lower()):
         if day > today:
             return None, "reminder_date_not_understood"
-        while day < today:
-            day += dt.timedelta(days=interval_days)
-        return day, ""
+        # Whole refill cycles from the last refill up to today or just after.
+        cycles = -(-(today - day).days // interval_days)
+        return day + dt.timedelta(days=cycles * interval_days), ""
     if day < today:
         return None, "reminder_date_past"
     return day, ""

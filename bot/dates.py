@@ -5,7 +5,9 @@ Deterministic on purpose: the patient's reminder depends on it, and every
 accepted form is listed in tests/test_dates.py. A date without a year means its
 next occurrence, unless it fell within the last RECENT_DAYS (a last-refill date):
 "Dec 3" on Dec 5 is two days ago, "Sep 8" on Nov 21 is next September. Callers
-decide whether a past date is acceptable.
+decide whether a past date is acceptable; a date more than a year ahead is
+refused here (DateTooFarAhead), so absurd inputs ("in 99999999 weeks",
+"12/3/9999") never reach date arithmetic that would overflow.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+
+from bot.plain_text import normalise
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -48,11 +52,26 @@ class DateNotUnderstood(ValueError):
     pass
 
 
+class DateTooFarAhead(DateNotUnderstood):
+    """A date more than a year after today: no refill is booked that far ahead,
+    so it is a typo or nonsense. A subclass, so that a caller that only knows
+    DateNotUnderstood still asks again instead of crashing."""
+
+
+def one_year_after(today: dt.date) -> dt.date:
+    """The last date parse accepts: the same day next year (Feb 29: Feb 28)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
 def _make(year: int, month: int, day: int) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise DateNotUnderstood(f"{calendar.month_name[month]} {day} is not a real date") from None
+        name = calendar.month_name[month] if 1 <= month <= 12 else f"month {month}"
+        raise DateNotUnderstood(f"{name} {day} is not a real date") from None
 
 
 def _nearest(month: int, day: int, today: dt.date) -> dt.date:
@@ -77,9 +96,31 @@ def _full_year(year: int) -> int:
     return year + 2000 if year < 100 else year
 
 
+def _days_ahead(today: dt.date, count: int) -> dt.date:
+    # Compared as whole numbers first: timedelta overflows on huge counts.
+    if count > (one_year_after(today) - today).days:
+        raise DateTooFarAhead(f"{count} days from now is more than a year away")
+    return today + dt.timedelta(days=count)
+
+
 def parse(text: str, today: dt.date) -> dt.date:
-    """The date the text means, or DateNotUnderstood."""
-    t = " ".join(re.sub(r"[^\w/\-.,' ]", " ", (text or "").lower()).split())
+    """The date the text means, at most a year from today. DateNotUnderstood
+    (DateTooFarAhead for a later date) otherwise; never another exception."""
+    try:
+        day = _read(text, today)
+    except DateNotUnderstood:
+        raise
+    except (OverflowError, ValueError):
+        # A safety net for numbers no branch expected: int() refuses more than
+        # 4,300 digits, and a date past year 9999 overflows.
+        raise DateNotUnderstood("the numbers in the message are not a date") from None
+    if day > one_year_after(today):
+        raise DateTooFarAhead(f"{describe(day)} is more than a year away")
+    return day
+
+
+def _read(text: str, today: dt.date) -> dt.date:
+    t = " ".join(re.sub(r"[^\w/\-.,' ]", " ", normalise(text).lower()).split())
     t = re.sub(r"^(on|it's|its|it is|the|my refill is|refill is|at)\s+", "", t)
     t = re.sub(r"\s+(please|thanks|thank you)$", "", t)
     if not t:
@@ -101,7 +142,7 @@ def parse(text: str, today: dt.date) -> dt.date:
         count = int(m[1]) if m[1].isdigit() else NUMBER_WORDS.get(m[1])
         if count is None:
             raise DateNotUnderstood(f"'{m[1]}' is not a number I know")
-        return today + dt.timedelta(days=count * UNIT_DAYS[m[2]])
+        return _days_ahead(today, count * UNIT_DAYS[m[2]])
     if t in ("next week", "in a week"):
         return today + dt.timedelta(days=7)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from bot import plain_text
+
 # Longer messages are cut to this for the NLU model (one 100,000-character
 # message once made Rasa's DIET allocate ~18 GB); red flags are still looked
 # for in the whole message, up to MAX_SCANNED_CHARS.
@@ -51,8 +53,9 @@ def is_other_language(text: str) -> bool:
 
 
 def flags(text: str | None) -> list[str]:
-    """Problems with the input itself, in the order a reply should address them."""
-    text = text or ""
+    """Problems with the input itself, in the order a reply should address them.
+    Judged on the plain text: a message of zero-width spaces is empty."""
+    text = plain_text.normalise(text)
     if not text.strip():
         return [EMPTY]
     found = []

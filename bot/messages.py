@@ -24,6 +24,7 @@ REQUIRED = (
     "reminder_ask_date",
     "reminder_date_past",
     "reminder_date_not_understood",
+    "reminder_date_too_far",
     "reminder_give_up",
     "reminder_confirm",
     "reminder_next",

@@ -271,9 +271,12 @@ class IntentAndTopicClassifier(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class InputGuard(GraphComponent):
-    """First in the pipeline: notes what is wrong with the input (empty, emoji only,
-    another language, very long), looks for red-flag symptoms in the whole text,
-    then caps the text the models read."""
+    """First in the pipeline: puts the text in plain form (bot/plain_text.py: odd
+    spaces, zero-width characters, fullwidth letters), notes what is wrong with the
+    input (empty, emoji only, another language, very long), looks for red-flag
+    symptoms in the whole text, then caps the text the models read. Every later
+    component reads the plain, capped text, so the models and the red-flag matcher
+    see the same words; the conversation keeps what the patient typed."""
 
     @classmethod
     def create(
@@ -286,16 +289,20 @@ class InputGuard(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from bot import input_checks, safety
+        from bot import input_checks, plain_text, safety
 
         for message in messages:
-            text = message.get(TEXT) or ""
+            typed = message.get(TEXT) or ""
+            # Nothing past MAX_SCANNED_CHARS is read, so none of it is normalised.
+            text = plain_text.normalise(typed[: input_checks.MAX_SCANNED_CHARS])
             message.set(INPUT_FLAGS, input_checks.flags(text), add_to_output=True)
             detection = safety.detect(text[: input_checks.MAX_SCANNED_CHARS])
             message.set(RED_FLAGS, [s.id for s in detection.urgent], add_to_output=True)
             message.set(RED_FLAGS_NEGATED, [s.id for s in detection.negated], add_to_output=True)
-            if len(text) > input_checks.MAX_NLU_CHARS:
-                message.set(TEXT, text[: input_checks.MAX_NLU_CHARS])
+            readable = text[: input_checks.MAX_NLU_CHARS]
+            # Only a changed text is set: a message without one keeps none.
+            if readable != typed:
+                message.set(TEXT, readable)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -6,7 +6,8 @@ they stand in a message. A combination (for example a pump-site word and a sign
 of infection) counts when its word groups appear close together in one sentence.
 A mention is negated when a negation cue ("no", "not", "don't", "without") comes
 shortly before it in the same clause, or a resolution cue ("is gone", "went
-away") right after it.
+away") right after it. Messages and phrases are compared in plain text
+(bot/plain_text.py), so no keyboard's spaces or letters hide a symptom.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
 
+from bot import plain_text
 from bot.red_flags import RedFlags, Symptom
 
 NEGATION_CUES = {
@@ -98,12 +100,12 @@ class RedFlagMatcher:
         self._groups = {attr: PhraseMatcher(nlp.vocab, attr=attr) for attr in ("LOWER", "LEMMA")}
         for symptom in red_flags.symptoms:
             if symptom.phrases:
-                docs = [nlp(p) for p in symptom.phrases]
+                docs = [nlp(self.comparable(p)) for p in symptom.phrases]
                 for matcher in self._phrases.values():
                     matcher.add(symptom.id, docs)
             for c_index, combination in enumerate(symptom.combinations):
                 for g_index, group in enumerate(combination):
-                    docs = [nlp(word) for word in group]
+                    docs = [nlp(self.comparable(word)) for word in group]
                     for matcher in self._groups.values():
                         matcher.add(f"{symptom.id}|{c_index}|{g_index}", docs)
 
@@ -130,13 +132,14 @@ class RedFlagMatcher:
         return sum(1 for t in doc[:index] if t.lower_ in SENTENCE_BREAKS)
 
     @staticmethod
-    def normalise(text: str) -> str:
-        """Lowercase (spaCy splits "can't" but not "CAN'T") and plain apostrophes
-        (phones type ’), keeping every character's position."""
-        return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    def comparable(text: str) -> str:
+        """The plain text (bot/plain_text.py: odd spaces, zero-width characters,
+        fullwidth letters, curly apostrophes), lowercased: spaCy splits "can't"
+        but not "CAN'T". Listed phrases get the same treatment as messages."""
+        return plain_text.normalise(text).lower()
 
     def detect(self, text: str) -> Detection:
-        doc = self.nlp(self.normalise(text))
+        doc = self.nlp(self.comparable(text))
         mentions: dict[tuple[str, int, int], Mention] = {}
         symptoms = {s.id: s for s in self.red_flags.symptoms}
 

@@ -44,9 +44,13 @@ D = dt.date
         ("the 3rd", D(2026, 12, 3)),
         ("the 30th", D(2026, 11, 30)),
         ("Nov 19", D(2026, 11, 19)),  # two days ago: a past date, for the caller to refuse
-        ("feb 29", D(2028, 2, 29)),  # the nearest real leap day
         ("2/28/2027", D(2027, 2, 28)),
         ("DECEMBER 31ST", D(2026, 12, 31)),
+        # Whatever the keyboard: fullwidth digits and slash, odd spaces.
+        ("１２／３", D(2026, 12, 3)),
+        ("Ｄｅｃ\u00a03", D(2026, 12, 3)),
+        ("in\u202f2\u2003weeks", D(2026, 12, 5)),
+        ("De\u200bc 3", D(2026, 12, 3)),
     ],
 )
 def test_understood(text, expected):
@@ -67,11 +71,61 @@ def test_understood(text, expected):
         "'; drop table reminders; --",
         "🙏",
         "sometime soon",
+        "2026-13-01",
+        "0000-01-01",
+        "December 3 99999",
+        "in 10**20 days",
+        pytest.param("in " + "9" * 5000 + " days", id="a 5000-digit count"),
     ],
 )
 def test_not_understood(text):
     with pytest.raises(dates.DateNotUnderstood):
         dates.parse(text, TODAY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 99999999 weeks",
+        f"in {10**20} days",
+        f"in {10**20} weeks",
+        "12/3/9999",
+        "9999-12-31",
+        "December 3, 9999",
+        "in 53 weeks",
+        "in 366 days",
+        "11/22/2027",
+        # No Feb 29 in 2027: the next real one is more than a year away.
+        "feb 29",
+    ],
+)
+def test_more_than_a_year_ahead_is_refused(text):
+    with pytest.raises(dates.DateTooFarAhead):
+        dates.parse(text, TODAY)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("in 365 days", D(2027, 11, 21)),
+        ("in 52 weeks", D(2027, 11, 20)),
+        ("11/21/2027", D(2027, 11, 21)),
+        ("Nov 21, 2027", D(2027, 11, 21)),
+    ],
+)
+def test_up_to_a_year_ahead_is_accepted(text, expected):
+    assert dates.parse(text, TODAY) == expected
+
+
+def test_the_year_ends_on_the_same_day_next_year():
+    assert dates.one_year_after(TODAY) == D(2027, 11, 21)
+    # Before a leap day a year has 366 days.
+    assert dates.parse("in 366 days", D(2027, 3, 1)) == D(2028, 3, 1)
+    assert dates.parse("feb 29", D(2027, 6, 1)) == D(2028, 2, 29)
+    # From a leap day, the last accepted date is Feb 28.
+    assert dates.one_year_after(D(2028, 2, 29)) == D(2029, 2, 28)
+    with pytest.raises(dates.DateTooFarAhead):
+        dates.parse("3/1/2029", D(2028, 2, 29))
 
 
 def test_month_end_when_asking_for_the_31st_in_a_30_day_month():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import content, spacy_pipeline
+from bot import content, paths, spacy_pipeline
 from bot.red_flag_matcher import RedFlagMatcher
 from bot.red_flags import CALL_NOW, EMERGENCY
 from tests.conftest import edit_yaml
@@ -19,6 +19,41 @@ def lines(name):
 
 URGENT = [tuple(part.strip() for part in line.split("|", 1)) for line in lines("urgent.txt")]
 NOT_URGENT = lines("not_urgent.txt")
+NEGATED = [
+    "no fever",
+    "I don't have chills",
+    "my fever is gone",
+    "the pump site is not red",
+    "without any chest pain",
+]
+
+
+def listed_phrasings():
+    """Every phrase of content/red_flags.yml, and each combination spelled with
+    the first word of each of its groups, as (symptom id, phrasing)."""
+    for symptom in content.load_valid(paths.ROOT / "content").red_flags.symptoms:
+        for phrase in symptom.phrases:
+            yield symptom.id, phrase
+        for combination in symptom.combinations:
+            yield symptom.id, " ".join(group[0] for group in combination)
+
+
+def fullwidth(text):
+    """ASCII letters, digits and punctuation as their fullwidth forms (U+FF01-U+FF5E),
+    as an Asian-language keyboard types them."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+# What other keyboards, phones and copy-paste make of the spaces and letters.
+ODD_SPELLINGS = {
+    "no-break spaces": lambda text: text.replace(" ", "\u00a0"),
+    "narrow no-break spaces": lambda text: text.replace(" ", "\u202f"),
+    "zero-width space in each word gap": lambda text: text.replace(" ", " \u200b"),
+    "soft hyphen inside each word": lambda text: " ".join(
+        w[:2] + "\u00ad" + w[2:] for w in text.split(" ")
+    ),
+    "fullwidth letters": fullwidth,
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +85,41 @@ def test_every_listed_phrase_is_found_even_mid_sentence(matcher):
             assert symptom.id in [s.id for s in found.urgent], phrase
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "no fever",
-        "I don't have chills",
-        "my fever is gone",
-        "the pump site is not red",
-        "without any chest pain",
-    ],
-)
+@pytest.mark.parametrize("text", NEGATED)
 def test_negations_do_not_count(matcher, text):
     detection = matcher.detect(text)
+    assert detection.urgent == () and detection.negated
+
+
+def urgent_ids(matcher, text):
+    return [s.id for s in matcher.detect(text).urgent]
+
+
+@pytest.mark.parametrize("spelling", ODD_SPELLINGS)
+@pytest.mark.parametrize("symptom_id, phrase", listed_phrasings())
+def test_every_listed_phrasing_is_found_whatever_the_keyboard(
+    matcher, symptom_id, phrase, spelling
+):
+    message = f"I have {phrase} since this morning"
+    plain = urgent_ids(matcher, message)
+    assert symptom_id in plain
+    assert urgent_ids(matcher, ODD_SPELLINGS[spelling](message)) == plain
+
+
+def test_a_phrase_listed_with_a_curly_apostrophe_matches_a_plain_one(content_dir):
+    edit_yaml(
+        content_dir / "red_flags.yml",
+        lambda d: d["symptoms"][0].update(phrases=["can\u2019t get air"]),
+    )
+    red_flags = content.load_valid(content_dir).red_flags
+    matcher = RedFlagMatcher(spacy_pipeline.load(), red_flags)
+    assert urgent_ids(matcher, "I can't get air") == ["chest_or_breathing"]
+
+
+@pytest.mark.parametrize("spelling", ODD_SPELLINGS)
+@pytest.mark.parametrize("text", NEGATED)
+def test_negations_do_not_count_whatever_the_keyboard(matcher, text, spelling):
+    detection = matcher.detect(ODD_SPELLINGS[spelling](text))
     assert detection.urgent == () and detection.negated
 
 

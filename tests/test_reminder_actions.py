@@ -70,6 +70,27 @@ def test_a_past_date_is_refused_with_a_reason():
     assert "already passed" in messages[0]
 
 
+@pytest.mark.parametrize(
+    "text", ["in 99999999 weeks", f"in {10**20} days", "12/3/9999", "Dec 3 2028", "in 60 weeks"]
+)
+def test_a_date_more_than_a_year_ahead_is_re_asked_with_a_reason(text):
+    result, messages = validate(text)
+    assert result == {"refill_date": None, "refill_date_attempts": 1}
+    assert "more than a year away" in messages[0]
+
+
+@pytest.mark.parametrize("text", ["December 3 99999", "in 10**20 days", "2026-13-01"])
+def test_absurd_numbers_are_re_asked(text):
+    result, messages = validate(text)
+    assert result == {"refill_date": None, "refill_date_attempts": 1}
+    assert "could not read that as a date" in messages[0]
+
+
+def test_a_last_refill_typed_in_fullwidth_letters():
+    result, _ = validate("ｍｙ ｌａｓｔ ｒｅｆｉｌｌ ｗａｓ Ｎｏｖ\u00a020")
+    assert result == {"refill_date": "2026-12-04", "refill_date_attempts": None}
+
+
 def test_nonsense_is_re_asked_twice_then_a_way_out():
     assert validate("banana")[0]["refill_date_attempts"] == 1
     assert validate("potato", attempts=1)[0]["refill_date_attempts"] == 2

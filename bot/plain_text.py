@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Every Unicode space and line break: NBSP, narrow NBSP, en and em spaces, the
-# ideographic space, tabs, line and paragraph separators. Python's \s covers
-# them all (str.isspace), and none of the zero-width characters.
-_ANY_SPACE = re.compile(r"\s")
+# Line breaks of every kind become "\n": a patient who lists symptoms one per
+# line ("no fever" / "chest pain") starts a new clause on each line, and the
+# red-flag matcher must see that. Every other Unicode space (NBSP, narrow NBSP,
+# en and em spaces, the ideographic space, tabs) becomes a plain space. Python's
+# \s covers them all (str.isspace), and none of the zero-width characters.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_OTHER_SPACE = re.compile(r"[^\S\n]")
 # Typographic apostrophes (phones type ’): NFKC keeps them, the matcher's
 # phrases ("can't") and the training data use the plain one.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
@@ -33,8 +36,9 @@ def _drop_if_invisible(match: re.Match) -> str:
 
 def normalise(text: str | None) -> str:
     """The text with invisible characters removed, compatibility forms folded
-    (NFKC: fullwidth letters, ligatures), every space a plain space and every
-    apostrophe a plain one. Idempotent; case is kept."""
+    (NFKC: fullwidth letters, ligatures), every line break a "\n", every other
+    space a plain space and every apostrophe a plain one. Idempotent; case is kept."""
     visible = _NOT_PRINTABLE_ASCII.sub(_drop_if_invisible, text or "")
     folded = unicodedata.normalize("NFKC", visible)
-    return _ANY_SPACE.sub(" ", folded).translate(_APOSTROPHES)
+    lines = _LINE_BREAK.sub("\n", folded)
+    return _OTHER_SPACE.sub(" ", lines).translate(_APOSTROPHES)

@@ -53,6 +53,12 @@ CLAUSE_BREAKS = {
     "now",
 }
 SENTENCE_BREAKS = {".", "!", "?", ";"}
+
+
+def _breaks(token, breaks: set[str]) -> bool:
+    """A listed break word or mark, or a line break: a patient who writes one
+    symptom per line starts a new sentence on each."""
+    return token.lower_ in breaks or (token.is_space and "\n" in token.text)
 NEGATION_WINDOW = 5
 RESOLVED_WINDOW = 3
 # How far apart (in tokens) the word groups of a combination may stand.
@@ -114,14 +120,14 @@ class RedFlagMatcher:
         """Negated by a cue shortly before, inside (for combinations, whose span
         runs across several words), or a resolution cue right after."""
         for token in reversed(doc[max(0, start - NEGATION_WINDOW) : start]):
-            if token.lower_ in CLAUSE_BREAKS:
+            if _breaks(token, CLAUSE_BREAKS):
                 break
             if token.lower_ in NEGATION_CUES:
                 return True
         if inside and any(t.lower_ in NEGATION_CUES for t in doc[start:end]):
             return True
         for token in doc[end : end + RESOLVED_WINDOW]:
-            if token.lower_ in CLAUSE_BREAKS:
+            if _breaks(token, CLAUSE_BREAKS):
                 break
             if token.lower_ in RESOLVED_CUES:
                 return True
@@ -129,7 +135,7 @@ class RedFlagMatcher:
 
     @staticmethod
     def _sentence_of(doc, index: int) -> int:
-        return sum(1 for t in doc[:index] if t.lower_ in SENTENCE_BREAKS)
+        return sum(1 for t in doc[:index] if _breaks(t, SENTENCE_BREAKS))
 
     @staticmethod
     def comparable(text: str) -> str:

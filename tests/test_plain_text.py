@@ -10,7 +10,12 @@ SPACES = {
     "thin space": "\u2009",
     "ideographic space": "\u3000",
     "tab": "\t",
+}
+LINE_BREAKS = {
     "line feed": "\n",
+    "carriage return and line feed": "\r\n",
+    "carriage return": "\r",
+    "next line": "\x85",
     "line separator": "\u2028",
     "paragraph separator": "\u2029",
 }
@@ -28,6 +33,11 @@ INVISIBLE = {
 @pytest.mark.parametrize("space", SPACES.values(), ids=SPACES.keys())
 def test_every_kind_of_space_becomes_a_plain_space(space):
     assert normalise(f"chest{space}pain") == "chest pain"
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS.values(), ids=LINE_BREAKS.keys())
+def test_every_kind_of_line_break_becomes_a_line_feed(brk):
+    assert normalise(f"no fever{brk}chest pain") == "no fever\nchest pain"
 
 
 @pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())

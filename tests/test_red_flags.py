@@ -150,3 +150,22 @@ def test_red_flag_message_placeholders_must_resolve(content_dir):
     )
     problems = [str(p) for p in content.load(content_dir).errors]
     assert any("levels.call_now.message" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "text, symptom_id",
+    [
+        ("no fever\nchest pain", "chest_or_breathing"),
+        ("I don't have a fever\r\nbut my pump site is red", "pump_site"),
+        ("no fever\u2028I have chest pain", "chest_or_breathing"),
+        ("not itchy\n\nvomiting blood", "gi_bleeding"),
+    ],
+)
+def test_a_symptom_on_its_own_line_is_not_negated_by_the_line_before(matcher, text, symptom_id):
+    # The widget allows Shift+Enter: a patient may list symptoms one per line.
+    assert symptom_id in [s.id for s in matcher.detect(text).urgent]
+
+
+def test_a_negation_on_the_same_line_still_counts(matcher):
+    assert matcher.detect("chest pain\nno fever").urgent[0].id == "chest_or_breathing"
+    assert "fever_chills" not in [s.id for s in matcher.detect("chest pain\nno fever").urgent]

@@ -59,6 +59,8 @@ def _breaks(token, breaks: set[str]) -> bool:
     """A listed break word or mark, or a line break: a patient who writes one
     symptom per line starts a new sentence on each."""
     return token.lower_ in breaks or (token.is_space and "\n" in token.text)
+
+
 NEGATION_WINDOW = 5
 RESOLVED_WINDOW = 3
 # How far apart (in tokens) the word groups of a combination may stand.

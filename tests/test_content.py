@@ -6,7 +6,7 @@ from bot import content
 from bot.problems import ERROR, WARNING, ContentError
 from tests.conftest import edit_yaml
 
-TODAY = dt.date(2026, 11, 21)
+TODAY = dt.date(2026, 11, 29)
 
 
 # The shipped content has one deliberate warning: chest pain as a red flag has no

@@ -209,7 +209,8 @@ _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 def _die_with(supervisor_pid: int) -> Callable[[], None] | None:
     """For Popen's preexec_fn: the kernel kills the child when the supervisor
-    dies, however it dies (kill -9 included), so no server outlives it."""
+    dies, however it dies (kill -9 included), so no server outlives it. Strictly,
+    when the thread that started it ends: start children from the main thread."""
     if _libc is None:
         return None
 
@@ -242,7 +243,7 @@ class Child:
             cwd=paths.ROOT,
             env=self.env,
             # Its own process group: Ctrl-C reaches only the supervisor, which
-            # stops each child in order, and a stop reaches the child's workers too.
+            # stops the children itself, and a stop reaches a child's workers too.
             start_new_session=True,
             preexec_fn=_die_with(os.getpid()),
         )
@@ -347,7 +348,7 @@ class Supervisor:
                 elif child.restart_at is None:
                     self._stopped(child, now)
                 elif now >= child.restart_at:
-                    child.start()
+                    self._restart(child, now)
             time.sleep(POLL_S)
 
     def _stopped(self, child: Child, now: float) -> None:
@@ -355,14 +356,26 @@ class Supervisor:
         child.signal_group(signal.SIGKILL)
         if now - child.started_at >= STABLE_AFTER_S:
             child.next_delay_s = FIRST_RESTART_DELAY_S
-        delay = child.next_delay_s
-        child.next_delay_s = min(2 * delay, MAX_RESTART_DELAY_S)
-        child.restart_at = now + delay
         child.down_since = child.down_since or now
+        delay = self._schedule_restart(child, now)
         log(
             f"The {child.name} stopped ({describe_exit(child.process.returncode)}); "
             f"restarting it in {delay:.0f} s."
         )
+
+    def _restart(self, child: Child, now: float) -> None:
+        try:
+            child.start()
+        except OSError as exc:  # no memory or processes left for now: not a reason to quit
+            delay = self._schedule_restart(child, now)
+            log(f"Could not restart the {child.name} ({exc.strerror}); trying in {delay:.0f} s.")
+
+    @staticmethod
+    def _schedule_restart(child: Child, now: float) -> float:
+        delay = child.next_delay_s
+        child.next_delay_s = min(2 * delay, MAX_RESTART_DELAY_S)
+        child.restart_at = now + delay
+        return delay
 
     def _back(self, child: Child) -> None:
         if child.name == RASA:

@@ -168,6 +168,36 @@ def test_a_killed_scheduler_comes_back_and_delivers_the_reminder(assistant, repo
     assert pids(assistant, others) == others
 
 
+def test_kill_9_of_the_scheduler_between_claim_and_delivery_delivers_exactly_once(assistant):
+    import datetime as dt
+
+    from bot.reminders import ReminderStore
+
+    sender = "patient-claimed-then-killed"
+    assistant.ask(sender, "how long is the hospital stay")
+    store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    rasa = assistant.child_pid("rasa server")
+    # Rasa frozen: the scheduler claims the reminder, then waits on its trigger.
+    os.kill(rasa, signal.SIGSTOP)
+    try:
+        reminder = store.set(
+            sender, dt.date.today() + dt.timedelta(days=3), dt.datetime.now(dt.timezone.utc)
+        )
+        assert wait_until(lambda: store.get(reminder.id).status == "delivering", 30)
+        old = assistant.child_pid("reminder scheduler")
+        kill(old)
+    finally:
+        os.kill(rasa, signal.SIGCONT)
+    assert assistant.wait_for_new_child("reminder scheduler", old, 30)
+    assert wait_until(lambda: store.get(reminder.id).status == "sent", 90)
+    time.sleep(3)  # room for a second message, if one were coming
+    texts = bot_texts(Path(assistant.env["HAIP_TRACKER_DB"]), sender)
+    assert sum(t.startswith(REMINDER) for t in texts) == 1, texts
+    outcomes = [a["outcome"] for a in store.attempts(reminder.id)]
+    assert outcomes[0] == "interrupted" and outcomes[-1] == "delivered", outcomes
+    assert store.current(sender).refill_date == dt.date.today() + dt.timedelta(days=17)
+
+
 def test_a_killed_rasa_comes_back_with_its_conversations(assistant, report):
     db = Path(assistant.env["HAIP_TRACKER_DB"])
     assistant.ask("patient-rasa-crash", "how long is the hospital stay")

@@ -143,10 +143,15 @@ class ActionSetReminder(Action):
                 "next_dates": ", ".join(f"{d:%b} {d.day}" for d in cycle[1:]) or "-",
             },
         )
+        text = {
+            key: answers.message(content, f"calendar_{key}").text
+            for key in ("link", "title", "note", "alarm")
+        }
         calendar = ics.refill_calendar(
             cycle,
-            f"Pump refill at {clinic['clinic_name']}",
-            f"Keep every refill visit. To change a visit, call {clinic['phone_main']}.",
+            text["title"],
+            text["note"],
+            text["alarm"],
             alarm_hour=clinic["reminder_hour"],
             sender_id=tracker.sender_id,
         )
@@ -158,7 +163,7 @@ class ActionSetReminder(Action):
                 "type": "calendar",
                 "filename": "pump-refills.ics",
                 "mime_type": "text/calendar",
-                "label": "Add my refill dates to my calendar",
+                "label": text["link"],
                 "content": calendar,
             },
         )

@@ -98,6 +98,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run.serve(settings, model)
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from bot import services
+
+    return services.run_web_server()
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from bot import services
+
+    return services.run_reminder_scheduler()
+
+
 def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
@@ -164,10 +176,26 @@ def main(argv: list[str] | None = None) -> None:
     ).set_defaults(func=cmd_train)
     commands.add_parser(
         "run",
-        help="validate, train if needed, start both servers in the foreground",
+        help="validate, train if needed, start the assistant in the foreground",
         description="Refuse to start on invalid content; otherwise build, train if "
-        "needed, and run the action server and Rasa until Ctrl-C or SIGTERM.",
+        "needed, and run the action server, Rasa, the web server and the reminder "
+        "scheduler, restarting any that stops, until Ctrl-C or SIGTERM.",
     ).set_defaults(func=cmd_run)
+    # Started by `run`, each as a process of its own; they read the settings and
+    # the Rasa API token (HAIP_RASA_API_TOKEN) from the environment.
+    commands.add_parser(
+        "web",
+        help="(started by `run`) serve the chat widget, demo page and chat history",
+        description="The web chat server on HAIP_WEB_PORT, until SIGTERM. Needs "
+        "HAIP_RASA_API_TOKEN in the environment; `run` starts it.",
+    ).set_defaults(func=cmd_web)
+    commands.add_parser(
+        "scheduler",
+        help="(started by `run`) deliver refill reminders when they are due",
+        description="Check the reminder store every HAIP_REMINDER_POLL_SECONDS and "
+        "deliver due reminders through Rasa's API, until SIGTERM. Needs "
+        "HAIP_RASA_API_TOKEN in the environment; `run` starts it.",
+    ).set_defaults(func=cmd_scheduler)
 
     reminders = commands.add_parser(
         "reminders",

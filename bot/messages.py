@@ -32,6 +32,10 @@ REQUIRED = (
     "reminder_cancelled",
     "reminder_nothing_to_cancel",
     "reminder_due",
+    "calendar_link",
+    "calendar_title",
+    "calendar_note",
+    "calendar_alarm",
 )
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
 EXTRA_PLACEHOLDERS = {

@@ -1,5 +1,17 @@
-"""Start the action server and the Rasa server in the foreground, and stop both
-on Ctrl-C (SIGINT) or SIGTERM.
+"""The supervisor behind `make run` (`python -m bot run`): starts the assistant's
+four processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
+SIGTERM.
+
+  action server       rasa-sdk, answers FAQ topics from content/
+  rasa server         Rasa with its HTTP API (python -m bot.rasa_server)
+  web server          the chat widget's files and history (python -m bot web)
+  reminder scheduler  delivers refill reminders (python -m bot scheduler)
+
+The action server and Rasa start first; the web server and the scheduler once
+Rasa has loaded its model. A process that stops after that is restarted on its
+own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s once it has run for a
+minute); the others keep running. Every child dies with the supervisor, even
+after a `kill -9` (Linux PR_SET_PDEATHSIG), so nothing is left holding a port.
 
 Settings come from the environment (see README):
   HAIP_HOST           interface both servers bind to (default 127.0.0.1)
@@ -14,15 +26,17 @@ Settings come from the environment (see README):
   HAIP_CORS_ORIGINS   space-separated origins of the pages that embed the widget
                       (the widget's own server is always allowed)
 
-Rasa's HTTP API is on (the reminder scheduler uses it) but needs a token that is
-made anew at every start and never printed.
+Rasa's HTTP API is on (the web server and the scheduler use it) but needs a
+token that is made anew at every start, never printed and never put on a
+command line: only the three processes that use it get it, in their environment.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
-import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,9 +46,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import paths
+from bot import api_token, paths
 
-READY_TIMEOUT_S = 300
+READY_TIMEOUT_S = 300  # first start; Rasa alone takes 20-40 s to load its model
+FIRST_RESTART_DELAY_S = 1.0
+MAX_RESTART_DELAY_S = 30.0
+STABLE_AFTER_S = 60.0  # a child that ran this long starts its back-off over
+POLL_S = 0.25
+STOP_GRACE_S = 15.0
+
+ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
+# Only these call or serve Rasa's API; the action server never sees the token.
+NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
 
 
 @dataclass(frozen=True)
@@ -106,15 +129,17 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def commands(settings: Settings, model: Path, api_token: str) -> dict[str, list[str]]:
-    rasa = [sys.executable, "-m", "rasa"]
+def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
+    """Each child's command line. No secrets here: any local user can read a
+    command line."""
+    python = [sys.executable, "-m"]
     cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
     return {
-        "action server": rasa
-        + ["run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
-        "rasa server": rasa
+        ACTIONS: python
+        + ["rasa", "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        RASA: python
         + [
-            "run",
+            "bot.rasa_server",
             "--model",
             str(model),
             "--interface",
@@ -126,10 +151,19 @@ def commands(settings: Settings, model: Path, api_token: str) -> dict[str, list[
             "--endpoints",
             "endpoints.yml",
             *cors,
-            "--enable-api",
-            # "=" form: a value is never read as an option, whatever it starts with.
-            f"--auth-token={api_token}",
         ],
+        WEB: python + ["bot", "web"],
+        SCHEDULER: python + ["bot", "scheduler"],
+    }
+
+
+def ready_urls(settings: Settings) -> dict[str, str]:
+    """What answers once a child is ready; the scheduler is ready once it runs.
+    Rasa answers only after it has loaded the model."""
+    return {
+        ACTIONS: f"{settings.actions_url}/health",
+        RASA: f"{settings.rasa_url}/",
+        WEB: f"{settings.web_url}/",
     }
 
 
@@ -141,44 +175,153 @@ def _is_up(url: str) -> bool:
         return False
 
 
-class Servers:
-    """The two child processes, each in its own process group so that a stop
-    also reaches the workers they start."""
+def taken_port(settings: Settings) -> str | None:
+    """Why the assistant cannot start, if one of its ports is taken: said at
+    once, not after the slow start."""
+    for label, port, variable in (
+        ("web chat", settings.web_port, "HAIP_WEB_PORT"),
+        ("Rasa", settings.rasa_port, "HAIP_RASA_PORT"),
+        ("action server", settings.actions_port, "HAIP_ACTIONS_PORT"),
+    ):
+        with socket.socket() as probe:
+            # As the servers bind: a port left in TIME_WAIT by a stopped run is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as exc:
+                return (
+                    f"the {label} port {port} is not free ({exc.strerror}). "
+                    f"Set {variable} to a free port."
+                )
+    return None
 
-    def __init__(self, settings: Settings, model: Path):
-        self.settings = settings
-        self.model = model
-        # Hex: URL-safe tokens can start with "-", which once broke Rasa's argument parsing.
-        self.api_token = secrets.token_hex(32)
-        self.processes: dict[str, subprocess.Popen] = {}
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit code {returncode}"
+
+
+_PR_SET_PDEATHSIG = 1
+# Loaded here, not in the forked child, where loading a library is not safe.
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with(supervisor_pid: int) -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the kernel kills the child when the supervisor
+    dies, however it dies (kill -9 included), so no server outlives it. Strictly,
+    when the thread that started it ends: start children from the main thread."""
+    if _libc is None:
+        return None
+
+    def in_child() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != supervisor_pid:  # it died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return in_child
+
+
+@dataclass
+class Child:
+    """One supervised process and its restart state."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_url: str | None
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    ready: bool = False
+    restart_at: float | None = None  # set while it waits out its back-off
+    down_since: float | None = None  # first stop of an outage, for the recovery time
+    next_delay_s: float = FIRST_RESTART_DELAY_S
 
     def start(self) -> None:
-        self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        env = child_env(self.settings)
-        for name, command in commands(self.settings, self.model, self.api_token).items():
-            self.processes[name] = subprocess.Popen(
-                command, cwd=paths.ROOT, env=env, start_new_session=True
-            )
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=paths.ROOT,
+            env=self.env,
+            # Its own process group: Ctrl-C reaches only the supervisor, which
+            # stops the children itself, and a stop reaches a child's workers too.
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()),
+        )
+        self.started_at = time.monotonic()
+        self.ready = False
+        self.restart_at = None
 
-    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
-        checks = {
-            "action server": f"{self.settings.actions_url}/health",
-            "rasa server": f"{self.settings.rasa_url}/",
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def became_ready(self) -> bool:
+        """True once, when a started child first answers."""
+        if self.ready or not self.running:
+            return False
+        self.ready = self.ready_url is None or _is_up(self.ready_url)
+        return self.ready
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def log(message: str) -> None:
+    """Supervisor events: process names, exit codes and delays only, never a
+    patient's words or a secret."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, model: Path):
+        self.settings = settings
+        self.api_token = api_token.new()
+        self.stopping = False
+        urls = ready_urls(settings)
+        self.children = {
+            name: Child(name, command, self._env_for(name), urls.get(name))
+            for name, command in commands(settings, model).items()
         }
+
+    def _env_for(self, name: str) -> dict[str, str]:
+        env = child_env(self.settings)
+        env.pop(api_token.VARIABLE, None)  # never one from the caller's shell
+        if name in NEEDS_API_TOKEN:
+            env[api_token.VARIABLE] = self.api_token
+        return env
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        """Signal handler: the loops below finish their step and return."""
+        self.stopping = True
+
+    def start_all(self) -> None:
+        """First start. A child that stops before it is ready means something to
+        fix (a broken model, a port taken meanwhile), not something a restart
+        mends: RuntimeError."""
+        self._start_and_wait([ACTIONS, RASA])
+        if not self.stopping:
+            self.warm_up()
+            self._start_and_wait([WEB, SCHEDULER])
+
+    def _start_and_wait(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
+        for name in names:
+            self.children[name].start()
+        pending = set(names)
         deadline = time.monotonic() + timeout_s
-        pending = dict(checks)
-        while pending:
-            for name in list(pending):
-                if self.processes[name].poll() is not None:
-                    raise RuntimeError(
-                        f"The {name} stopped while starting "
-                        f"(exit code {self.processes[name].returncode})."
-                    )
-                if _is_up(pending[name]):
-                    del pending[name]
-            if time.monotonic() > deadline:
+        while pending and not self.stopping:
+            for name in sorted(pending):
+                child = self.children[name]
+                if not child.running:
+                    exit_ = describe_exit(child.process.returncode)
+                    raise RuntimeError(f"The {name} stopped while starting ({exit_}).")
+                if child.became_ready():
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
-            time.sleep(0.5)
+            time.sleep(POLL_S)
 
     def warm_up(self) -> None:
         """Rasa loads parts of the NLU pipeline on the first message, which made the
@@ -192,36 +335,71 @@ class Servers:
         try:
             urllib.request.urlopen(request, timeout=120).close()
         except (urllib.error.URLError, OSError) as exc:
-            print(f"Warm-up failed ({exc}); the first answer may be slow.", file=sys.stderr)
+            log(f"Warm-up failed ({exc}); the first answer may be slow.")
 
-    def first_exit(self) -> tuple[str, int] | None:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                return name, process.returncode
-        return None
+    def watch(self) -> None:
+        """Until a stop signal: restart each child that stops, on its own."""
+        while not self.stopping:
+            now = time.monotonic()
+            for child in self.children.values():
+                if child.running:
+                    if child.became_ready():
+                        self._back(child)
+                elif child.restart_at is None:
+                    self._stopped(child, now)
+                elif now >= child.restart_at:
+                    self._restart(child, now)
+            time.sleep(POLL_S)
 
-    def stop(self, grace_s: float = 15) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+    def _stopped(self, child: Child, now: float) -> None:
+        # Anything it left in its group (a worker) would hold its port.
+        child.signal_group(signal.SIGKILL)
+        if now - child.started_at >= STABLE_AFTER_S:
+            child.next_delay_s = FIRST_RESTART_DELAY_S
+        child.down_since = child.down_since or now
+        delay = self._schedule_restart(child, now)
+        log(
+            f"The {child.name} stopped ({describe_exit(child.process.returncode)}); "
+            f"restarting it in {delay:.0f} s."
+        )
+
+    def _restart(self, child: Child, now: float) -> None:
+        try:
+            child.start()
+        except OSError as exc:  # no memory or processes left for now: not a reason to quit
+            delay = self._schedule_restart(child, now)
+            log(f"Could not restart the {child.name} ({exc.strerror}); trying in {delay:.0f} s.")
+
+    @staticmethod
+    def _schedule_restart(child: Child, now: float) -> float:
+        delay = child.next_delay_s
+        child.next_delay_s = min(2 * delay, MAX_RESTART_DELAY_S)
+        child.restart_at = now + delay
+        return delay
+
+    def _back(self, child: Child) -> None:
+        if child.name == RASA:
+            self.warm_up()
+        if child.down_since is not None:
+            log(
+                f"The {child.name} is back (pid {child.process.pid}), "
+                f"{time.monotonic() - child.down_since:.1f} s after it stopped."
+            )
+            child.down_since = None
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        started = [child for child in self.children.values() if child.process]
+        for child in started:
+            if child.running:
+                child.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + grace_s
-        for process in self.processes.values():
+        for child in started:
             try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame) -> None:
-    raise _Stop()
+                pass
+            child.signal_group(signal.SIGKILL)  # too slow, or left a worker behind
+            child.process.wait()
 
 
 def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
@@ -237,54 +415,26 @@ def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], 
 
 
 def serve(settings: Settings, model: Path) -> int:
-    from bot.content_store import ContentStore
-    from bot.web import WebServer
-
-    servers = Servers(settings, model)
-    # One content store for the supervisor: the scheduler and the web chat read
-    # the clinic's details from it.
-    content = ContentStore(paths.CONTENT_DIR)
-
-    def clinic() -> dict:
-        return content.get().clinic
-
-    try:
-        # Bound first, so a port in use fails at once, not after the slow start.
-        web = WebServer(settings, servers.api_token, clinic)
-    except OSError as exc:
-        print(
-            f"Could not start: the web chat port {settings.web_port} is not free "
-            f"({exc.strerror}). Set HAIP_WEB_PORT to a free port.",
-            file=sys.stderr,
-        )
+    if problem := taken_port(settings):
+        print(f"Could not start: {problem}", file=sys.stderr)
         return 1
-
-    scheduler = None
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
+    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(settings, model)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
     try:
-        servers.start()
-        servers.wait_ready()
-        servers.warm_up()
-        scheduler = reminder_scheduler(settings, servers.api_token, clinic)
-        scheduler.start(settings.reminder_poll_s)
-        web.start()
-        print(
-            f"\nThe HAI pump assistant is ready.\n"
-            f"  web chat:  {settings.web_url}/  (demo clinic page with the chat widget)\n"
-            f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
-            f"  socket.io: {settings.rasa_url}/socket.io\n"
-            f"  actions:   {settings.actions_url}\n"
-            f"Press Ctrl-C to stop.",
-            flush=True,
-        )
-        while (exited := servers.first_exit()) is None:
-            time.sleep(0.5)
-        print(
-            f"The {exited[0]} stopped (exit code {exited[1]}); stopping the rest.", file=sys.stderr
-        )
-        return 1
-    except _Stop:
+        supervisor.start_all()
+        if not supervisor.stopping:
+            print(
+                f"\nThe HAI pump assistant is ready.\n"
+                f"  web chat:  {settings.web_url}/  (demo clinic page with the chat widget)\n"
+                f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
+                f"  socket.io: {settings.rasa_url}/socket.io\n"
+                f"  actions:   {settings.actions_url}\n"
+                f"Press Ctrl-C to stop.",
+                flush=True,
+            )
+            supervisor.watch()
         print("\nStopping the HAI pump assistant ...", flush=True)
         return 0
     except RuntimeError as exc:
@@ -293,7 +443,4 @@ def serve(settings: Settings, model: Path) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        web.stop()
-        if scheduler:
-            scheduler.stop()
-        servers.stop()
+        supervisor.stop()

@@ -1,10 +1,12 @@
 """The assistant's servers, started the way `make run` starts them, for the
 integration and browser tests."""
 
+import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,6 +21,14 @@ from bot import paths
 
 START_TIMEOUT_S = 600
 
+# How each of the supervisor's children shows in its command line.
+CHILD_MARKERS = {
+    "action server": "-m rasa run actions",
+    "rasa server": "-m bot.rasa_server",
+    "web server": "-m bot web",
+    "reminder scheduler": "-m bot scheduler",
+}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -29,6 +39,68 @@ def free_port() -> int:
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until(condition, timeout_s: float, every_s: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every_s)
+    return bool(condition())
+
+
+def _proc_file(pid: int, name: str) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / name).read_bytes()
+    except OSError:  # gone meanwhile, or not ours to read
+        return b""
+
+
+def live_pids() -> list[int]:
+    """Every process that runs (zombies have finished: no command line, no ports)."""
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        stat = _proc_file(int(entry.name), "stat").decode(errors="replace")
+        if stat and stat.rsplit(")", 1)[1].split()[0] != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def command_line(pid: int) -> str:
+    """As `ps -eo args` shows it."""
+    return _proc_file(pid, "cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def environment(pid: int) -> dict[str, str]:
+    pairs = (item.partition(b"=") for item in _proc_file(pid, "environ").split(b"\0") if item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, _, v in pairs}
+
+
+def parent_pid(pid: int) -> int | None:
+    stat = _proc_file(pid, "stat").decode(errors="replace")
+    return int(stat.rsplit(")", 1)[1].split()[1]) if stat else None
+
+
+def tracker_events(db: Path, sender: str) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        )
+        return [row[0] for row in rows]
+
+
+def all_text(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def bot_texts(db: Path, sender: str) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id",
+            (sender,),
+        ).fetchall()
+    return [json.loads(r[0]).get("text") or "" for r in rows]
 
 
 class Assistant:
@@ -78,25 +150,48 @@ class Assistant:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    @property
+    def ports(self) -> tuple[int, int, int]:
+        return self.rasa_port, self.actions_port, self.web_port
+
+    def child_pid(self, name: str) -> int | None:
+        """The running process of one of the supervisor's children, by its name
+        in bot/run.py ("rasa server", ...)."""
+        for pid in live_pids():
+            if parent_pid(pid) == self.process.pid and CHILD_MARKERS[name] in command_line(pid):
+                return pid
+        return None
+
+    def wait_for_new_child(self, name: str, old_pid: int, timeout_s: float) -> int | None:
+        found: list[int] = []
+
+        def restarted() -> bool:
+            pid = self.child_pid(name)
+            found[:] = [pid] if pid and pid != old_pid else []
+            return bool(found)
+
+        wait_until(restarted, timeout_s)
+        return found[0] if found else None
+
+    def own_processes(self) -> list[int]:
+        """Every running process started for this assistant, grandchildren
+        included: they all carry its ports in their environment."""
+        mark = str(self.web_port)
+        return [pid for pid in live_pids() if environment(pid).get("HAIP_WEB_PORT") == mark]
+
     def kill_everything(self) -> None:
-        """kill -9 the supervisor and both servers: no chance to clean up."""
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                children.append(int(stat.parent.name))
+        """kill -9 the supervisor and all its children at once: no chance to clean up."""
+        children = [pid for pid in live_pids() if parent_pid(pid) == self.process.pid]
         self.process.kill()
         for child in children:
-            os.killpg(child, signal.SIGKILL)
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.process.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while (port_open(self.rasa_port) or port_open(self.actions_port)) and (
-            time.monotonic() < deadline
-        ):
-            time.sleep(0.5)
+        wait_until(
+            lambda: not self.own_processes() and not any(map(port_open, self.ports)), 30, 0.5
+        )
 
     def stop(self, sig=signal.SIGTERM) -> int:
         self.process.send_signal(sig)

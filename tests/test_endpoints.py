@@ -2,7 +2,7 @@
 
 from rasa.core.utils import AvailableEndpoints
 
-from bot import run
+from bot import api_token, run
 
 
 def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path):
@@ -19,8 +19,8 @@ def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path)
 
 def test_ports_come_from_the_environment():
     settings = run.Settings.from_env({"HAIP_RASA_PORT": "7005", "HAIP_ACTIONS_PORT": "7055"})
-    commands = run.commands(settings, model=run.Path("m.tar.gz"), api_token="t")
-    assert "7005" in commands["rasa server"] and "7055" in commands["action server"]
+    commands = run.commands(settings, model=run.Path("m.tar.gz"))
+    assert "7005" in commands[run.RASA] and "7055" in commands[run.ACTIONS]
 
 
 def test_a_bad_port_is_refused():
@@ -30,15 +30,37 @@ def test_a_bad_port_is_refused():
         run.Settings.from_env({"HAIP_RASA_PORT": "http"})
 
 
-def test_the_api_token_reaches_rasa_whatever_it_starts_with():
-    import argparse
+def test_rasa_gets_its_command_line_from_the_launcher_and_no_token():
+    from bot import rasa_server
 
-    from rasa.cli.arguments.run import set_run_arguments
+    settings = run.Settings.from_env({"HAIP_CORS_ORIGINS": "https://www.example-clinic.org"})
+    supervisor = run.Supervisor(settings, run.Path("m.tar.gz"))
+    rasa = supervisor.children[run.RASA]
+    args = rasa_server.parse_args(rasa.command[rasa.command.index("bot.rasa_server") + 1 :])
+    assert (args.model, args.port) == ("m.tar.gz", settings.rasa_port)
+    assert "https://www.example-clinic.org" in args.cors
+    token = supervisor.api_token
+    assert len(token) == 64 and all(c in "0123456789abcdef" for c in token)
+    for child in supervisor.children.values():
+        assert not any(token in arg for arg in child.command), child.name
+        has_token = child.env.get(api_token.VARIABLE) == token
+        assert has_token == (child.name != run.ACTIONS), child.name
 
-    settings = run.Settings.from_env({})
-    command = run.commands(settings, model=run.Path("m.tar.gz"), api_token="-starts-with-dash")
-    parser = argparse.ArgumentParser()
-    set_run_arguments(parser)
-    rasa_args = command["rasa server"][command["rasa server"].index("run") + 1 :]
-    assert parser.parse_args(rasa_args).auth_token == "-starts-with-dash"
-    assert all(c in "0123456789abcdef" for c in run.Servers(settings, run.Path("m")).api_token)
+
+def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):
+    import logging
+
+    token = api_token.new()
+    factory = logging.getLogRecordFactory()
+    api_token.keep_out_of_logs(token)
+    try:
+        logger = logging.getLogger("test.token")
+        logger.error("calling %s/tracker?token=%s", "http://x", token)
+        try:
+            raise ConnectionError(f"Max retries exceeded with url: /x?token={token}")
+        except ConnectionError:
+            logger.exception("delivery failed")
+    finally:
+        logging.setLogRecordFactory(factory)
+    assert token not in caplog.text
+    assert caplog.text.count(api_token.REDACTED) == 2

@@ -12,21 +12,16 @@ import pytest
 
 from bot import paths
 from tests.conftest import edit_yaml
-from tests.servers import Assistant, port_open, started_assistant
+from tests.servers import (
+    Assistant,
+    all_text,
+    bot_texts,
+    port_open,
+    started_assistant,
+    tracker_events,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def tracker_events(db: Path, sender: str) -> list[str]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-        )
-        return [row[0] for row in rows]
-
-
-def all_text(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 @pytest.fixture(scope="module")
@@ -218,17 +213,6 @@ def test_invalid_content_refuses_to_start(tmp_path):
     )
     assert "Not starting" in result.stderr
     assert not port_open(broken.rasa_port)
-
-
-def bot_texts(db: Path, sender: str) -> list[str]:
-    import json
-
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id",
-            (sender,),
-        ).fetchall()
-    return [json.loads(r[0]).get("text") or "" for r in rows]
 
 
 def reminder_statuses(assistant, sender: str) -> list[str]:

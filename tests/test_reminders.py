@@ -147,6 +147,7 @@ def test_calendar_parses_back_with_a_real_icalendar_library():
         refills,
         "Pump refill at Lakeside Demo Cancer Center",
         "Bring your pump ID card; call (555) 555-0100 to reschedule.",
+        "Pump refill tomorrow",
         alarm_hour=18,
         sender_id="secret-sender-id",
         now=at(2026, 11, 21, 12),
@@ -158,6 +159,9 @@ def test_calendar_parses_back_with_a_real_icalendar_library():
     assert "555-0100" in str(events[0]["description"])
     alarm = [c for c in events[0].walk() if c.name == "VALARM"][0]
     assert alarm.decoded("trigger") == -dt.timedelta(hours=6)
+    assert str(alarm["description"]) == "Pump refill tomorrow"
+    # Commas and semicolons are escaped, and read back as they were written.
+    assert "\\;" in text and str(events[0]["description"]).startswith("Bring your pump ID card;")
     assert len({str(e["uid"]) for e in events}) == 6
     assert "secret-sender-id" not in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))

@@ -23,14 +23,16 @@ def topic_button(topic: Topic) -> dict:
 
 
 def sources_line(content: Content, topic: Topic) -> str:
-    cited = [content.sources[key] for key in topic.sources]
+    cited = [content.sources[key] for key in topic.sources_for(content.clinic.get("pump_type"))]
     parts = [f"{content.render(s.citation)} ({content.render(s.url)})" for s in cited]
     label = "Source" if len(parts) == 1 else "Sources"
     return f"{label}: " + "; ".join(parts)
 
 
 def answer(content: Content, topic: Topic) -> Reply:
-    text = f"{content.render(topic.answer)}\n\n{sources_line(content, topic)}"
+    """The topic's answer for the clinic's pump type, its sources and follow-ups."""
+    body = topic.answer_for(content.clinic.get("pump_type")) or topic.answer
+    text = f"{content.render(body)}\n\n{sources_line(content, topic)}"
     buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
     return Reply(text=text, buttons=buttons)
 

@@ -42,12 +42,31 @@ def build_data(loaded: content.Content) -> None:
         print(f"spaCy lemma pipeline written: {spacy_pipeline.PIPELINE_DIR}")
 
 
+def print_reading_grades(loaded: content.Content) -> None:
+    from bot import readability
+
+    grades = loaded.reading_grades()
+    print(
+        f"Reading grade (Flesch-Kincaid) of each answer, for a "
+        f"{loaded.clinic.get('pump_type', '?')} pump:"
+    )
+    for topic_id, grade in grades.items():
+        flag = "  <- above grade 8" if grade > readability.MAX_GRADE else ""
+        print(f"  {grade:4.1f}  {topic_id}{flag}")
+    print(
+        f"  median {readability.median(list(grades.values())):g} "
+        f"(aim: {readability.MAX_MEDIAN_GRADE:g} or below), highest {max(grades.values()):g} "
+        f"(aim: {readability.MAX_GRADE:g} or below)"
+    )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from bot import train
 
     loaded = check_content()
     if loaded is None:
         return 1
+    print_reading_grades(loaded)
     if args.strict and loaded.warnings:
         print("Failing on content warnings (--strict).", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ staff see all mistakes at once, each naming the file, the topic and the field.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zoneinfo
@@ -22,7 +23,7 @@ from typing import Any
 import yaml
 
 from bot import messages as messages_module
-from bot import placeholders, readability
+from bot import figures, placeholders, readability
 from bot import red_flags as red_flags_module
 from bot.problems import ERROR, WARNING, ContentError, Problem
 
@@ -44,6 +45,7 @@ CLINIC_FIELDS: dict[str, type] = {
     "phone_24h": str,
     "hours": str,
     "pump_model": str,
+    "pump_type": str,
     "hospital_stay": str,
     "hospital_stay_with_resection": str,
     "timezone": str,
@@ -62,8 +64,26 @@ CLINIC_NUMBERS = {
     "calendar_refills": (6, 1, 26),
 }
 
-TOPIC_REQUIRED = ("id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by")
+# How the clinic's pump gives the drug: at a fixed rate pushed by body heat
+# (Intera 3000, Codman 3000), or at a rate the team programs (Medtronic type).
+CONSTANT_FLOW = "constant_flow"
+PROGRAMMABLE = "programmable"
+PUMP_TYPES = (CONSTANT_FLOW, PROGRAMMABLE)
+# The key of an answer that holds for every pump type.
+ANY_PUMP = "any"
+
+TOPIC_REQUIRED = (
+    "id",
+    "title",
+    "answer",
+    "facts",
+    "examples",
+    "sources",
+    "reviewed_on",
+    "reviewed_by",
+)
 TOPIC_OPTIONAL = ("follow_ups",)
+FACT_FIELDS = ("claim", "source", "pump_type")
 
 
 @dataclass(frozen=True)
@@ -74,9 +94,18 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Fact:
+    claim: str
+    source: str
+    # None: holds for every pump type.
+    pump_type: str | None = None
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     title: str
+    # The answer this clinic's patients get: its pump type's variant, if any.
     answer: str
     examples: tuple[str, ...]
     sources: tuple[str, ...]
@@ -84,6 +113,24 @@ class Topic:
     reviewed_by: str
     follow_ups: tuple[str, ...] = ()
     file: str = ""
+    facts: tuple[Fact, ...] = ()
+    # {"any": text}, or one text per pump type.
+    variants: dict[str, str] = field(default_factory=dict)
+
+    def answer_for(self, pump_type: str | None) -> str | None:
+        """The answer for a clinic with this pump type; None if there is none."""
+        return self.variants.get(ANY_PUMP) or self.variants.get(pump_type or "")
+
+    def sources_for(self, pump_type: str | None) -> tuple[str, ...]:
+        """The sources to show with this pump type's answer: not those whose every
+        fact here holds only for another pump type (a constant-flow clinic does
+        not cite a page about programmable pumps)."""
+        other = {
+            f.source
+            for f in self.facts
+            if f.pump_type and f.pump_type != pump_type
+        } - {f.source for f in self.facts if f.pump_type in (None, pump_type)}
+        return tuple(key for key in self.sources if key not in other)
 
 
 @dataclass
@@ -105,6 +152,13 @@ class Content:
 
     def render(self, text: str) -> str:
         return placeholders.fill(text, self.clinic)
+
+    def reading_grades(self) -> dict[str, float]:
+        """Flesch-Kincaid grade of each topic's answer as this clinic shows it."""
+        return {
+            topic_id: readability.grade(self.render(topic.answer))
+            for topic_id, topic in sorted(self.topics.items())
+        }
 
 
 def normalise_example(text: str) -> str:
@@ -177,6 +231,16 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
             problems.append(
                 Problem(ERROR, rel, key, f"must be between {low} and {high}, not {value}")
             )
+    if "pump_type" in clinic and clinic["pump_type"] not in PUMP_TYPES:
+        problems.append(
+            Problem(
+                ERROR,
+                rel,
+                "pump_type",
+                f"must be {' or '.join(PUMP_TYPES)}, not '{clinic['pump_type']}'",
+            )
+        )
+        del clinic["pump_type"]
     if "timezone" in clinic:
         try:
             zoneinfo.ZoneInfo(clinic["timezone"])
@@ -296,12 +360,15 @@ def _load_topic(
     elif data.get("id") is not None:
         problem(ERROR, "id", "must be text")
 
-    for key in ("title", "answer", "reviewed_by"):
+    for key in ("title", "reviewed_by"):
         if data.get(key) is not None and _text(data.get(key)) is None:
             problem(ERROR, key, "must be non-empty text")
-    for key in ("title", "answer"):
-        if (text := _text(data.get(key))) and (missing := placeholders.unresolved(text, clinic)):
-            problem(ERROR, key, _unresolved_message(missing))
+    if (text := _text(data.get("title"))) and (missing := placeholders.unresolved(text, clinic)):
+        problem(ERROR, "title", _unresolved_message(missing))
+    variants = _answer_variants(data.get("answer"), problem)
+    for key, text in variants.items():
+        if missing := placeholders.unresolved(text, clinic):
+            problem(ERROR, _answer_field(key), _unresolved_message(missing))
 
     examples = _string_list(data.get("examples"), "examples", problem)
     if examples is not None:
@@ -332,6 +399,10 @@ def _load_topic(
         for key in source_keys:
             if key not in sources:
                 problem(ERROR, "sources", f"'{key}' is not defined in content/{SOURCES_FILE}")
+    facts = _facts(data.get("facts"), sources, source_keys, problem)
+    if facts is not None and variants:
+        _check_pump_types(variants, facts, clinic, problem)
+        _check_figures(variants, facts, problem)
 
     follow_ups = _string_list(data.get("follow_ups"), "follow_ups", problem) or []
 
@@ -349,29 +420,158 @@ def _load_topic(
                 f"last review {reviewed_on} is more than a year ago; please review this topic",
             )
 
-    if answer := _text(data.get("answer")):
-        level = readability.grade(placeholders.fill(answer, clinic))
+    for key, text in variants.items():
+        level = readability.grade(placeholders.fill(text, clinic))
         if level > readability.MAX_GRADE:
             problem(
                 WARNING,
-                "answer",
+                _answer_field(key),
                 f"reads at grade {level}; aim for grade "
                 f"{readability.MAX_GRADE:g} or below (shorter sentences, simpler words)",
             )
 
     if len([p for p in problems if p.level == ERROR]) > before:
         return None
-    return Topic(
+    topic = Topic(
         id=data["id"],
         title=_text(data["title"]),
-        answer=_text(data["answer"]),
+        answer="",
         examples=tuple(examples),
         sources=tuple(source_keys),
         reviewed_on=reviewed_on,
         reviewed_by=_text(data["reviewed_by"]),
         follow_ups=tuple(follow_ups),
         file=rel,
+        facts=tuple(facts),
+        variants=variants,
     )
+    answer = topic.answer_for(clinic.get("pump_type"))
+    return dataclasses.replace(topic, answer=answer) if answer else None
+
+
+def _answer_field(key: str) -> str:
+    return "answer" if key == ANY_PUMP else f"answer.{key}"
+
+
+def _answer_variants(value: Any, problem: Callable[[str, str, str], None]) -> dict[str, str]:
+    """`answer: text` (for every pump type) or `answer: {constant_flow: text,
+    programmable: text}` (one text per pump type, at least one)."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        variants = {}
+        for key, text in value.items():
+            if key not in PUMP_TYPES:
+                problem(
+                    ERROR,
+                    f"answer.{key}",
+                    f"is not a pump type; write one answer per pump type "
+                    f"({', '.join(PUMP_TYPES)}), or one answer for every pump",
+                )
+            elif _text(text) is None:
+                problem(ERROR, f"answer.{key}", "must be non-empty text")
+            else:
+                variants[key] = _text(text)
+        if not value:
+            problem(ERROR, "answer", "is missing")
+        return variants
+    if _text(value) is None:
+        problem(ERROR, "answer", "must be non-empty text, or one text per pump type")
+        return {}
+    return {ANY_PUMP: _text(value)}
+
+
+def _facts(
+    value: Any,
+    sources: dict,
+    source_keys: list[str] | None,
+    problem: Callable[[str, str, str], None],
+) -> list[Fact] | None:
+    """Each fact: a short claim and the source key it comes from (and the pump type
+    it holds for, if only one). None if the list is missing or malformed."""
+    if value in (None, "", []):
+        return None  # reported as missing with the other required fields
+    if not isinstance(value, list):
+        problem(ERROR, "facts", "must be a list of facts, each with 'claim' and 'source'")
+        return None
+    facts, ok = [], True
+    for index, entry in enumerate(value):
+        where = f"facts[{index}]"
+        if not isinstance(entry, dict):
+            problem(ERROR, where, "must have 'claim' and 'source'")
+            ok = False
+            continue
+        for key in entry:
+            if key not in FACT_FIELDS:
+                problem(
+                    ERROR,
+                    f"{where}.{key}",
+                    f"is not a known fact field (known: {', '.join(FACT_FIELDS)})",
+                )
+                ok = False
+        claim, source = _text(entry.get("claim")), _text(entry.get("source"))
+        if claim is None:
+            problem(ERROR, f"{where}.claim", "is missing")
+            ok = False
+        if source is None:
+            problem(ERROR, f"{where}.source", "is missing")
+            ok = False
+        elif source not in sources:
+            problem(ERROR, f"{where}.source", f"'{source}' is not defined in content/{SOURCES_FILE}")
+            ok = False
+        elif source_keys and source not in source_keys:
+            problem(
+                ERROR,
+                f"{where}.source",
+                f"'{source}' is not in this topic's sources, so patients would not see it cited",
+            )
+            ok = False
+        pump_type = entry.get("pump_type")
+        if pump_type is not None and pump_type not in PUMP_TYPES:
+            problem(ERROR, f"{where}.pump_type", f"must be {' or '.join(PUMP_TYPES)}")
+            ok = False
+        if claim and source:
+            facts.append(Fact(claim, source, pump_type))
+    return facts if ok else None
+
+
+def _check_pump_types(
+    variants: dict[str, str], facts: list[Fact], clinic: dict, problem: Callable
+) -> None:
+    """A topic whose facts hold only for one pump type says so: its answer has a
+    text per pump type. The clinic's pump type must have one."""
+    only = sorted({f.pump_type for f in facts if f.pump_type})
+    if only and ANY_PUMP in variants:
+        problem(
+            ERROR,
+            "answer",
+            f"uses facts that hold only for {' and '.join(only)} pumps "
+            f"({', '.join(f'facts[{i}]' for i, f in enumerate(facts) if f.pump_type)}); "
+            f"write the answer per pump type (answer: {only[0]}: ...)",
+        )
+        return
+    pump_type = clinic.get("pump_type")
+    if ANY_PUMP not in variants and pump_type and pump_type not in variants:
+        problem(
+            ERROR,
+            "answer",
+            f"has no text for this clinic's pump type '{pump_type}' "
+            f"(content/{CLINIC_FILE}); add answer: {pump_type}: ... with its facts",
+        )
+
+
+def _check_figures(variants: dict[str, str], facts: list[Fact], problem: Callable) -> None:
+    """No number, percentage or time span in an answer unless a fact holds it."""
+    for key, text in variants.items():
+        claims = [f.claim for f in facts if f.pump_type in (None, key)]
+        for figure in figures.unsourced(text, claims):
+            pump = "" if key == ANY_PUMP else f" for {key} pumps"
+            problem(
+                ERROR,
+                _answer_field(key),
+                f"states '{figure}', which none of its facts{pump} holds; add the "
+                "fact with its source under 'facts', or take the figure out",
+            )
 
 
 def _string_list(
@@ -431,6 +631,21 @@ def _check_across_topics(
                 )
 
 
+def _check_median_grade(topics: dict[str, Topic], clinic: dict, problems: list[Problem]) -> None:
+    grades = [readability.grade(placeholders.fill(t.answer, clinic)) for t in topics.values()]
+    middle = readability.median(grades)
+    if grades and middle > readability.MAX_MEDIAN_GRADE:
+        problems.append(
+            Problem(
+                WARNING,
+                f"content/{TOPICS_DIR}/",
+                "answer",
+                f"the median answer reads at grade {middle:g}; aim for grade "
+                f"{readability.MAX_MEDIAN_GRADE:g} or below (shorter sentences, simpler words)",
+            )
+        )
+
+
 def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
     """Read every content file and report all problems; never raises on bad content."""
     root = Path(content_dir)
@@ -462,6 +677,7 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
             continue
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)
+    _check_median_grade(topics, clinic, problems)
     red_flags = red_flags_module.load(root, clinic, sources, problems, _read_yaml)
     messages = messages_module.load(root, clinic, ids_seen, problems, _read_yaml)
     return Content(

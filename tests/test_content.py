@@ -56,7 +56,7 @@ def test_unknown_topic_field_names_file_topic_and_field(content_dir):
 
 
 @pytest.mark.parametrize(
-    "field", ["title", "answer", "examples", "sources", "reviewed_on", "reviewed_by"]
+    "field", ["title", "answer", "facts", "examples", "sources", "reviewed_on", "reviewed_by"]
 )
 def test_missing_field(content_dir, field):
     edit_yaml(content_dir / "topics/refills.yml", lambda d: d.pop(field))
@@ -70,7 +70,7 @@ def test_duplicate_id(content_dir):
     # Make the copy's examples unique so only the id clashes.
     copy = "\n".join(
         line + " copy"
-        if line.startswith("  - ") and "examples" not in line and not line.startswith("  - [")
+        if line.startswith("  - ") and ":" not in line and not line.startswith("  - [")
         else line
         for line in copy.splitlines()
     )
@@ -118,8 +118,12 @@ def test_example_with_rasa_entity_markup(content_dir):
 )
 def test_missing_source(content_dir, sources, message):
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(sources=sources))
-    problem = only_problem(content_dir)
-    assert problem.field == "sources" and problem.message == message
+    problems = problems_of(content_dir)
+    assert [p.message for p in problems if p.field == "sources"] == [message]
+    # With sources listed, each fact's source must be one of them.
+    others = [p for p in problems if p.field != "sources"]
+    assert all(p.field.startswith("facts[") for p in others), others
+    assert len(others) == (2 if sources else 0)
 
 
 def test_source_without_url(content_dir):
@@ -212,3 +216,188 @@ def test_one_clinic_edit_changes_every_answer_that_uses_it(content_dir):
     uses = [t for t in loaded.topics.values() if "{phone_main}" in t.answer]
     assert len(uses) >= 3
     assert all("(555) 555-0123" in loaded.render(t.answer) for t in uses)
+
+
+# --- facts: no figure without a source (issue 11) ---------------------------------
+
+
+def _with(fact_claim=None, source="PSNET", **fact):
+    def change(d):
+        d["answer"] += " About 40% of people ask this."
+        if fact_claim:
+            d["facts"].append({"claim": fact_claim, "source": source, **fact})
+
+    return change
+
+
+def test_a_figure_no_fact_holds_is_an_error(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", _with())
+    problem = only_problem(content_dir)
+    assert (problem.file, problem.topic, problem.field) == (
+        "content/topics/mri.yml",
+        "mri",
+        "answer",
+    )
+    assert "states '40%', which none of its facts holds" in problem.message
+
+
+def test_a_figure_a_fact_holds_passes(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", _with("40% of patients ask about MRI"))
+    assert problems_of(content_dir) == []
+
+
+@pytest.mark.parametrize(
+    "answer, claim, ok",
+    [
+        ("It takes 3 weeks.", "about 3 weeks", True),
+        ("It takes 3 weeks.", "3 months", False),
+        ("It takes 2 to 6 weeks.", "2-6 weeks off work", True),
+        ("It takes 2 to 6 weeks.", "6 weeks", False),
+        ("About 23 of every 100 people.", "23% of patients", True),
+        ("About 23 of every 100 people.", "23 patients", True),
+        ("Six cycles were planned.", "6 cycles", True),
+        ("Call the 24-hour line.", "the clinic has a 24-hour line", True),
+        ("Call the 24-hour line.", "24 patients", True),
+        ("It began in 2021.", "approved in 2012", False),
+    ],
+)
+def test_figures_are_matched_by_number_and_unit(content_dir, answer, claim, ok):
+    def change(d):
+        d["answer"] += " " + answer
+        d["facts"].append({"claim": claim, "source": "PSNET"})
+
+    edit_yaml(content_dir / "topics/mri.yml", change)
+    assert (problems_of(content_dir) == []) is ok
+
+
+def test_names_and_the_emergency_number_are_not_figures(content_dir):
+    edit_yaml(
+        content_dir / "topics/mri.yml",
+        lambda d: d.update(answer=d["answer"] + " FUDR turns into 5-FU. In an emergency, call 911."),
+    )
+    assert problems_of(content_dir) == []
+
+
+@pytest.mark.parametrize(
+    "fact, field, message",
+    [
+        ({"claim": "x"}, "facts[2].source", "is missing"),
+        ({"source": "PSNET"}, "facts[2].claim", "is missing"),
+        ({"claim": "x", "source": "NOPE"}, "facts[2].source", "'NOPE' is not defined"),
+        ({"claim": "x", "source": "JH"}, "facts[2].source", "'JH' is not in this topic's sources"),
+        ({"claim": "x", "source": "PSNET", "page": 3}, "facts[2].page", "not a known fact field"),
+        ({"claim": "x", "source": "PSNET", "pump_type": "solar"}, "facts[2].pump_type", "must be"),
+    ],
+)
+def test_fact_errors_name_the_field(content_dir, fact, field, message):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d["facts"].append(fact))
+    problem = only_problem(content_dir)
+    assert (problem.topic, problem.field) == ("mri", field) and message in problem.message
+
+
+def test_a_topic_without_facts(content_dir):
+    edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(facts=[]))
+    problem = only_problem(content_dir)
+    assert (problem.field, problem.message) == ("facts", "is missing")
+
+
+# --- pump type and answer variants (issue 11) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.pop("pump_type"), "is missing"),
+        (lambda d: d.update(pump_type="solar"), "must be constant_flow or programmable"),
+    ],
+)
+def test_clinic_pump_type(content_dir, change, message):
+    edit_yaml(content_dir / "clinic.yml", change)
+    problems = [p for p in problems_of(content_dir) if p.field == "pump_type"]
+    assert [p.message for p in problems] == [
+        message if message == "is missing" else f"{message}, not 'solar'"
+    ]
+
+
+def test_the_clinics_pump_type_needs_a_variant(content_dir):
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.update(pump_type="programmable"))
+    edit_yaml(content_dir / "topics/heat_safety.yml", lambda d: d["answer"].pop("programmable"))
+    problem = only_problem(content_dir)
+    assert (problem.file, problem.topic, problem.field) == (
+        "content/topics/heat_safety.yml",
+        "heat_safety",
+        "answer",
+    )
+    assert "no text for this clinic's pump type 'programmable'" in problem.message
+
+
+def test_a_variant_for_another_pump_type_only_is_fine(content_dir):
+    edit_yaml(content_dir / "topics/heat_safety.yml", lambda d: d["answer"].pop("programmable"))
+    assert problems_of(content_dir) == []
+
+
+def test_facts_for_one_pump_type_need_the_answer_per_type(content_dir):
+    def change(d):
+        d["answer"] = d["answer"]["constant_flow"]
+
+    edit_yaml(content_dir / "topics/heat_safety.yml", change)
+    problem = only_problem(content_dir)
+    assert problem.field == "answer" and "hold only for constant_flow pumps" in problem.message
+
+
+def test_an_unknown_variant_key(content_dir):
+    edit_yaml(content_dir / "topics/heat_safety.yml", lambda d: d["answer"].update(solar="Hot."))
+    problem = only_problem(content_dir)
+    assert problem.field == "answer.solar" and "is not a pump type" in problem.message
+
+
+def test_a_variant_may_use_only_facts_for_its_pump_type(content_dir):
+    def change(d):
+        # "constant rate" facts of the constant-flow pump do not hold a figure
+        # for the programmable text.
+        d["answer"]["programmable"] += " It gives 40% more in the heat."
+        d["facts"].append({"claim": "40% faster", "source": "HW", "pump_type": "constant_flow"})
+
+    edit_yaml(content_dir / "topics/heat_safety.yml", change)
+    problem = only_problem(content_dir)
+    assert problem.field == "answer.programmable" and "for programmable pumps" in problem.message
+
+
+def test_each_clinic_gets_its_pump_types_answer_and_sources(content_dir):
+    from bot import answers
+
+    constant = content.load(content_dir, today=TODAY)
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.update(pump_type="programmable"))
+    programmable = content.load(content_dir, today=TODAY)
+    assert programmable.errors == []
+    first = answers.answer(constant, constant.topics["what_is_pump"]).text
+    second = answers.answer(programmable, programmable.topics["what_is_pump"]).text
+    assert "no battery" in first and "programmable" not in first
+    assert "a programmable pump" in second and "battery" not in second
+    # Sources of facts that hold only for the other pump type are not cited.
+    assert "6619" in first and "Medtronic" not in first
+    assert "Medtronic" in second and "6619" not in second
+
+
+# --- reading level (issue 11) ---------------------------------------------------
+
+
+def test_shipped_answers_read_at_grade_7_or_below_on_the_median():
+    grades = content.load("content", today=TODAY).reading_grades()
+    assert max(grades.values()) <= 8
+    assert sorted(grades.values())[len(grades) // 2] <= 7
+
+
+def test_a_hard_median_is_a_warning(content_dir):
+    hard = (
+        "Hepatic arterial infusion chemotherapy necessitates meticulous "
+        "multidisciplinary evaluation, considering comorbidities."
+    )
+    for path in (content_dir / "topics").glob("*.yml"):
+        edit_yaml(path, lambda d: d.update(answer=hard) if isinstance(d["answer"], str) else None)
+    assert problems_of(content_dir) == []
+    warnings = problems_of(content_dir, WARNING)
+    assert any(
+        p.file == "content/topics/" and "the median answer reads at grade" in p.message
+        for p in warnings
+    )

@@ -14,6 +14,7 @@ from actions import replies
 from bot import answers, input_checks, urgent
 from bot.answers import Reply
 from bot.build import RETRIEVAL_INTENT, topic_from_response_key
+from bot.symptom_questions import SYMPTOM_QUESTION
 
 FOLLOW_UP_SLOT = "staff_follow_up"
 # Closest topics offered when the assistant is not sure.
@@ -45,7 +46,13 @@ class ActionUrgentGuidance(Action):
             texts = [answers.CONTENT_UNAVAILABLE.text]
         else:
             texts = urgent.guidance(content, symptom_ids)
-        replies.send(dispatcher, tracker, [Reply(text) for text in texts], urgent=True)
+        sent = [Reply(text) for text in texts]
+        # A question about a symptom: its topic's answer follows the urgent line.
+        asked = tracker.latest_message.get(SYMPTOM_QUESTION) or {}
+        topic = content.topics.get(asked.get("topic") or "") if content else None
+        if topic is not None:
+            sent.append(answers.answer(content, topic))
+        replies.send(dispatcher, tracker, sent, urgent=True)
         return [mark_for_follow_up(tracker, "urgent_symptom")]
 
 

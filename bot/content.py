@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from bot import messages as messages_module
 from bot import figures, placeholders, readability
+from bot import messages as messages_module
 from bot import red_flags as red_flags_module
 from bot.problems import ERROR, WARNING, ContentError, Problem
 
@@ -125,11 +125,9 @@ class Topic:
         """The sources to show with this pump type's answer: not those whose every
         fact here holds only for another pump type (a constant-flow clinic does
         not cite a page about programmable pumps)."""
-        other = {
-            f.source
-            for f in self.facts
-            if f.pump_type and f.pump_type != pump_type
-        } - {f.source for f in self.facts if f.pump_type in (None, pump_type)}
+        other = {f.source for f in self.facts if f.pump_type and f.pump_type != pump_type} - {
+            f.source for f in self.facts if f.pump_type in (None, pump_type)
+        }
         return tuple(key for key in self.sources if key not in other)
 
 
@@ -517,7 +515,9 @@ def _facts(
             problem(ERROR, f"{where}.source", "is missing")
             ok = False
         elif source not in sources:
-            problem(ERROR, f"{where}.source", f"'{source}' is not defined in content/{SOURCES_FILE}")
+            problem(
+                ERROR, f"{where}.source", f"'{source}' is not defined in content/{SOURCES_FILE}"
+            )
             ok = False
         elif source_keys and source not in source_keys:
             problem(
@@ -678,7 +678,7 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)
     _check_median_grade(topics, clinic, problems)
-    red_flags = red_flags_module.load(root, clinic, sources, problems, _read_yaml)
+    red_flags = red_flags_module.load(root, clinic, sources, problems, _read_yaml, ids_seen)
     messages = messages_module.load(root, clinic, ids_seen, problems, _read_yaml)
     return Content(
         clinic=clinic,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot import paths
 from bot.build import RETRIEVAL_INTENT
+from bot.symptom_questions import SYMPTOM_QUESTION
 
 TEST_SET = paths.ROOT / "tests" / "nlu" / "test_nlu.yml"
 RED_FLAG_SETS = paths.ROOT / "tests" / "red_flags"
@@ -38,6 +39,15 @@ class Prediction:
     # What the model would have answered with no fallback, and how sure it was.
     raw_label: str = ""
     raw_confidence: float = 0.0
+    # The topic answered after the urgent line, for a question about a symptom.
+    asked_topic: str | None = None
+
+
+@dataclass(frozen=True)
+class SymptomQuestion:
+    symptom: str
+    topics: tuple[str, ...]  # any of these answers it
+    text: str
 
 
 def load_red_flag_sets(folder: Path = RED_FLAG_SETS) -> tuple[list[str], list[str]]:
@@ -47,6 +57,19 @@ def load_red_flag_sets(folder: Path = RED_FLAG_SETS) -> tuple[list[str], list[st
 
     urgent = [line.split("|", 1)[1].strip() for line in lines("urgent.txt")]
     return urgent, lines("not_urgent.txt")
+
+
+def load_symptom_questions(folder: Path = RED_FLAG_SETS) -> list[SymptomQuestion]:
+    """symptom_questions.txt: symptom id | topic id(s), comma-separated | text."""
+    questions = []
+    for line in (folder / "symptom_questions.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        symptom, topics, text = (part.strip() for part in line.split("|", 2))
+        questions.append(
+            SymptomQuestion(symptom, tuple(t.strip() for t in topics.split(",")), text)
+        )
+    return questions
 
 
 def load_test_set(path: Path = TEST_SET) -> list[Example]:
@@ -96,7 +119,10 @@ async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
     predictions = []
     for example in examples:
         parse = await agent.parse_message(example.text)
-        predictions.append(Prediction(example, *label_of(parse), *raw_label_of(parse)))
+        asked = (parse.get(SYMPTOM_QUESTION) or {}).get("topic")
+        predictions.append(
+            Prediction(example, *label_of(parse), *raw_label_of(parse), asked_topic=asked)
+        )
     return predictions
 
 
@@ -104,14 +130,35 @@ def predict(model: Path, examples: list[Example]) -> list[Prediction]:
     return asyncio.run(_predict(model, examples))
 
 
-def red_flag_report(predictions: list[Prediction], urgent_count: int) -> dict:
-    urgent, calm = predictions[:urgent_count], predictions[urgent_count:]
+def red_flag_report(
+    predictions: list[Prediction],
+    urgent_count: int,
+    questions: list[SymptomQuestion] = (),
+) -> dict:
+    """Reports (urgent.txt), then questions about a symptom (symptom_questions.txt),
+    then non-urgent messages. Both reports and questions count for recall."""
+    reports = predictions[:urgent_count]
+    asked = predictions[urgent_count : urgent_count + len(questions)]
+    calm = predictions[urgent_count + len(questions) :]
+    urgent = reports + asked
     return {
         "urgent_phrasings": len(urgent),
         "recall": sum(p.label == URGENT for p in urgent) / len(urgent),
         "missed": [p.example.text for p in urgent if p.label != URGENT],
         "non_urgent_phrasings": len(calm),
         "false_alarms": [p.example.text for p in calm if p.label == URGENT],
+        "symptom_questions": len(questions),
+        # Urgent first, then one of the topics that answer it.
+        "questions_without_their_topic": [
+            {"text": q.text, "expected": list(q.topics), "got": p.asked_topic, "label": p.label}
+            for q, p in zip(questions, asked, strict=True)
+            if p.label != URGENT or p.asked_topic not in q.topics
+        ],
+        "reports": len(reports),
+        # A report of a symptom gets the urgent message alone.
+        "reports_given_a_topic": [
+            {"text": p.example.text, "topic": p.asked_topic} for p in reports if p.asked_topic
+        ],
     }
 
 
@@ -239,6 +286,34 @@ def print_red_flag_report(result: dict) -> None:
         print(f"    MISSED: {text!r}")
     for text in result["false_alarms"]:
         print(f"    false alarm: {text!r}")
+    questions, wrong = (
+        result.get("symptom_questions", 0),
+        result.get("questions_without_their_topic", []),
+    )
+    if questions:
+        if not wrong:
+            print(
+                f"  symptom questions: every symptom question answered with its topic "
+                f"after the urgent line ({questions} of {questions})"
+            )
+        else:
+            print(
+                f"  symptom questions: {questions - len(wrong)} of {questions} answered with "
+                "their topic after the urgent line"
+            )
+        for item in wrong:
+            print(
+                f"    NOT ANSWERED: {item['text']!r}: expected {', '.join(item['expected'])}, "
+                f"got {item['got'] or 'no topic'} ({item['label']})"
+            )
+    reports, topical = result.get("reports", 0), result.get("reports_given_a_topic", [])
+    if reports:
+        print(
+            f"  symptom reports given the urgent message alone: "
+            f"{reports - len(topical)} of {reports}"
+        )
+        for item in topical:
+            print(f"    report given a topic: {item['text']!r} -> {item['topic']}")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -250,11 +325,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 1
     examples = load_test_set(Path(args.test_set))
     urgent, calm = load_red_flag_sets()
+    questions = load_symptom_questions()
     predictions = predict(
-        model, examples + [Example(t, URGENT) for t in urgent] + [Example(t, "") for t in calm]
+        model,
+        examples
+        + [Example(t, URGENT) for t in urgent]
+        + [Example(q.text, URGENT) for q in questions]
+        + [Example(t, "") for t in calm],
     )
     result = report(predictions[: len(examples)])
-    result["red_flags"] = red_flag_report(predictions[len(examples) :], len(urgent))
+    result["red_flags"] = red_flag_report(predictions[len(examples) :], len(urgent), questions)
     print_report(result)
     print_red_flag_report(result["red_flags"])
     if args.json:
@@ -270,6 +350,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             failures.append("more than one non-urgent message got urgent guidance")
         if result["confident_wrong"]:
             failures.append("a wrong answer was given with confidence above the threshold")
+        if result["red_flags"]["questions_without_their_topic"]:
+            failures.append(
+                "a question about a symptom did not get its topic after the urgent line"
+            )
+        if result["red_flags"]["reports_given_a_topic"]:
+            failures.append("a report of a symptom got a topic besides the urgent message")
     for failure in failures:
         print(f"FAILED: {failure}.", file=sys.stderr)
     return 1 if failures else 0

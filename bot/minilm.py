@@ -25,6 +25,8 @@ HEADS = 12
 MAX_TOKENS = 256  # the model's max_seq_length
 LAYER_NORM_EPS = 1e-12
 DIMENSION = 384
+# Sentences encoded together (of one token length).
+BATCH_SIZE = 64
 
 
 class ModelUnavailable(RuntimeError):
@@ -177,8 +179,11 @@ class MiniLM:
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self.dense[self.prefix + name] + self._p(f"{name}.bias")
 
-    def _encode_ids(self, ids: list[int]) -> np.ndarray:
-        n = len(ids)
+    def _encode_ids(self, ids: np.ndarray) -> np.ndarray:
+        """The last layer for a batch of token-id rows of one length: (batch, n, 384).
+        Rows of one length need no padding, so a batch gives each sentence exactly
+        what it would get alone."""
+        batch, n = ids.shape
         x = (
             self._p("embeddings.word_embeddings.weight")[ids]
             + self._p("embeddings.position_embeddings.weight")[:n]
@@ -192,14 +197,14 @@ class MiniLM:
             layer = f"encoder.layer.{i}"
             q, k, v = (
                 self._linear(x, f"{layer}.attention.self.{part}")
-                .reshape(n, HEADS, head)
-                .transpose(1, 0, 2)
+                .reshape(batch, n, HEADS, head)
+                .transpose(0, 2, 1, 3)
                 for part in ("query", "key", "value")
             )
-            scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(head)
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attention = scores / scores.sum(-1, keepdims=True)
-            context = (attention @ v).transpose(1, 0, 2).reshape(n, DIMENSION)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, n, DIMENSION)
             x = _layer_norm(
                 x + self._linear(context, f"{layer}.attention.output.dense"),
                 self._p(f"{layer}.attention.output.LayerNorm.weight"),
@@ -213,10 +218,27 @@ class MiniLM:
             )
         return x
 
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors for many sentences, (len(texts), 384). Sentences of
+        the same token length go through the network together: training embeds
+        about a thousand examples, and one batch per length is several times
+        faster than one sentence at a time."""
+        encoded = [self.tokenizer.encode(text) for text in texts]
+        by_length: dict[int, list[int]] = {}
+        for index, ids in enumerate(encoded):
+            by_length.setdefault(len(ids), []).append(index)
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for indices in by_length.values():
+            for start in range(0, len(indices), BATCH_SIZE):
+                chunk = indices[start : start + BATCH_SIZE]
+                pooled = self._encode_ids(np.array([encoded[i] for i in chunk])).mean(1)
+                norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+                out[chunk] = (pooled / norms).astype(np.float32)
+        return out
+
     def embed(self, text: str) -> np.ndarray:
         """A unit-length 384-dimensional vector for one sentence."""
-        pooled = self._encode_ids(self.tokenizer.encode(text)).mean(0)
-        return (pooled / max(np.linalg.norm(pooled), 1e-12)).astype(np.float32)
+        return self.embed_many([text])[0]
 
 
 @lru_cache(maxsize=1)

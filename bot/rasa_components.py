@@ -61,18 +61,21 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> GraphComponent:
         return cls(execution_context.node_name, config)
 
-    def _featurize(self, message: Message) -> None:
-        text = message.get(TEXT)
-        if not text:
-            return
-        vector = minilm.shared().embed(text).reshape(1, -1)
-        message.add_features(
-            Features(vector, FEATURE_TYPE_SENTENCE, TEXT, self._config[FEATURIZER_CLASS_ALIAS])
-        )
-
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._featurize(message)
+        # All at once: minilm encodes sentences of one length together.
+        with_text = [m for m in messages if m.get(TEXT)]
+        if not with_text:
+            return messages
+        vectors = minilm.shared().embed_many([m.get(TEXT) for m in with_text])
+        for message, vector in zip(with_text, vectors, strict=True):
+            message.add_features(
+                Features(
+                    vector.reshape(1, -1),
+                    FEATURE_TYPE_SENTENCE,
+                    TEXT,
+                    self._config[FEATURIZER_CLASS_ALIAS],
+                )
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -316,13 +319,21 @@ class SafetyRouter(GraphComponent):
     1. A red-flag symptom found by the matcher wins over everything: urgent_symptom.
     2. The model's own urgent_symptom stands, unless the matcher saw the symptom
        negated ("no fever") or the model is unsure.
-    3. Input that cannot be answered (empty, emoji only, another language, very
+    3. An urgent message that asks a topic's question ("is it normal to have a
+       fever after a refill?") keeps urgent_symptom and also names the topic
+       (`symptom_question`), so the urgent line comes first and the topic's answer
+       follows; a report ("I have a fever") names none (bot/symptom_questions.py).
+    4. Input that cannot be answered (empty, emoji only, another language, very
        long) goes to nlu_fallback; the reply reads the input flag.
     """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"urgent_min_confidence": 0.5}
+        return {
+            "urgent_min_confidence": 0.5,
+            "symptom_question_min_confidence": 0.1,
+            "other_topic_min_confidence": 0.9,
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         if not isinstance(config.get("fallback_threshold"), (int, float)):
@@ -342,10 +353,35 @@ class SafetyRouter(GraphComponent):
     ) -> SafetyRouter:
         return cls(config)
 
+    def _mark_symptom_question(self, message: Message) -> None:
+        from bot import safety, symptom_questions
+
+        ranking = (message.get("response_selector") or {}).get("faq", {}).get("ranking", [])
+        symptom_ids = message.get(RED_FLAGS) or []
+        red_flags = safety.matcher().red_flags if symptom_ids else None
+        allowed = None
+        if red_flags is not None:
+            allowed = {
+                topic
+                for symptom_id in symptom_ids
+                if (symptom := red_flags.symptom(symptom_id))
+                for topic in symptom.topics
+            }
+        asked = symptom_questions.topic_asked(
+            message.get(TEXT) or "",
+            ranking,
+            allowed,
+            self.config["symptom_question_min_confidence"],
+            self.config["other_topic_min_confidence"],
+        )
+        if asked:
+            message.set(symptom_questions.SYMPTOM_QUESTION, asked, add_to_output=True)
+
     def _route(self, message: Message) -> None:
         symptoms = message.get(RED_FLAGS) or []
         intent = message.get("intent") or {}
         if symptoms:
+            self._mark_symptom_question(message)
             _set_intent(message, URGENT_INTENT)
             entities = [
                 e for e in message.get("entities", []) if e.get("entity") != RED_FLAG_ENTITY
@@ -374,6 +410,8 @@ class SafetyRouter(GraphComponent):
                 add_to_output=True,
             )
             _set_intent(message, best["name"], best["confidence"])
+        elif intent.get("name") == URGENT_INTENT:
+            self._mark_symptom_question(message)
         if message.get(INPUT_FLAGS):
             _set_intent(message, FALLBACK_INTENT)
 

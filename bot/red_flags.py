@@ -16,7 +16,7 @@ CALL_NOW = "call_now"
 UNSPECIFIED = "unspecified"
 LEVELS = (EMERGENCY, CALL_NOW, UNSPECIFIED)
 TOP_FIELDS = {"reviewed_on", "reviewed_by", "levels", "symptoms", "examples"}
-SYMPTOM_FIELDS = {"id", "name", "level", "sources", "phrases", "combinations"}
+SYMPTOM_FIELDS = {"id", "name", "level", "sources", "phrases", "combinations", "topics"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Symptom:
     phrases: tuple[str, ...]
     # Each combination is a tuple of word groups; all groups must appear together.
     combinations: tuple[tuple[tuple[str, ...], ...], ...]
+    # Topics whose answer may follow the urgent line when a patient asks about
+    # this symptom ("what are the warning signs of bile duct damage, like yellow skin?").
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,12 @@ def _texts(value: Any) -> list[str] | None:
 
 
 def _symptom(
-    entry: Any, index: int, clinic: dict, sources: dict, problems: list[Problem]
+    entry: Any,
+    index: int,
+    clinic: dict,
+    sources: dict,
+    problems: list[Problem],
+    topic_ids: set[str] | None = None,
 ) -> Symptom | None:
     where = f"symptoms[{index}]"
     if not isinstance(entry, dict):
@@ -92,15 +100,33 @@ def _symptom(
         combinations.append(tuple(tuple(_texts(g)) for g in groups))
     if not phrases and not combinations:
         problem(ERROR, "phrases", "a symptom needs phrases or combinations to be detected")
+    topics = _texts(entry.get("topics", []))
+    if topics is None:
+        problem(ERROR, "topics", "must be a list of topic ids")
+        topics = []
+    for topic in topics:
+        if topic_ids is not None and topic not in topic_ids:
+            problem(ERROR, "topics", f"'{topic}' is not a topic id")
     if len(problems) > before and any(p.level == ERROR for p in problems[before:]):
         return None
     return Symptom(
-        sid, entry["name"].strip(), entry["level"], tuple(keys), tuple(phrases), tuple(combinations)
+        sid,
+        entry["name"].strip(),
+        entry["level"],
+        tuple(keys),
+        tuple(phrases),
+        tuple(combinations),
+        tuple(topics),
     )
 
 
 def load(
-    root: Path, clinic: dict, sources: dict, problems: list[Problem], read_yaml
+    root: Path,
+    clinic: dict,
+    sources: dict,
+    problems: list[Problem],
+    read_yaml,
+    topic_ids: set[str] | None = None,
 ) -> RedFlags | None:
     path = root / FILE
     if not path.exists():
@@ -143,7 +169,7 @@ def load(
         problems.append(Problem(ERROR, REL, "symptoms", "must list at least one symptom"))
         entries = []
     for index, entry in enumerate(entries):
-        if (symptom := _symptom(entry, index, clinic, sources, problems)) is not None:
+        if (symptom := _symptom(entry, index, clinic, sources, problems, topic_ids)) is not None:
             if any(s.id == symptom.id for s in symptoms):
                 problems.append(
                     Problem(

@@ -273,7 +273,9 @@ def test_figures_are_matched_by_number_and_unit(content_dir, answer, claim, ok):
 def test_names_and_the_emergency_number_are_not_figures(content_dir):
     edit_yaml(
         content_dir / "topics/mri.yml",
-        lambda d: d.update(answer=d["answer"] + " FUDR turns into 5-FU. In an emergency, call 911."),
+        lambda d: d.update(
+            answer=d["answer"] + " FUDR turns into 5-FU. In an emergency, call 911."
+        ),
     )
     assert problems_of(content_dir) == []
 

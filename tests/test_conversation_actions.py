@@ -126,3 +126,40 @@ def test_the_action_server_registers_every_domain_action():
     executor.register_package("actions")
     domain = yaml.safe_load(open("domain.yml"))
     assert set(domain["actions"]) <= set(executor.actions)
+
+
+def symptom_question(topic, *ids):
+    return {**red_flags(*ids), "symptom_question": {"topic": topic, "confidence": 0.8}}
+
+
+def test_a_symptom_question_gets_the_urgent_line_then_its_topic():
+    texts, messages, _ = run(
+        conversation.ActionUrgentGuidance(),
+        tracker(symptom_question("bile_duct_damage", "jaundice")),
+    )
+    assert len(texts) == 2
+    assert "yellow skin or eyes" in texts[0] and "(555) 555-0199" in texts[0]
+    assert "bile ducts" in texts[1] and "Sources:" in texts[1]
+    assert messages[1]["buttons"], "the topic's follow-ups come with it"
+
+
+def test_on_a_first_message_the_urgent_line_comes_first_then_topic_then_welcome():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(),
+        tracker(symptom_question("bile_duct_damage", "jaundice"), events=[]),
+    )
+    assert "yellow skin or eyes" in texts[0]
+    assert "bile ducts" in texts[1]
+    assert "computer program" in texts[2]
+
+
+def test_a_report_gets_the_urgent_message_alone():
+    texts, _, _ = run(conversation.ActionUrgentGuidance(), tracker(red_flags("jaundice")))
+    assert len(texts) == 1
+
+
+def test_an_unknown_topic_after_a_symptom_is_left_out():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(), tracker(symptom_question("no_such_topic", "jaundice"))
+    )
+    assert len(texts) == 1

@@ -50,3 +50,11 @@ def test_weights_with_another_hash_are_refused(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"\x00" * 16)
     with pytest.raises(minilm.ModelUnavailable, match="expected"):
         minilm.MiniLM(tmp_path)
+
+
+def test_many_sentences_at_once_match_one_at_a_time(model):
+    texts = ["how long is the hospital stay", "can i fly", "what is fudr", "can i swim", ""]
+    together = model.embed_many(texts)
+    alone = np.stack([model.embed(t) for t in texts])
+    assert together.shape == (5, 384)
+    assert np.allclose(together, alone, atol=1e-5)

@@ -42,3 +42,14 @@ def test_label_of_uses_the_response_selector_for_faq():
     }
     assert evaluate.label_of(parse) == ("faq/refills", 0.42)
     assert evaluate.label_of({"intent": {"name": "greet", "confidence": 0.9}}) == ("greet", 0.9)
+
+
+def test_no_symptom_question_is_used_in_training():
+    training = {
+        normalise_example(e)
+        for t in content.load_valid("content").topics.values()
+        for e in t.examples
+    } | {normalise_example(e) for e in content.load_valid("content").red_flags.examples}
+    asked = [q.text for q in evaluate.load_symptom_questions()]
+    assert len(asked) >= 15
+    assert [q for q in asked if normalise_example(q) in training] == []

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import content, paths, spacy_pipeline
+from bot import content, evaluate, paths, spacy_pipeline
 from bot.red_flag_matcher import RedFlagMatcher
 from bot.red_flags import CALL_NOW, EMERGENCY
+from bot.symptom_questions import is_question
 from tests.conftest import edit_yaml
 
 SETS = Path(__file__).parent / "red_flags"
@@ -70,6 +71,22 @@ def test_the_sets_are_big_enough():
 @pytest.mark.parametrize("symptom_id, text", URGENT)
 def test_every_urgent_phrasing_is_found(matcher, symptom_id, text):
     assert symptom_id in [s.id for s in matcher.detect(text).urgent]
+
+
+SYMPTOM_QUESTIONS = evaluate.load_symptom_questions(SETS)
+
+
+@pytest.mark.parametrize("question", SYMPTOM_QUESTIONS, ids=lambda q: q.text[:40])
+def test_every_symptom_question_is_found_and_names_real_topics(matcher, question):
+    assert question.symptom in [s.id for s in matcher.detect(question.text).urgent]
+    assert set(question.topics) <= set(content.load_valid("content").topics)
+    assert is_question(question.text)
+
+
+@pytest.mark.parametrize("symptom_id, text", URGENT)
+def test_reports_are_not_questions(symptom_id, text):
+    # So they get the urgent message alone, whatever the model ranks.
+    assert not is_question(text)
 
 
 def test_at_most_one_false_alarm(matcher):

@@ -236,7 +236,20 @@ def report(predictions: list[Prediction]) -> dict:
             if p.label != p.example.label
         ],
         "examples_per_label": dict(sorted(Counter(truth).items())),
+        "confusion_pairs": confusion_pairs(predictions),
     }
+
+
+def confusion_pairs(predictions: list[Prediction]) -> list[dict]:
+    """Which label the model took for which, before any threshold (a wrong guess
+    that fell back to "not sure" still shows a near neighbour), most often first."""
+    pairs = Counter(
+        (p.example.label, p.raw_label) for p in predictions if p.raw_label != p.example.label
+    )
+    return [
+        {"expected": expected, "guessed": guessed, "count": count}
+        for (expected, guessed), count in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def print_report(result: dict) -> None:
@@ -262,6 +275,13 @@ def print_report(result: dict) -> None:
                 f"  {topic}: wrongly chosen at up to {row['highest_wrong']}, "
                 f"rightly at {row['lowest_right']} or more"
             )
+    pairs = result.get("confusion_pairs", [])
+    print(
+        f"  confusion pairs (expected -> the model's best guess before the threshold): "
+        f"{len(pairs) or 'none'}"
+    )
+    for pair in pairs:
+        print(f"    {pair['expected']} -> {pair['guessed']}: {pair['count']}")
     if result["errors"]:
         print(f"  misclassified ({len(result['errors'])}):")
         for error in result["errors"]:

@@ -331,7 +331,7 @@ class SafetyRouter(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             "urgent_min_confidence": 0.5,
-            "symptom_question_min_confidence": 0.1,
+            "symptom_question_min_confidence": 0.05,
             "other_topic_min_confidence": 0.9,
         }
 

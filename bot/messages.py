@@ -31,6 +31,7 @@ REQUIRED = (
     "reminder_cancelled",
     "reminder_nothing_to_cancel",
     "reminder_due",
+    "trouble",
 )
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
 EXTRA_PLACEHOLDERS = {

@@ -98,6 +98,8 @@ def child_env(settings: Settings) -> dict[str, str]:
             "HAIP_REMINDERS_DB": str(settings.reminders_db),
             # rasa-sdk reads its bind address from here.
             "SANIC_HOST": settings.host,
+            # credentials.yml gives these to our socket.io channel (bot/channels.py).
+            "HAIP_SOCKET_ORIGINS": " ".join(settings.cors_origins),
             # Patient messages must not leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -11,8 +11,8 @@ Both:
 socket.io also:
   - accepts connections only from the configured origins (Rasa's own channel
     turns python-socketio's origin check off);
-  - gives a new chat id for one whose conversation has been silent longer than
-    the clinic's `chat_id_days` (see bot/chat_ids.py);
+  - gives a new chat id for one whose patient has been silent longer than the
+    clinic's `chat_id_days` (see bot/chat_ids.py);
   - takes a message only for the chat id this connection was given, so an id
     cannot be used without asking for it.
 
@@ -158,15 +158,21 @@ class SocketIOChannel(SocketIOInput):
         )
 
     async def _usable(self, chat_id: str) -> bool:
-        """False once the chat id's conversation has been silent too long."""
+        """False once the chat id's patient has been silent too long."""
         try:
-            tracker = await self._app.ctx.agent.tracker_store.retrieve(chat_id)
+            # Every session: the last one may hold only a reminder, not the patient.
+            tracker = await self._app.ctx.agent.tracker_store.retrieve_full_tracker(chat_id)
         except Exception:
             # Not knowing the age must not cost a patient the conversation;
             # with the store unreadable, the id shows nothing anyway.
             logger.exception("Could not read a conversation to check its chat id's age")
             return True
-        last = tracker.events[-1].timestamp if tracker and tracker.events else None
+        events = (
+            [{"event": e.type_name, "timestamp": e.timestamp} for e in tracker.events]
+            if tracker is not None
+            else []
+        )
+        last = chat_ids.last_activity(events)
         return not chat_ids.is_expired(last, chat_ids.days_allowed(clinic))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:

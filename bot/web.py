@@ -144,7 +144,8 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             except (urllib.error.URLError, OSError, ValueError):
                 logger.exception("Could not read a chat history from Rasa")
                 return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
-            if chat_ids.is_expired(tracker.get("latest_event_time"), chat_ids.days_allowed(clinic)):
+            last = chat_ids.last_activity(tracker.get("events") or [])
+            if chat_ids.is_expired(last, chat_ids.days_allowed(clinic)):
                 # The same answer as for an id that never had a conversation.
                 return self._json(HTTPStatus.OK, {"messages": []})
             self._json(HTTPStatus.OK, {"messages": history.chat_history(tracker)})

@@ -10,6 +10,19 @@ def test_an_id_expires_the_given_days_after_the_last_message():
     assert chat_ids.is_expired(NOW - 30 * DAY - 60, 30, now=NOW)
 
 
+def test_only_the_patients_messages_count():
+    events = [
+        {"event": "user", "timestamp": NOW - 40 * DAY},
+        {"event": "bot", "timestamp": NOW - 40 * DAY},
+        # A refill reminder, long after the patient last wrote.
+        {"event": "action", "timestamp": NOW - DAY},
+        {"event": "bot", "timestamp": NOW - DAY},
+    ]
+    assert chat_ids.last_activity(events) == NOW - 40 * DAY
+    assert chat_ids.last_activity(events[2:]) == NOW - DAY
+    assert chat_ids.last_activity([]) is None
+
+
 def test_a_conversation_with_no_messages_never_expires():
     assert not chat_ids.is_expired(None, 30, now=NOW)
 

@@ -33,6 +33,8 @@ TOPICS_DIR = "topics"
 MIN_EXAMPLES = 12
 REVIEW_MAX_AGE_DAYS = 365
 DEFAULT_REFILL_INTERVAL_DAYS = 14
+# Days since a conversation's last message after which its chat id no longer opens it.
+DEFAULT_CHAT_ID_DAYS = 30
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 # Rasa reads "[text](entity)" and "[text]{...}" in examples as entity markup.
 RASA_ENTITY_MARKUP = re.compile(r"\[[^\]]*\]\s*[({]")
@@ -53,6 +55,7 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "reminder_days_before": int,
     "reminder_hour": int,
     "calendar_refills": int,
+    "chat_id_days": int,
 }
 # Default and allowed range of each whole-number clinic setting.
 CLINIC_NUMBERS = {
@@ -60,6 +63,7 @@ CLINIC_NUMBERS = {
     "reminder_days_before": (1, 0, 7),
     "reminder_hour": (18, 0, 23),
     "calendar_refills": (6, 1, 26),
+    "chat_id_days": (DEFAULT_CHAT_ID_DAYS, 1, 365),
 }
 
 TOPIC_REQUIRED = ("id", "title", "answer", "examples", "sources", "reviewed_on", "reviewed_by")

@@ -36,6 +36,7 @@ REQUIRED = (
     "calendar_title",
     "calendar_note",
     "calendar_alarm",
+    "trouble",
 )
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
 EXTRA_PLACEHOLDERS = {

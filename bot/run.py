@@ -41,6 +41,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +85,13 @@ class Settings:
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
 
+    @property
+    def socket_origins(self) -> tuple[str, ...]:
+        """Pages that may open the chat's socket: the allowed origins, and the
+        socket's own public address (behind HTTPS the web chat is served there)."""
+        own = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(self.socket_url))
+        return tuple(dict.fromkeys((*self.cors_origins, own)))
+
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Settings:
         def port(name: str, default: int) -> int:
@@ -121,6 +129,8 @@ def child_env(settings: Settings) -> dict[str, str]:
             "HAIP_REMINDERS_DB": str(settings.reminders_db),
             # rasa-sdk reads its bind address from here.
             "SANIC_HOST": settings.host,
+            # credentials.yml gives these to our socket.io channel (bot/channels.py).
+            "HAIP_SOCKET_ORIGINS": " ".join(settings.socket_origins),
             # Patient messages must not leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",

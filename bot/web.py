@@ -20,7 +20,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bot import history, paths
+from bot import chat_ids, history, paths
 from bot.content import ContentError
 from bot.run import Settings
 
@@ -69,6 +69,8 @@ def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
         "start_payload": START_PAYLOAD,
         "clinic_name": details.get("clinic_name", ""),
         "phone_main": details.get("phone_main", ""),
+        # The widget forgets its chat id after this long, as the server does.
+        "chat_id_days": chat_ids.days_allowed(clinic),
     }
 
 
@@ -142,6 +144,10 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             except (urllib.error.URLError, OSError, ValueError):
                 logger.exception("Could not read a chat history from Rasa")
                 return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
+            last = chat_ids.last_activity(tracker.get("events") or [])
+            if chat_ids.is_expired(last, chat_ids.days_allowed(clinic)):
+                # The same answer as for an id that never had a conversation.
+                return self._json(HTTPStatus.OK, {"messages": []})
             self._json(HTTPStatus.OK, {"messages": history.chat_history(tracker)})
 
     return Handler

@@ -183,6 +183,8 @@ def test_follow_up_to_a_missing_topic(content_dir):
         (lambda d: d.pop("phone_24h"), "phone_24h"),
         (lambda d: d.update(refill_interval_days="two weeks"), "refill_interval_days"),
         (lambda d: d.update(refill_interval_days=0), "refill_interval_days"),
+        (lambda d: d.update(chat_id_days=0), "chat_id_days"),
+        (lambda d: d.update(chat_id_days="a month"), "chat_id_days"),
         (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
         (lambda d: d.update(fax="555"), "fax"),
     ],
@@ -196,6 +198,16 @@ def test_clinic_file_errors(content_dir, change, field):
 def test_refill_interval_defaults_to_14_days(content_dir):
     edit_yaml(content_dir / "clinic.yml", lambda d: d.pop("refill_interval_days"))
     assert content.load(content_dir, today=TODAY).clinic["refill_interval_days"] == 14
+
+
+def test_chat_ids_last_30_days_unless_the_clinic_says_otherwise(content_dir):
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.pop("chat_id_days"))
+    assert content.load(content_dir, today=TODAY).clinic["chat_id_days"] == 30
+
+
+def test_the_trouble_message_is_required(content_dir):
+    edit_yaml(content_dir / "messages.yml", lambda d: d["messages"].pop("trouble"))
+    assert only_problem(content_dir).field == "messages.trouble.text"
 
 
 def test_load_valid_raises_with_every_error(content_dir):

@@ -64,3 +64,29 @@ def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):
         logging.setLogRecordFactory(factory)
     assert token not in caplog.text
     assert caplog.text.count(api_token.REDACTED) == 2
+
+
+def test_the_socket_channel_gets_the_allowed_origins_through_credentials(monkeypatch):
+    from rasa.shared.utils.io import read_config_file
+
+    from bot.channels import SocketIOChannel
+
+    settings = run.Settings.from_env(
+        {
+            "HAIP_WEB_PORT": "8100",
+            "HAIP_CORS_ORIGINS": "https://www.example-clinic.org",
+            "HAIP_SOCKET_URL": "https://assistant.example-clinic.org",
+        }
+    )
+    for key, value in run.child_env(settings).items():
+        monkeypatch.setenv(key, value)
+    credentials = read_config_file("credentials.yml")["bot.channels.SocketIOChannel"]
+    channel = SocketIOChannel.from_credentials(credentials)
+    assert channel.allowed_origins == [
+        "http://127.0.0.1:8100",
+        "http://localhost:8100",
+        "https://www.example-clinic.org",
+        # The web chat behind the clinic's HTTPS, where the socket is too.
+        "https://assistant.example-clinic.org",
+    ]
+    assert channel.session_persistence is True

@@ -11,9 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers, input_checks, urgent
-from bot.answers import Reply
-from bot.build import RETRIEVAL_INTENT, topic_from_response_key
+from bot.content import answers, urgent
+from bot.content.answers import Reply
+from bot.nlu import input_checks
+from bot.training.build import RETRIEVAL_INTENT, topic_from_response_key
 
 FOLLOW_UP_SLOT = "staff_follow_up"
 # Closest topics offered when the assistant is not sure.

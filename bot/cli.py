@@ -6,17 +6,19 @@ import argparse
 import subprocess
 import sys
 
-from bot import build, content, paths
+from bot import paths
+from bot.content import loader
+from bot.training import build
 
 
-def _print_problems(loaded: content.Content) -> None:
+def _print_problems(loaded: loader.Content) -> None:
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
 
 
-def check_content() -> content.Content | None:
+def check_content() -> loader.Content | None:
     """Validate content/; print every problem; None if there are errors."""
-    loaded = content.load(paths.CONTENT_DIR)
+    loaded = loader.load(paths.CONTENT_DIR)
     _print_problems(loaded)
     if loaded.errors:
         print(
@@ -29,8 +31,8 @@ def check_content() -> content.Content | None:
     return loaded
 
 
-def build_data(loaded: content.Content) -> None:
-    from bot import spacy_pipeline
+def build_data(loaded: loader.Content) -> None:
+    from bot.nlu import spacy_pipeline
 
     for name, write, out in (
         ("FAQ", build.write_training_data, paths.FAQ_DATA),
@@ -43,7 +45,7 @@ def build_data(loaded: content.Content) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bot import train
+    from bot.training import train
 
     loaded = check_content()
     if loaded is None:
@@ -77,7 +79,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot import train
+    from bot.training import train
 
     if cmd_build(args):
         return 1
@@ -86,26 +88,27 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot import run, train
+    from bot.servers import supervisor
+    from bot.training import train
 
-    settings = run.Settings.from_env()
+    settings = supervisor.Settings.from_env()
     loaded = check_content()
     if loaded is None:
         print("Not starting: fix the content errors above first.", file=sys.stderr)
         return 1
     build_data(loaded)
     model = train.ensure_model()
-    return run.serve(settings, model)
+    return supervisor.serve(settings, model)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from bot import services
+    from bot.servers import services
 
     return services.run_web_server()
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from bot import services
+    from bot.servers import services
 
     return services.run_reminder_scheduler()
 
@@ -113,12 +116,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
-    from bot import dates
-    from bot.reminders import FAILED, ReminderStore
+    from bot.reminders import dates
+    from bot.reminders.store import FAILED, ReminderStore
 
     store = ReminderStore(args.db or paths.reminders_db())
     rows = store.all() if args.all else store.upcoming()
-    timezone = content.load(paths.CONTENT_DIR).clinic.get("timezone", "UTC")
+    timezone = loader.load(paths.CONTENT_DIR).clinic.get("timezone", "UTC")
     for reminder in rows:
         record = {
             "sender_id": reminder.sender_id,
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     reminders.add_argument("--db", help="reminders database (default var/reminders.db)")
     reminders.set_defaults(func=cmd_reminders)
 
-    from bot import evaluate
+    from bot.training import evaluate
 
     evaluate.add_parser(commands)
 

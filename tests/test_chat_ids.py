@@ -1,5 +1,5 @@
-from bot import chat_ids
-from bot.content import ContentError
+from bot.content.loader import ContentError
+from bot.servers import chat_ids
 
 DAY = chat_ids.SECONDS_PER_DAY
 NOW = 1_800_000_000.0

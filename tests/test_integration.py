@@ -173,7 +173,7 @@ def test_invalid_content_refuses_to_start(tmp_path):
 
 
 def reminder_statuses(assistant, sender: str) -> list[str]:
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
     return [r.status for r in store.all() if r.sender_id == sender]
@@ -258,8 +258,8 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
 
     import requests
 
-    from bot import dates
-    from bot.reminders import ReminderStore
+    from bot.reminders import dates
+    from bot.reminders.store import ReminderStore
 
     sender = uuid.uuid4().hex
     assert "about 3 days" in all_text(assistant.ask(sender, "how long is the hospital stay"))
@@ -289,7 +289,7 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
 def test_a_reminder_that_comes_during_the_refill_form_leaves_the_form_working(assistant):
     import datetime as dt
 
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     sender = "patient-in-form"
     assert "When is your next pump refill" in all_text(

@@ -5,14 +5,15 @@ from pathlib import Path
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import content, evaluate
-from bot.content import normalise_example
+from bot.content import loader
+from bot.content.loader import normalise_example
+from bot.training import evaluate
 
 
 def test_size_and_coverage():
     examples = evaluate.load_test_set()
     per_label = Counter(e.label for e in examples)
-    topics = content.load_valid("content").topics
+    topics = loader.load_valid("content").topics
     assert len(examples) >= 200
     for topic in topics:
         assert per_label[f"faq/{topic}"] >= 6, topic
@@ -21,7 +22,7 @@ def test_size_and_coverage():
 def test_no_test_phrasing_is_used_in_training():
     training = {
         normalise_example(e)
-        for t in content.load_valid("content").topics.values()
+        for t in loader.load_valid("content").topics.values()
         for e in t.examples
     }
     for path in Path("data/nlu").glob("*.yml"):

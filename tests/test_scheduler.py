@@ -5,9 +5,9 @@ conversations, kill -9 between claim and delivery)."""
 import datetime as dt
 import time
 
-from bot import reminder_events
-from bot.reminders import CANCELLED, FAILED, MISSED, PENDING, SENT, ReminderStore
-from bot.scheduler import ReminderScheduler, RetryPolicy
+from bot.reminders import external
+from bot.reminders.scheduler import ReminderScheduler, RetryPolicy
+from bot.reminders.store import CANCELLED, FAILED, MISSED, PENDING, SENT, ReminderStore
 
 UTC = dt.timezone.utc
 CLINIC = {
@@ -37,13 +37,13 @@ class Conversations:
         if mode == "down":
             raise ConnectionError("Rasa is down")
         events = self.log.setdefault(sender_id, [])
-        answered = reminder_events.delivered_in(events, reminder_id)
+        answered = external.delivered_in(events, reminder_id)
         events.append(
             {
                 "event": "user",
                 "text": "EXTERNAL: EXTERNAL_refill_due",
                 "parse_data": {
-                    "intent": {"name": reminder_events.INTENT},
+                    "intent": {"name": external.INTENT},
                     "entities": [{"entity": "reminder_id", "value": reminder_id}],
                 },
             }

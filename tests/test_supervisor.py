@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import api_token
+from bot.servers import api_token
 from tests.servers import (
     all_text,
     bot_texts,
@@ -171,7 +171,7 @@ def test_a_killed_scheduler_comes_back_and_delivers_the_reminder(assistant, repo
 def test_kill_9_of_the_scheduler_between_claim_and_delivery_delivers_exactly_once(assistant):
     import datetime as dt
 
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     sender = "patient-claimed-then-killed"
     assistant.ask(sender, "how long is the hospital stay")

@@ -7,7 +7,7 @@ of infection) counts when its word groups appear close together in one sentence.
 A mention is negated when a negation cue ("no", "not", "don't", "without") comes
 shortly before it in the same clause, or a resolution cue ("is gone", "went
 away") right after it. Messages and phrases are compared in plain text
-(bot/plain_text.py), so no keyboard's spaces or letters hide a symptom.
+(bot/nlu/plain_text.py), so no keyboard's spaces or letters hide a symptom.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
 
-from bot import plain_text
-from bot.red_flags import RedFlags, Symptom
+from bot.content.red_flags import RedFlags, Symptom
+from bot.nlu import plain_text
 
 NEGATION_CUES = {
     "no",
@@ -141,7 +141,7 @@ class RedFlagMatcher:
 
     @staticmethod
     def comparable(text: str) -> str:
-        """The plain text (bot/plain_text.py: odd spaces, zero-width characters,
+        """The plain text (bot/nlu/plain_text.py: odd spaces, zero-width characters,
         fullwidth letters, curly apostrophes), lowercased: spaCy splits "can't"
         but not "CAN'T". Listed phrases get the same treatment as messages."""
         return plain_text.normalise(text).lower()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.content import Content
+from bot.content.loader import Content
 
 RETRIEVAL_INTENT = "faq"
 

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import reminder_events, reminder_rules
 from bot.rasa_api import RasaAPI
-from bot.reminders import Reminder, ReminderStore
+from bot.reminders import external, rules
+from bot.reminders.store import Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class RasaConversations:
 
     def trigger_reminder(self, sender_id: str, reminder_id: int) -> list[dict]:
         tracker = self.api.trigger_intent(
-            sender_id, reminder_events.INTENT, {reminder_events.ENTITY: reminder_id}
+            sender_id, external.INTENT, {external.ENTITY: reminder_id}
         )
         return tracker.get("events") or []
 
@@ -112,12 +112,12 @@ class ReminderScheduler:
 
     def _deliver(self, reminder: Reminder, attempt: int) -> None:
         """Raises NotDelivered unless the reminder's message is in the conversation."""
-        if attempt > 1 and reminder_events.delivered_in(
+        if attempt > 1 and external.delivered_in(
             self.conversations.events(reminder.sender_id), reminder.id
         ):
             return  # an earlier attempt got through; its answer was lost
         events = self.conversations.trigger_reminder(reminder.sender_id, reminder.id)
-        if not reminder_events.delivered_in(events, reminder.id):
+        if not external.delivered_in(events, reminder.id):
             raise NotDelivered("no reminder message in the conversation")
 
     def tick(self, now: dt.datetime | None = None) -> dict[str, int]:
@@ -128,7 +128,7 @@ class ReminderScheduler:
         today = now.astimezone(ZoneInfo(clinic["timezone"])).date()
         counts = {"sent": 0, "missed": 0, "retry": 0, "failed": 0}
         for reminder in self.store.due(now):
-            following = reminder_rules.following(reminder, clinic)
+            following = rules.following(reminder, clinic)
             if reminder.refill_date < today:
                 if self.store.missed(reminder, following):
                     logger.warning(

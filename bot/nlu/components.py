@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import minilm
+from bot.nlu import minilm
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ class IntentAndTopicClassifier(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class InputGuard(GraphComponent):
-    """First in the pipeline: puts the text in plain form (bot/plain_text.py: odd
+    """First in the pipeline: puts the text in plain form (bot/nlu/plain_text.py: odd
     spaces, zero-width characters, fullwidth letters), notes what is wrong with the
     input (empty, emoji only, another language, very long), looks for red-flag
     symptoms in the whole text, then caps the text the models read. Every later
@@ -289,7 +289,7 @@ class InputGuard(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from bot import input_checks, plain_text, safety
+        from bot.nlu import input_checks, plain_text, safety
 
         for message in messages:
             typed = message.get(TEXT) or ""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import placeholders
-from bot.content import Content
-from bot.red_flags import CALL_NOW, EMERGENCY, UNSPECIFIED
+from bot.content import placeholders
+from bot.content.loader import Content
+from bot.content.red_flags import CALL_NOW, EMERGENCY, UNSPECIFIED
 
 
 def _names(symptoms) -> str:

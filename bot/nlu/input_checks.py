@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from bot import plain_text
+from bot.nlu import plain_text
 
 # Longer messages are cut to this for the NLU model (one 100,000-character
 # message once made Rasa's DIET allocate ~18 GB); red flags are still looked

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.content import DEFAULT_CHAT_ID_DAYS, ContentError
+from bot.content.loader import DEFAULT_CHAT_ID_DAYS, ContentError
 
 SECONDS_PER_DAY = 24 * 60 * 60
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
-from bot import messages as messages_module
-from bot import placeholders, readability
-from bot import red_flags as red_flags_module
-from bot.problems import ERROR, WARNING, ContentError, Problem
+from bot.content import messages as messages_module
+from bot.content import placeholders, readability
+from bot.content import red_flags as red_flags_module
+from bot.content.problems import ERROR, WARNING, ContentError, Problem
 
 CLINIC_FILE = "clinic.yml"
 SOURCES_FILE = "sources.yml"

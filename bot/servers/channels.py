@@ -4,7 +4,7 @@ stay /webhooks/rest/webhook and /socket.io).
 
 Both:
   - answer every message within a few seconds, if need be with the `trouble`
-    message (see bot/reply_deadline.py);
+    message (see bot/servers/reply_deadline.py);
   - never log what the patient wrote (Rasa's REST channel logs the text at
     ERROR level when processing times out or fails).
 
@@ -12,7 +12,7 @@ socket.io also:
   - accepts connections only from the configured origins (Rasa's own channel
     turns python-socketio's origin check off);
   - gives a new chat id for one whose patient has been silent longer than the
-    clinic's `chat_id_days` (see bot/chat_ids.py);
+    clinic's `chat_id_days` (see bot/servers/chat_ids.py);
   - takes a message only for the chat id this connection was given, so an id
     cannot be used without asking for it.
 
@@ -37,10 +37,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import answers, chat_ids, paths
-from bot.content import ContentError
-from bot.content_store import ContentStore
-from bot.reply_deadline import DEFAULT_LIMIT_S, ReplyDeadline
+from bot import paths
+from bot.content import answers
+from bot.content.loader import ContentError
+from bot.content.store import ContentStore
+from bot.servers import chat_ids
+from bot.servers.reply_deadline import DEFAULT_LIMIT_S, ReplyDeadline
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ class SocketIOChannel(SocketIOInput):
     def from_credentials(cls, credentials: dict | None) -> InputChannel:
         credentials = credentials or {}
         if credentials.get("jwt_key"):
-            raise ValueError("bot.channels.SocketIOChannel does not support jwt_key")
+            raise ValueError("bot.servers.channels.SocketIOChannel does not support jwt_key")
         return cls(
             credentials.get("user_message_evt", "user_uttered"),
             credentials.get("bot_message_evt", "bot_uttered"),

@@ -3,7 +3,7 @@ four processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
 SIGTERM.
 
   action server       rasa-sdk, answers FAQ topics from content/
-  rasa server         Rasa with its HTTP API (python -m bot.rasa_server)
+  rasa server         Rasa with its HTTP API (python -m bot.servers.rasa_server)
   web server          the chat widget's files and history (python -m bot web)
   reminder scheduler  delivers refill reminders (python -m bot scheduler)
 
@@ -47,7 +47,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import api_token, paths
+from bot import paths
+from bot.servers import api_token
 
 READY_TIMEOUT_S = 300  # first start; Rasa alone takes 20-40 s to load its model
 FIRST_RESTART_DELAY_S = 1.0
@@ -129,7 +130,7 @@ def child_env(settings: Settings) -> dict[str, str]:
             "HAIP_REMINDERS_DB": str(settings.reminders_db),
             # rasa-sdk reads its bind address from here.
             "SANIC_HOST": settings.host,
-            # credentials.yml gives these to our socket.io channel (bot/channels.py).
+            # credentials.yml gives these to our socket.io channel (bot/servers/channels.py).
             "HAIP_SOCKET_ORIGINS": " ".join(settings.socket_origins),
             # Patient messages must not leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
@@ -149,7 +150,7 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
         + ["rasa", "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
         RASA: python
         + [
-            "bot.rasa_server",
+            "bot.servers.rasa_server",
             "--model",
             str(model),
             "--interface",
@@ -414,8 +415,8 @@ class Supervisor:
 
 def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
     from bot.rasa_api import RasaAPI
-    from bot.reminders import ReminderStore
-    from bot.scheduler import RasaConversations, ReminderScheduler
+    from bot.reminders.scheduler import RasaConversations, ReminderScheduler
+    from bot.reminders.store import ReminderStore
 
     return ReminderScheduler(
         ReminderStore(settings.reminders_db),

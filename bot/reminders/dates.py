@@ -16,7 +16,7 @@ import calendar
 import datetime as dt
 import re
 
-from bot.plain_text import normalise
+from bot.nlu.plain_text import normalise
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}

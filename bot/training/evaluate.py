@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
-from bot.build import RETRIEVAL_INTENT
+from bot.training.build import RETRIEVAL_INTENT
 
 TEST_SET = paths.ROOT / "tests" / "nlu" / "test_nlu.yml"
 RED_FLAG_SETS = paths.ROOT / "tests" / "red_flags"
@@ -242,7 +242,7 @@ def print_red_flag_report(result: dict) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot import train
+    from bot.training import train
 
     model = Path(args.model) if args.model else train.model_path()
     if not model.exists():

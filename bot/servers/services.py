@@ -15,8 +15,9 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot import api_token, paths
-from bot.run import Settings
+from bot import paths
+from bot.servers import api_token
+from bot.servers.supervisor import Settings
 
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def _set_up(name: str) -> tuple[Settings, str, Callable[[], dict]]:
-    from bot.content_store import ContentStore
+    from bot.content.store import ContentStore
 
     logging.basicConfig(
         level=logging.INFO,
@@ -48,7 +49,7 @@ def _run_until_stopped(start: Callable[[], None], stop: Callable[[], None]) -> i
 
 
 def run_web_server() -> int:
-    from bot.web import WebServer
+    from bot.servers.web import WebServer
 
     settings, token, clinic = _set_up("web")
     try:
@@ -60,7 +61,7 @@ def run_web_server() -> int:
 
 
 def run_reminder_scheduler() -> int:
-    from bot.run import reminder_scheduler
+    from bot.servers.supervisor import reminder_scheduler
 
     settings, token, clinic = _set_up("scheduler")
     scheduler = reminder_scheduler(settings, token, clinic)

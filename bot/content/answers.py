@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot import placeholders
-from bot.build import RETRIEVAL_INTENT
-from bot.content import Content, Topic
+from bot.content import placeholders
+from bot.content.loader import Content, Topic
+from bot.training.build import RETRIEVAL_INTENT
 
 
 @dataclass(frozen=True)

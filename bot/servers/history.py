@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import reminder_events
+from bot.reminders import external
 
 # Rasa's socket.io channel makes sender ids with uuid4().hex; the widget only
 # ever asks for ids the channel gave it.
@@ -62,7 +62,7 @@ def chat_history(tracker_state: dict[str, Any]) -> list[dict]:
         if kind == "bot":
             messages.extend(_as_socket_messages(event))
         elif kind == "user":
-            if reminder_events.is_external(event):
+            if external.is_external(event):
                 continue  # triggered by the scheduler, never typed by the patient
             text = event.get("text") or ""
             if text.startswith("/"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from bot import dates
-from bot.reminders import NextReminder, Reminder
+from bot.reminders import dates
+from bot.reminders.store import NextReminder, Reminder
 
 # Test setting: remind this many seconds after the patient sets a reminder,
 # instead of the clinic's day-before hour. The following cycles keep the

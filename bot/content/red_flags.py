@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import placeholders
-from bot.problems import ERROR, WARNING, Problem
+from bot.content import placeholders
+from bot.content.problems import ERROR, WARNING, Problem
 
 FILE = "red_flags.yml"
 REL = f"content/{FILE}"

@@ -20,9 +20,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bot import chat_ids, history, paths
-from bot.content import ContentError
-from bot.run import Settings
+from bot import paths
+from bot.content.loader import ContentError
+from bot.servers import chat_ids, history
+from bot.servers.supervisor import Settings
 
 logger = logging.getLogger(__name__)
 

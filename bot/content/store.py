@@ -12,8 +12,8 @@ import logging
 import threading
 from pathlib import Path
 
-from bot import content as content_module
-from bot.content import Content, ContentError
+from bot.content import loader
+from bot.content.loader import Content, ContentError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class ContentStore:
             signature = self._current_signature()
             if signature != self._signature:
                 self._signature = signature
-                loaded = content_module.load(self.content_dir)
+                loaded = loader.load(self.content_dir)
                 if loaded.errors:
                     for problem in loaded.errors:
                         logger.error("Content not reloaded: %s", problem)

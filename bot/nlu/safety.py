@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from bot import paths, spacy_pipeline
-from bot.content_store import ContentStore
-from bot.red_flag_matcher import Detection, RedFlagMatcher
+from bot import paths
+from bot.content.store import ContentStore
+from bot.nlu import spacy_pipeline
+from bot.nlu.red_flag_matcher import Detection, RedFlagMatcher
 
 _store = ContentStore(paths.CONTENT_DIR)
 _lock = threading.Lock()

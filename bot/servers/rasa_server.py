@@ -5,7 +5,7 @@ from the environment (HAIP_RASA_API_TOKEN) instead of the command line.
 read it with `ps`; this launcher hands it to Rasa in-process. Logging is set up
 the way `rasa run` does it (INFO unless LOG_LEVEL says otherwise).
 
-    python -m bot.rasa_server --model models/x.tar.gz [--interface 127.0.0.1]
+    python -m bot.servers.rasa_server --model models/x.tar.gz [--interface 127.0.0.1]
         [--port 5005] [--credentials credentials.yml] [--endpoints endpoints.yml]
         [--cors ORIGIN ...] [--logging-config-file FILE]
 """
@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from bot import api_token
+from bot.servers import api_token
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.rasa_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.servers.rasa_server", description=__doc__)
     parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
     parser.add_argument("--interface", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5005)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import placeholders, readability
-from bot.problems import ERROR, WARNING, Problem
+from bot.content import placeholders, readability
+from bot.content.problems import ERROR, WARNING, Problem
 
 FILE = "messages.yml"
 REL = f"content/{FILE}"

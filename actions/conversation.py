@@ -11,10 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
+from bot import intents
 from bot.content import answers, urgent
 from bot.content.answers import Reply
+from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
 from bot.nlu import input_checks
-from bot.training.build import RETRIEVAL_INTENT, topic_from_response_key
 
 FOLLOW_UP_SLOT = "staff_follow_up"
 # Closest topics offered when the assistant is not sure.
@@ -47,7 +48,7 @@ class ActionUrgentGuidance(Action):
         else:
             texts = urgent.guidance(content, symptom_ids)
         replies.send(dispatcher, tracker, [Reply(text) for text in texts], urgent=True)
-        return [mark_for_follow_up(tracker, "urgent_symptom")]
+        return [mark_for_follow_up(tracker, intents.URGENT)]
 
 
 class _MessageAction(Action):

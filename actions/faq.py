@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from bot.content import answers
-from bot.training.build import RETRIEVAL_INTENT, topic_from_response_key
+from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
 
 
 def chosen_topic(tracker: Tracker) -> str | None:

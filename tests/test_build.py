@@ -2,6 +2,7 @@ import shutil
 
 import yaml
 
+from bot import intents
 from bot.content import loader
 from bot.training import build, train
 from tests.conftest import edit_yaml
@@ -76,6 +77,6 @@ def test_write_only_when_changed(tmp_path):
 
 
 def test_response_key_round_trip():
-    assert build.topic_from_response_key(build.intent_response_key("refills")) == "refills"
-    assert build.topic_from_response_key("greet") is None
-    assert build.topic_from_response_key(None) is None
+    assert intents.topic_from_response_key(intents.response_key("refills")) == "refills"
+    assert intents.topic_from_response_key("greet") is None
+    assert intents.topic_from_response_key(None) is None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.content import placeholders
 from bot.content.loader import Content, Topic
-from bot.training.build import RETRIEVAL_INTENT
+from bot.intents import RETRIEVAL_INTENT
 
 
 @dataclass(frozen=True)

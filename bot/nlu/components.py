@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import intents
 from bot.nlu import minilm
 
 logger = logging.getLogger(__name__)
@@ -24,15 +25,7 @@ logger = logging.getLogger(__name__)
 INPUT_FLAGS = "input_flags"
 RED_FLAGS = "red_flags"
 RED_FLAGS_NEGATED = "red_flags_negated"
-URGENT_INTENT = "urgent_symptom"
-FALLBACK_INTENT = "nlu_fallback"
 RED_FLAG_ENTITY = "red_flag"
-
-
-def is_external_intent(name: str) -> bool:
-    """Rasa's convention for intents triggered from outside a conversation (a
-    due reminder): only its API sets them, so no typed message may become one."""
-    return name.startswith("EXTERNAL_")
 
 
 def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
@@ -100,7 +93,7 @@ class IntentAndTopicClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "retrieval_intent": "faq",
+            "retrieval_intent": intents.RETRIEVAL_INTENT,
             "C": 10.0,
             # Extra weight for some featurizers' blocks, by featurizer alias.
             "weights": {},
@@ -163,7 +156,7 @@ class IntentAndTopicClassifier(GraphComponent):
         examples = [
             m
             for m in training_data.intent_examples
-            if m.get("intent") and m.get(TEXT) and not is_external_intent(m.get("intent"))
+            if m.get("intent") and m.get(TEXT) and not intents.is_external(m.get("intent"))
         ]
         if not examples:
             return self._resource
@@ -217,7 +210,7 @@ class IntentAndTopicClassifier(GraphComponent):
         if ranking[0]["name"] == retrieval:
             topic = best["intent_response_key"].split("/", 1)[1]
             if best["confidence"] < self.config["topic_thresholds"].get(topic, 0.0):
-                _set_intent(message, FALLBACK_INTENT)
+                _set_intent(message, intents.FALLBACK)
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.classifier is None:
@@ -346,7 +339,7 @@ class SafetyRouter(GraphComponent):
         symptoms = message.get(RED_FLAGS) or []
         intent = message.get("intent") or {}
         if symptoms:
-            _set_intent(message, URGENT_INTENT)
+            _set_intent(message, intents.URGENT)
             entities = [
                 e for e in message.get("entities", []) if e.get("entity") != RED_FLAG_ENTITY
             ]
@@ -356,26 +349,26 @@ class SafetyRouter(GraphComponent):
             ]
             message.set("entities", entities, add_to_output=True)
             return
-        if intent.get("name") == URGENT_INTENT and (
+        if intent.get("name") == intents.URGENT and (
             message.get(RED_FLAGS_NEGATED)
             or intent.get("confidence", 0) < self.config["urgent_min_confidence"]
         ):
             others = [
                 i
                 for i in message.get("intent_ranking", [])
-                if i.get("name") not in (URGENT_INTENT, FALLBACK_INTENT)
+                if i.get("name") not in (intents.URGENT, intents.FALLBACK)
             ]
-            best = others[0] if others else {"name": FALLBACK_INTENT, "confidence": 1.0}
+            best = others[0] if others else {"name": intents.FALLBACK, "confidence": 1.0}
             if best["confidence"] < self.config["fallback_threshold"]:
-                best = {"name": FALLBACK_INTENT, "confidence": 1.0}
+                best = {"name": intents.FALLBACK, "confidence": 1.0}
             message.set(
                 "intent_ranking",
-                [i for i in message.get("intent_ranking", []) if i.get("name") != URGENT_INTENT],
+                [i for i in message.get("intent_ranking", []) if i.get("name") != intents.URGENT],
                 add_to_output=True,
             )
             _set_intent(message, best["name"], best["confidence"])
         if message.get(INPUT_FLAGS):
-            _set_intent(message, FALLBACK_INTENT)
+            _set_intent(message, intents.FALLBACK)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-INTENT = "EXTERNAL_refill_due"
+from bot import intents
+
+INTENT = intents.REFILL_DUE
 ENTITY = "reminder_id"
 # Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants; a test checks they
 # agree). Spelled here so the action server need not import Rasa itself.

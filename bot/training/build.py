@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot import intents
 from bot.content.loader import Content
-
-RETRIEVAL_INTENT = "faq"
 
 
 def _header(source: str) -> str:
@@ -23,31 +22,19 @@ def _header(source: str) -> str:
     )
 
 
-def intent_response_key(topic_id: str) -> str:
-    return f"{RETRIEVAL_INTENT}/{topic_id}"
-
-
-def topic_from_response_key(key: str) -> str | None:
-    prefix = f"{RETRIEVAL_INTENT}/"
-    return key[len(prefix) :] if key and key.startswith(prefix) else None
-
-
 def render_training_data(content: Content) -> str:
     """Rasa YAML for every topic, in a stable order so the fingerprint is stable."""
     lines = [_header("content/topics/*.yml"), 'version: "3.1"', "", "nlu:"]
     for topic in sorted(content.topics.values(), key=lambda t: t.id):
-        lines.append(f"- intent: {intent_response_key(topic.id)}")
+        lines.append(f"- intent: {intents.response_key(topic.id)}")
         lines.append("  examples: |")
         lines.extend(f"    - {example}" for example in topic.examples)
     lines += ["", "responses:"]
     for topic in sorted(content.topics.values(), key=lambda t: t.id):
-        lines.append(f"  utter_{intent_response_key(topic.id)}:")
+        lines.append(f"  utter_{intents.response_key(topic.id)}:")
         # json.dumps gives a valid YAML double-quoted scalar.
         lines.append(f"  - text: {json.dumps('(answered from content: ' + topic.id + ')')}")
     return "\n".join(lines) + "\n"
-
-
-URGENT_INTENT = "urgent_symptom"
 
 
 def render_red_flag_data(content: Content) -> str:
@@ -65,7 +52,7 @@ def render_red_flag_data(content: Content) -> str:
         'version: "3.1"',
         "",
         "nlu:",
-        f"- intent: {URGENT_INTENT}",
+        f"- intent: {intents.URGENT}",
         "  examples: |",
     ]
     lines.extend(f"    - {example}" for example in examples)

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
-from bot.training.build import RETRIEVAL_INTENT
+from bot.intents import FALLBACK, RETRIEVAL_INTENT, URGENT
 
 TEST_SET = paths.ROOT / "tests" / "nlu" / "test_nlu.yml"
 RED_FLAG_SETS = paths.ROOT / "tests" / "red_flags"
-FALLBACK = "nlu_fallback"
-URGENT = "urgent_symptom"
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 

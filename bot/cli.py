@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from bot import paths
 from bot.content import loader
+from bot.settings import Settings
 from bot.training import build
 
 
@@ -56,18 +56,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.content_only:
         return 0
     build_data(loaded)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "data",
-            "validate",
-            "--fail-on-warnings",
-            *train.RASA_PROJECT_ARGS,
-        ],
-        cwd=paths.ROOT,
-    ).returncode
+    return train.rasa("data", "validate", "--fail-on-warnings", *train.RASA_PROJECT_ARGS)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -87,11 +76,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test_stories(args: argparse.Namespace) -> int:
+    from bot.training import train
+
+    if cmd_build(args):
+        return 1
+    return train.test_stories(train.ensure_model())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.servers import supervisor
     from bot.training import train
 
-    settings = supervisor.Settings.from_env()
+    settings = Settings.from_env()
     loaded = check_content()
     if loaded is None:
         print("Not starting: fix the content errors above first.", file=sys.stderr)
@@ -177,6 +174,12 @@ def main(argv: list[str] | None = None) -> None:
         description="Build the FAQ data, then train unless a model for exactly these "
         "inputs already exists in models/.",
     ).set_defaults(func=cmd_train)
+    commands.add_parser(
+        "test-stories",
+        help="run Rasa's test stories (tests/stories) against the current model",
+        description="Train if needed, then `rasa test core` on tests/stories, failing "
+        "on any wrong prediction; results in results/stories.",
+    ).set_defaults(func=cmd_test_stories)
     commands.add_parser(
         "run",
         help="validate, train if needed, start the assistant in the foreground",

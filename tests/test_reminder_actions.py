@@ -187,7 +187,7 @@ def test_an_attempt_already_answered_is_not_sent_again(setup):
 
 
 def test_the_lead_time_test_setting(monkeypatch):
-    monkeypatch.setenv(rules.LEAD_SECONDS_ENV, "5")
+    monkeypatch.setenv(rules.LEAD_SECONDS, "5")
     now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
     clinic = {"reminder_hour": 18, "timezone": "America/New_York", "reminder_days_before": 1}
     assert rules.remind_at(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(seconds=5)

@@ -139,7 +139,7 @@ def test_a_claim_interrupted_by_a_crash_is_delivered_once_after_restart(tmp_path
     reminder = store.set("p", dt.date.today() + dt.timedelta(days=3), dt.datetime.now(UTC))
     store.claim(reminder.id)  # the process died here, before triggering
     restarted, _, _ = scheduler(tmp_path)
-    clock = ReminderScheduler(restarted, lambda: CLINIC, rasa, RetryPolicy())
+    clock = ReminderScheduler(restarted, lambda: CLINIC, rasa, RetryPolicy.from_env())
     clock.start(every_s=0.1)
     try:
         deadline = time.monotonic() + 10

@@ -4,8 +4,9 @@ must fail politely)."""
 import pytest
 import requests
 
-from bot.servers.supervisor import Settings, serve
+from bot.servers.supervisor import serve
 from bot.servers.web import WebServer
+from bot.settings import Settings
 from tests.servers import free_port
 
 EMBEDDING_SITE = "https://www.example-clinic.org"

@@ -25,7 +25,7 @@ def topic_button(topic: Topic) -> dict:
 def sources_line(content: Content, topic: Topic) -> str:
     cited = [content.sources[key] for key in topic.sources]
     parts = [f"{content.render(s.citation)} ({content.render(s.url)})" for s in cited]
-    label = "Source" if len(parts) == 1 else "Sources"
+    label = content.messages["source_label" if len(parts) == 1 else "sources_label"].text
     return f"{label}: " + "; ".join(parts)
 
 
@@ -51,14 +51,11 @@ def message(
 
 def unknown_topic(content: Content) -> Reply:
     """For a topic the model knows but content/ no longer has."""
-    return Reply(
-        text=content.render(
-            "Sorry, I don't have an answer for that right now. Please call "
-            "{clinic_name} at {phone_main}, {hours}. In an emergency, call 911."
-        )
-    )
+    return message(content, "topic_unavailable")
 
 
+# The one patient sentence in code, on purpose: it is said when content/ itself
+# cannot be read, so it cannot come from there.
 CONTENT_UNAVAILABLE = Reply(
     text="Sorry, I can't answer right now. Please call your care team. In an emergency, call 911."
 )

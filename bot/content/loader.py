@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.content import messages as messages_module
 from bot.content import placeholders, readability
 from bot.content import red_flags as red_flags_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
+from bot.content.yaml_files import read_yaml
 
 CLINIC_FILE = "clinic.yml"
 SOURCES_FILE = "sources.yml"
@@ -117,32 +116,13 @@ def normalise_example(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problems.append(
-            Problem(
-                ERROR,
-                rel,
-                "(file)",
-                f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
-            )
-        )
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(ERROR, rel, "(file)", f"cannot be read: {exc}"))
-    return None
-
-
 def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     rel = f"content/{CLINIC_FILE}"
     path = root / CLINIC_FILE
     if not path.exists():
         problems.append(Problem(ERROR, rel, "(file)", "is missing"))
         return {}
-    data = _read_yaml(path, rel, problems)
+    data = read_yaml(path, rel, problems)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -203,7 +183,7 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
     if not path.exists():
         problems.append(Problem(ERROR, rel, "(file)", "is missing"))
         return {}
-    data = _read_yaml(path, rel, problems)
+    data = read_yaml(path, rel, problems)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -263,7 +243,7 @@ def _load_topic(
     """Parse one topic file; None if it has errors. Its id goes into ids_seen
     either way, so other topics' follow-ups to it are not reported as well."""
     rel = f"content/{path.relative_to(root)}"
-    data = _read_yaml(path, rel, problems)
+    data = read_yaml(path, rel, problems)
     if not isinstance(data, dict):
         # Unreadable: its id is unknown, and most likely the file name.
         ids_seen.add(path.stem)
@@ -466,8 +446,8 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
             continue
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)
-    red_flags = red_flags_module.load(root, clinic, sources, problems, _read_yaml)
-    messages = messages_module.load(root, clinic, ids_seen, problems, _read_yaml)
+    red_flags = red_flags_module.load(root, clinic, sources, problems)
+    messages = messages_module.load(root, clinic, ids_seen, problems)
     return Content(
         clinic=clinic,
         sources=sources,

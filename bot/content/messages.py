@@ -7,11 +7,15 @@ from pathlib import Path
 
 from bot.content import placeholders, readability
 from bot.content.problems import ERROR, WARNING, Problem
+from bot.content.yaml_files import read_yaml
 
 FILE = "messages.yml"
 REL = f"content/{FILE}"
 REQUIRED = (
     "welcome",
+    "topic_unavailable",
+    "source_label",
+    "sources_label",
     "not_sure",
     "not_sure_no_topics",
     "out_of_scope",
@@ -54,7 +58,7 @@ class Message:
 
 
 def load(
-    root: Path, clinic: dict, topic_ids: set[str], problems: list[Problem], read_yaml
+    root: Path, clinic: dict, topic_ids: set[str], problems: list[Problem]
 ) -> dict[str, Message]:
     path = root / FILE
     if not path.exists():

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.content import placeholders
 from bot.content.problems import ERROR, WARNING, Problem
+from bot.content.yaml_files import read_yaml
 
 FILE = "red_flags.yml"
 REL = f"content/{FILE}"
@@ -99,9 +100,7 @@ def _symptom(
     )
 
 
-def load(
-    root: Path, clinic: dict, sources: dict, problems: list[Problem], read_yaml
-) -> RedFlags | None:
+def load(root: Path, clinic: dict, sources: dict, problems: list[Problem]) -> RedFlags | None:
     path = root / FILE
     if not path.exists():
         problems.append(Problem(ERROR, REL, "(file)", "is missing"))

@@ -4,15 +4,15 @@ cycle after it."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
+from bot import settings
 from bot.reminders import dates
 from bot.reminders.store import NextReminder, Reminder
 
 # Test setting: remind this many seconds after the patient sets a reminder,
 # instead of the clinic's day-before hour. The following cycles keep the
 # clinic's rule, so a test never loops.
-LEAD_SECONDS_ENV = "HAIP_REMINDER_LEAD_SECONDS"
+LEAD_SECONDS = "HAIP_REMINDER_LEAD_SECONDS"
 
 
 def clinic_time(refill: dt.date, clinic: dict) -> dt.datetime:
@@ -23,9 +23,9 @@ def clinic_time(refill: dt.date, clinic: dict) -> dt.datetime:
 
 def remind_at(refill: dt.date, clinic: dict, now: dt.datetime) -> dt.datetime:
     """For a reminder the patient sets now."""
-    lead = os.environ.get(LEAD_SECONDS_ENV)
-    if lead:
-        return now + dt.timedelta(seconds=float(lead))
+    lead = settings.seconds(LEAD_SECONDS)
+    if lead is not None:
+        return now + dt.timedelta(seconds=lead)
     # Too late for the usual time (a refill tomorrow, set tonight): remind soon.
     return max(clinic_time(refill, clinic), now + dt.timedelta(minutes=1))
 

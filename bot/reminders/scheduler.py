@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,13 +35,12 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot import settings
 from bot.rasa_api import RasaAPI
 from bot.reminders import external, rules
 from bot.reminders.store import Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
-
-RETRY_SECONDS_ENV = "HAIP_REMINDER_RETRY_SECONDS"
 
 
 class Conversations(Protocol):
@@ -74,14 +72,13 @@ class RetryPolicy:
     max_attempts the reminder is failed. The defaults keep trying for about
     75 minutes, long enough to outlast a restart or a short outage."""
 
-    first_s: float = 30
+    first_s: float
     max_s: float = 900
     max_attempts: int = 10
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        first = os.environ.get(RETRY_SECONDS_ENV)
-        return cls(first_s=float(first)) if first else cls()
+        return cls(first_s=settings.seconds("HAIP_REMINDER_RETRY_SECONDS"))
 
     def retry_at(self, attempt: int, now: dt.datetime) -> dt.datetime | None:
         if attempt >= self.max_attempts:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,16 +36,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import paths
+from bot import paths, settings
 from bot.content import answers
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.servers import chat_ids
-from bot.servers.reply_deadline import DEFAULT_LIMIT_S, ReplyDeadline
+from bot.servers.reply_deadline import ReplyDeadline
 
 logger = logging.getLogger(__name__)
 
-LIMIT_ENV = "HAIP_REPLY_LIMIT_SECONDS"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -76,11 +74,7 @@ def clinic() -> dict:
 def reply_deadline() -> ReplyDeadline:
     """The deadline from the environment. Reads the content now, so the trouble
     message has a last good version from the start."""
-    raw = os.environ.get(LIMIT_ENV) or str(DEFAULT_LIMIT_S)
-    try:
-        limit_s = float(raw)
-    except ValueError:
-        raise ValueError(f"{LIMIT_ENV} must be a number of seconds, not {raw!r}") from None
+    limit_s = settings.seconds("HAIP_REPLY_LIMIT_SECONDS")
     _load_content_now()
     return ReplyDeadline(limit_s, trouble_text)
 

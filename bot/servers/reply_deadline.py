@@ -23,8 +23,6 @@ from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMIT_S = 5.0
-
 
 class ReplyDeadline:
     def __init__(self, limit_s: float, trouble_text: Callable[[], str]):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from bot import paths
 from bot.servers import api_token
-from bot.servers.supervisor import Settings
+from bot.settings import Settings
 
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 

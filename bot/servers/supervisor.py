@@ -48,7 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
+from bot.rasa_api import RasaAPI, RasaAPIError
 from bot.servers import api_token
+from bot.settings import Settings
 
 READY_TIMEOUT_S = 300  # first start; Rasa alone takes 20-40 s to load its model
 FIRST_RESTART_DELAY_S = 1.0
@@ -62,82 +64,8 @@ ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "r
 NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
 
 
-@dataclass(frozen=True)
-class Settings:
-    host: str
-    rasa_port: int
-    actions_port: int
-    tracker_db: Path
-    reminders_db: Path
-    reminder_poll_s: float
-    web_port: int
-    socket_url: str
-    cors_origins: tuple[str, ...]
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
-
-    @property
-    def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}"
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{self.host}:{self.web_port}"
-
-    @property
-    def socket_origins(self) -> tuple[str, ...]:
-        """Pages that may open the chat's socket: the allowed origins, and the
-        socket's own public address (behind HTTPS the web chat is served there)."""
-        own = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(self.socket_url))
-        return tuple(dict.fromkeys((*self.cors_origins, own)))
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Settings:
-        def port(name: str, default: int) -> int:
-            raw = env.get(name) or str(default)
-            if not raw.isdigit() or not 0 < int(raw) < 65536:
-                raise SystemExit(f"{name} must be a port number (1-65535), not {raw!r}")
-            return int(raw)
-
-        host = env.get("HAIP_HOST") or "127.0.0.1"
-        rasa_port, web_port = port("HAIP_RASA_PORT", 5005), port("HAIP_WEB_PORT", 8000)
-        own_origins = (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}")
-        return cls(
-            host=host,
-            rasa_port=rasa_port,
-            actions_port=port("HAIP_ACTIONS_PORT", 5055),
-            tracker_db=Path(env.get("HAIP_TRACKER_DB") or paths.VAR_DIR / "tracker.db").resolve(),
-            reminders_db=Path(
-                env.get("HAIP_REMINDERS_DB") or paths.VAR_DIR / "reminders.db"
-            ).resolve(),
-            reminder_poll_s=float(env.get("HAIP_REMINDER_POLL_SECONDS") or 5),
-            web_port=web_port,
-            socket_url=(env.get("HAIP_SOCKET_URL") or f"http://{host}:{rasa_port}").rstrip("/"),
-            cors_origins=tuple(
-                dict.fromkeys(own_origins + tuple((env.get("HAIP_CORS_ORIGINS") or "").split()))
-            ),
-        )
-
-
 def child_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "HAIP_ACTION_ENDPOINT": f"{settings.actions_url}/webhook",
-            "HAIP_TRACKER_DB": str(settings.tracker_db),
-            "HAIP_REMINDERS_DB": str(settings.reminders_db),
-            # rasa-sdk reads its bind address from here.
-            "SANIC_HOST": settings.host,
-            # credentials.yml gives these to our socket.io channel (bot/servers/channels.py).
-            "HAIP_SOCKET_ORIGINS": " ".join(settings.socket_origins),
-            # Patient messages must not leave the machine.
-            "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        }
-    )
-    return env
+    return {**os.environ, **settings.rasa_environment()}
 
 
 def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
@@ -338,14 +266,9 @@ class Supervisor:
         """Rasa loads parts of the NLU pipeline on the first message, which made the
         first patient after a start wait about 6 s. A parse through the API does it
         now instead, and writes nothing to any conversation."""
-        request = urllib.request.Request(
-            f"{self.settings.rasa_url}/model/parse?token={self.api_token}",
-            data=b'{"text": "hello"}',
-            headers={"Content-Type": "application/json"},
-        )
         try:
-            urllib.request.urlopen(request, timeout=120).close()
-        except (urllib.error.URLError, OSError) as exc:
+            RasaAPI(self.settings.rasa_url, self.api_token).parse("hello", timeout_s=120)
+        except RasaAPIError as exc:
             log(f"Warm-up failed ({exc}); the first answer may be slow.")
 
     def watch(self) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,8 +20,9 @@ from pathlib import Path
 
 from bot import paths
 from bot.content.loader import ContentError
+from bot.rasa_api import RasaAPI, RasaAPIError
 from bot.servers import chat_ids, history
-from bot.servers.supervisor import Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +74,8 @@ def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
     }
 
 
-def fetch_tracker(settings: Settings, rasa_token: str, sender_id: str) -> dict:
-    query = urllib.parse.urlencode({"token": rasa_token})
-    url = f"{settings.rasa_url}/conversations/{sender_id}/tracker?{query}"
-    with urllib.request.urlopen(url, timeout=15) as response:
-        return json.load(response)
-
-
 def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
+    rasa = RasaAPI(settings.rasa_url, rasa_token, timeout_s=15)
     allowed_origins = set(settings.cors_origins)
 
     class Handler(BaseHTTPRequestHandler):
@@ -141,9 +134,9 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             if not history.is_sender_id(sender_id):
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": "not a chat id"})
             try:
-                tracker = fetch_tracker(settings, rasa_token, sender_id)
-            except (urllib.error.URLError, OSError, ValueError):
-                logger.exception("Could not read a chat history from Rasa")
+                tracker = rasa.tracker(sender_id)
+            except (RasaAPIError, ValueError) as exc:
+                logger.error("Could not read a chat history from Rasa (%s)", exc)
                 return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
             last = chat_ids.last_activity(tracker.get("events") or [])
             if chat_ids.is_expired(last, chat_ids.days_allowed(clinic)):

@@ -17,8 +17,8 @@ from pathlib import Path
 from bot import paths
 from bot.intents import FALLBACK, RETRIEVAL_INTENT, URGENT
 
-TEST_SET = paths.ROOT / "tests" / "nlu" / "test_nlu.yml"
-RED_FLAG_SETS = paths.ROOT / "tests" / "red_flags"
+TEST_SET = paths.NLU_TEST_SET
+RED_FLAG_SETS = paths.RED_FLAG_TEST_SETS
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 

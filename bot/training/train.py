@@ -8,16 +8,40 @@ domain, data/ including the generated FAQ data, and the Rasa version), so
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 from bot import paths
+from bot.settings import Settings
 
 KEEP_MODELS = 3
 # The project's files, for every Rasa command that reads them.
 RASA_PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data", "data")
+
+
+def rasa(*args: str, root: Path = paths.ROOT) -> int:
+    """One of Rasa's own commands (train, data validate, test), with the settings
+    that endpoints.yml and credentials.yml read; its exit code."""
+    env = {**os.environ, **Settings.from_env().rasa_environment()}
+    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=root, env=env).returncode
+
+
+def test_stories(model: Path) -> int:
+    """Rasa's test stories (tests/stories/), failing on any wrong prediction."""
+    return rasa(
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        "results/stories",
+    )
 
 
 def training_inputs(root: Path = paths.ROOT) -> list[Path]:
@@ -45,21 +69,17 @@ def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -
         print(f"Model is up to date: {target.name}")
         return target
     print(f"Training data, domain or config changed: training {target.name} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "train",
-            *RASA_PROJECT_ARGS,
-            "--out",
-            str(models_dir),
-            "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
-        ],
-        cwd=root,
-        check=True,
+    code = rasa(
+        "train",
+        *RASA_PROJECT_ARGS,
+        "--out",
+        str(models_dir),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+        root=root,
     )
+    if code:
+        raise subprocess.CalledProcessError(code, "rasa train")
     _prune(models_dir, keep=target)
     return target
 

@@ -36,9 +36,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot import settings
-from bot.rasa_api import RasaAPI
+from bot.rasa_api import RasaAPI, RasaUnreachable
 from bot.reminders import external, rules
-from bot.reminders.store import Reminder, ReminderStore
+from bot.reminders.store import UNREACHABLE, Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
 
@@ -68,27 +68,36 @@ class RasaConversations:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Back-off between attempts: first_s, doubling, at most max_s; after
+    """Back-off between failed attempts: first_s, doubling, at most max_s; after
     max_attempts the reminder is failed. The defaults keep trying for about
-    75 minutes, long enough to outlast a restart or a short outage."""
+    75 minutes. Attempts that found Rasa unreachable (down, restarting) do not
+    count: they are retried every outage_s, so a reminder goes out soon after
+    Rasa is back, however long it was away."""
 
     first_s: float
     max_s: float = 900
     max_attempts: int = 10
+    # While Rasa cannot be reached at all, try again this often.
+    outage_s: float = 10
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
         return cls(first_s=settings.seconds("HAIP_REMINDER_RETRY_SECONDS"))
 
-    def retry_at(self, attempt: int, now: dt.datetime) -> dt.datetime | None:
-        if attempt >= self.max_attempts:
+    def retry_at(self, failures: int, now: dt.datetime) -> dt.datetime | None:
+        if failures >= self.max_attempts:
             return None
-        delay = min(self.first_s * 2 ** (attempt - 1), self.max_s)
+        delay = min(self.first_s * 2 ** (failures - 1), self.max_s)
         return now + dt.timedelta(seconds=delay)
 
 
 class NotDelivered(Exception):
     pass
+
+
+def _short(exc: Exception) -> str:
+    """The error's type and short text only: never a URL (token) or message text."""
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 class ReminderScheduler:
@@ -139,17 +148,26 @@ class ReminderScheduler:
                 continue
             try:
                 self._deliver(reminder, attempt)
+            except RasaUnreachable as exc:
+                # Rasa is down or restarting: not this reminder's failure, so it
+                # spends none of its retries; the others wait for Rasa too.
+                retry_at = now + dt.timedelta(seconds=self.retry.outage_s)
+                self.store.attempt_failed(
+                    reminder, attempt, _short(exc), retry_at, following, outcome=UNREACHABLE
+                )
+                logger.warning("Rasa cannot be reached; reminders wait for it (%s)", _short(exc))
+                counts["retry"] += 1
+                break
             except Exception as exc:
-                # The error's type and short text only: never a URL (token) or message text.
-                error = f"{type(exc).__name__}: {exc}"[:200]
-                retry_at = self.retry.retry_at(attempt, now)
-                self.store.attempt_failed(reminder, attempt, error, retry_at, following)
+                failures = self.store.failures(reminder.id) + 1
+                retry_at = self.retry.retry_at(failures, now)
+                self.store.attempt_failed(reminder, attempt, _short(exc), retry_at, following)
                 if retry_at is None:
                     logger.error(
                         "Reminder %s failed after %d attempts (%s); staff will see it",
                         reminder.id,
-                        attempt,
-                        error,
+                        failures,
+                        _short(exc),
                     )
                     counts["failed"] += 1
                 else:
@@ -157,7 +175,7 @@ class ReminderScheduler:
                         "Reminder %s attempt %d not delivered (%s); retry at %s",
                         reminder.id,
                         attempt,
-                        error,
+                        _short(exc),
                         retry_at.isoformat(timespec="seconds"),
                     )
                     counts["retry"] += 1

@@ -12,7 +12,8 @@ visit passed while the assistant was down), failed (gave up after the retry
 limit; staff see it), cancelled.
 
 Every delivery attempt is a row of `deliveries` (the outbox): started, then
-delivered, error or interrupted (its process died). Whatever finishes a
+delivered, error, unreachable (Rasa was down: not counted against the retry
+limit) or interrupted (its process died). Whatever finishes a
 reminder also sets the next cycle's reminder, in the same transaction, so a
 crash can never end a patient's chain of reminders.
 """
@@ -36,7 +37,13 @@ PENDING, DELIVERING, SENT, MISSED, FAILED, CANCELLED = (
     "failed",
     "cancelled",
 )
-STARTED, DELIVERED, ERROR, INTERRUPTED = "started", "delivered", "error", "interrupted"
+STARTED, DELIVERED, ERROR, INTERRUPTED, UNREACHABLE = (
+    "started",
+    "delivered",
+    "error",
+    "interrupted",
+    "unreachable",
+)
 
 
 @dataclass(frozen=True)
@@ -254,11 +261,12 @@ class ReminderStore:
         error: str,
         retry_at: dt.datetime | None,
         following: NextReminder | None,
+        outcome: str = ERROR,
     ) -> None:
         """Back to pending until retry_at; with no retry left, failed (for
         staff to see) and the next cycle set."""
         with self.db.conn:
-            self._finish_attempt(reminder.id, attempt, ERROR, error)
+            self._finish_attempt(reminder.id, attempt, outcome, error)
             if retry_at is not None:
                 self._update(
                     reminder.id,
@@ -295,6 +303,12 @@ class ReminderStore:
                 [INTERRUPTED, _now().isoformat(), STARTED],
             )
         return ids
+
+    def failures(self, reminder_id: int) -> int:
+        """Attempts that reached Rasa and still did not deliver."""
+        return self.db[DELIVERIES].count_where(
+            "reminder_id = ? AND outcome = ?", [reminder_id, ERROR]
+        )
 
     def attempts(self, reminder_id: int) -> list[dict]:
         return list(

@@ -125,6 +125,13 @@ def test_a_killed_action_server_comes_back_and_answers_return_by_themselves(assi
     old = assistant.child_pid("action server")
 
     killed_at = kill(old)
+    # The next reply comes at once, and says what is wrong and whom to call.
+    asked_at = time.monotonic()
+    status, text = rest_reply(assistant, "patient-outage", question)
+    waited = time.monotonic() - asked_at
+    assert status == 200 and "having trouble" in text and "(555) 555-0100" in text, text
+    assert waited < 8, waited
+    report("trouble message after kill -9 of the action server", waited)
     statuses = []
 
     def real_answer() -> bool:

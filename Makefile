@@ -13,12 +13,8 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
 
-# Rasa sends telemetry by default; patient conversations must not leave the machine.
-export RASA_TELEMETRY_ENABLED := false
-export TF_CPP_MIN_LOG_LEVEL := 2
-# Rasa's own commands (validate, test) read endpoints.yml, which takes these from the environment.
-export HAIP_ACTION_ENDPOINT ?= http://127.0.0.1:$(or $(HAIP_ACTIONS_PORT),5055)/webhook
-export HAIP_TRACKER_DB ?= $(CURDIR)/var/tracker.db
+# Every Rasa command runs through `python -m bot`, which sets what Rasa's files
+# read (telemetry off, the action server, the tracker store: bot/settings.py).
 
 .PHONY: help install browser screenshots build validate train run test test-unit test-stories eval lint lock clean
 
@@ -78,9 +74,8 @@ lint: $(ENV_STAMP)
 test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest
 
-test-stories: train
-	$(PY) -m rasa test core --model "$$($(PY) -c 'from bot import train; print(train.model_path())')" \
-		--stories tests/stories --fail-on-prediction-errors --out results/stories
+test-stories: $(ENV_STAMP)
+	$(PY) -m bot test-stories
 
 # The README's pictures of the chat, taken by the browser tests.
 screenshots: $(ENV_STAMP) $(NODE_STAMP) browser

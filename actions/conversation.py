@@ -11,10 +11,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers, input_checks, urgent
-from bot.answers import Reply
-from bot.build import RETRIEVAL_INTENT, topic_from_response_key
-from bot.symptom_questions import SYMPTOM_QUESTION
+from bot import intents
+from bot.content import answers, urgent
+from bot.content.answers import Reply
+from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
+from bot.nlu import input_checks
+from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 
 FOLLOW_UP_SLOT = "staff_follow_up"
 # Closest topics offered when the assistant is not sure.
@@ -53,7 +55,7 @@ class ActionUrgentGuidance(Action):
         if topic is not None:
             sent.append(answers.answer(content, topic))
         replies.send(dispatcher, tracker, sent, urgent=True)
-        return [mark_for_follow_up(tracker, "urgent_symptom")]
+        return [mark_for_follow_up(tracker, intents.URGENT)]
 
 
 class _MessageAction(Action):

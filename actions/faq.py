@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers
-from bot.build import RETRIEVAL_INTENT, topic_from_response_key
+from bot.content import answers
+from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
 
 
 def chosen_topic(tracker: Tracker) -> str | None:

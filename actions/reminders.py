@@ -16,8 +16,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from bot import answers, dates, ics, paths, plain_text, reminder_events, reminder_rules
-from bot.reminders import DELIVERING, ReminderStore
+from bot import paths
+from bot.content import answers
+from bot.nlu import plain_text
+from bot.reminders import dates, external, ics, rules
+from bot.reminders.store import DELIVERING, ReminderStore
 
 GAVE_UP = "gave_up"
 MAX_ATTEMPTS = 3
@@ -130,9 +133,7 @@ class ActionSetReminder(Action):
         clinic = content.clinic
         refill = dt.date.fromisoformat(value)
         now = dt.datetime.now(dt.timezone.utc)
-        reminder = store().set(
-            tracker.sender_id, refill, reminder_rules.remind_at(refill, clinic, now)
-        )
+        reminder = store().set(tracker.sender_id, refill, rules.remind_at(refill, clinic, now))
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
         reply = answers.message(
             content,
@@ -211,7 +212,7 @@ class ActionCancelReminders(Action):
 
 
 class ActionRefillReminder(Action):
-    """Answers EXTERNAL_refill_due, which the reminder scheduler (bot/scheduler.py)
+    """Answers EXTERNAL_refill_due, which the reminder scheduler (bot/reminders/scheduler.py)
     triggers with the reminder's id. Everything else comes from the store, so a
     new session or an empty slot cannot lose the reminder."""
 
@@ -220,7 +221,7 @@ class ActionRefillReminder(Action):
 
     def run(self, dispatcher, tracker, domain):
         latest = tracker.latest_message or {}
-        reminder_id = reminder_events.reminder_id(
+        reminder_id = external.reminder_id(
             {"event": "user", "text": latest.get("text"), "parse_data": latest}
         )
         reminder = store().find(reminder_id) if reminder_id is not None else None
@@ -233,7 +234,7 @@ class ActionRefillReminder(Action):
         ):
             return []
         # An earlier attempt whose answer the scheduler never got: sent already.
-        if reminder_events.delivered_in(tracker.events, reminder.id):
+        if external.delivered_in(tracker.events, reminder.id):
             return []
         content = replies.content()
         if content is None:

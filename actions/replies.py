@@ -7,10 +7,11 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, paths
-from bot.answers import Reply
-from bot.content import Content, ContentError
-from bot.content_store import ContentStore
+from bot import paths
+from bot.content import answers
+from bot.content.answers import Reply
+from bot.content.loader import Content, ContentError
+from bot.content.store import ContentStore
 
 logger = logging.getLogger(__name__)
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
-from bot import build, content, paths
+from bot import paths
+from bot.content import loader
+from bot.settings import Settings
+from bot.training import build
 
 
-def _print_problems(loaded: content.Content) -> None:
+def _print_problems(loaded: loader.Content) -> None:
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
 
 
-def check_content() -> content.Content | None:
+def check_content() -> loader.Content | None:
     """Validate content/; print every problem; None if there are errors."""
-    loaded = content.load(paths.CONTENT_DIR)
+    loaded = loader.load(paths.CONTENT_DIR)
     _print_problems(loaded)
     if loaded.errors:
         print(
@@ -29,8 +31,8 @@ def check_content() -> content.Content | None:
     return loaded
 
 
-def build_data(loaded: content.Content) -> None:
-    from bot import spacy_pipeline
+def build_data(loaded: loader.Content) -> None:
+    from bot.nlu import spacy_pipeline
 
     for name, write, out in (
         ("FAQ", build.write_training_data, paths.FAQ_DATA),
@@ -42,8 +44,8 @@ def build_data(loaded: content.Content) -> None:
         print(f"spaCy lemma pipeline written: {spacy_pipeline.PIPELINE_DIR}")
 
 
-def print_reading_grades(loaded: content.Content) -> None:
-    from bot import readability
+def print_reading_grades(loaded: loader.Content) -> None:
+    from bot.content import readability
 
     grades = loaded.reading_grades()
     print(
@@ -61,7 +63,7 @@ def print_reading_grades(loaded: content.Content) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bot import train
+    from bot.training import train
 
     loaded = check_content()
     if loaded is None:
@@ -73,18 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.content_only:
         return 0
     build_data(loaded)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "data",
-            "validate",
-            "--fail-on-warnings",
-            *train.RASA_PROJECT_ARGS,
-        ],
-        cwd=paths.ROOT,
-    ).returncode
+    return train.rasa("data", "validate", "--fail-on-warnings", *train.RASA_PROJECT_ARGS)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -96,7 +87,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot import train
+    from bot.training import train
 
     if cmd_build(args):
         return 1
@@ -104,27 +95,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from bot import run, train
+def cmd_test_stories(args: argparse.Namespace) -> int:
+    from bot.training import train
 
-    settings = run.Settings.from_env()
+    if cmd_build(args):
+        return 1
+    return train.test_stories(train.ensure_model())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.servers import supervisor
+    from bot.training import train
+
+    settings = Settings.from_env()
     loaded = check_content()
     if loaded is None:
         print("Not starting: fix the content errors above first.", file=sys.stderr)
         return 1
     build_data(loaded)
     model = train.ensure_model()
-    return run.serve(settings, model)
+    return supervisor.serve(settings, model)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from bot import services
+    from bot.servers import services
 
     return services.run_web_server()
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from bot import services
+    from bot.servers import services
 
     return services.run_reminder_scheduler()
 
@@ -132,12 +132,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
-    from bot import dates
-    from bot.reminders import FAILED, ReminderStore
+    from bot.reminders import dates
+    from bot.reminders.store import FAILED, ReminderStore
 
     store = ReminderStore(args.db or paths.reminders_db())
     rows = store.all() if args.all else store.upcoming()
-    timezone = content.load(paths.CONTENT_DIR).clinic.get("timezone", "UTC")
+    timezone = loader.load(paths.CONTENT_DIR).clinic.get("timezone", "UTC")
     for reminder in rows:
         record = {
             "sender_id": reminder.sender_id,
@@ -194,6 +194,12 @@ def main(argv: list[str] | None = None) -> None:
         "inputs already exists in models/.",
     ).set_defaults(func=cmd_train)
     commands.add_parser(
+        "test-stories",
+        help="run Rasa's test stories (tests/stories) against the current model",
+        description="Train if needed, then `rasa test core` on tests/stories, failing "
+        "on any wrong prediction; results in results/stories.",
+    ).set_defaults(func=cmd_test_stories)
+    commands.add_parser(
         "run",
         help="validate, train if needed, start the assistant in the foreground",
         description="Refuse to start on invalid content; otherwise build, train if "
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     reminders.add_argument("--db", help="reminders database (default var/reminders.db)")
     reminders.set_defaults(func=cmd_reminders)
 
-    from bot import evaluate
+    from bot.training import evaluate
 
     evaluate.add_parser(commands)
 

@@ -1,24 +1,22 @@
-"""Where things live in the project, overridable from the environment."""
+"""Where things live in the project. The places a clinic may move (content,
+models, databases) are settings (bot/settings.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot import settings
 
-
-def _path(env: str, default: Path) -> Path:
-    return Path(os.environ[env]).resolve() if os.environ.get(env) else default
-
-
-CONTENT_DIR = _path("HAIP_CONTENT_DIR", ROOT / "content")
+ROOT = settings.ROOT
+CONTENT_DIR = settings.path("HAIP_CONTENT_DIR")
+MODELS_DIR = settings.path("HAIP_MODELS_DIR")
 FAQ_DATA = ROOT / "data" / "nlu" / "faq.yml"
 RED_FLAG_DATA = ROOT / "data" / "nlu" / "red_flags.yml"
-MODELS_DIR = _path("HAIP_MODELS_DIR", ROOT / "models")
-VAR_DIR = _path("HAIP_VAR_DIR", ROOT / "var")
+# The held-out evaluation sets: phrasings never used in training.
+NLU_TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
+RED_FLAG_TEST_SETS = ROOT / "tests" / "red_flags"
 
 
 def reminders_db() -> Path:
     """Read when used, so a test or `make run` can point it elsewhere."""
-    return _path("HAIP_REMINDERS_DB", VAR_DIR / "reminders.db")
+    return settings.path("HAIP_REMINDERS_DB")

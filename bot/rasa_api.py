@@ -13,6 +13,10 @@ class RasaAPIError(Exception):
     pass
 
 
+class RasaUnreachable(RasaAPIError):
+    """Nothing listens: Rasa is down or still starting."""
+
+
 class RasaAPI:
     def __init__(self, url: str, token: str, timeout_s: float = 30):
         self.url = url.rstrip("/")
@@ -32,8 +36,10 @@ class RasaAPI:
                 timeout=kwargs.pop("timeout", self.timeout_s),
                 **kwargs,
             )
-        except requests.RequestException as exc:
+        except requests.ConnectionError as exc:
             # The exception's text holds the URL, and with it the token.
+            raise RasaUnreachable(f"{method} {_path(url)}: {type(exc).__name__}") from None
+        except requests.RequestException as exc:
             raise RasaAPIError(f"{method} {_path(url)}: {type(exc).__name__}") from None
         if response.status_code != 200:
             raise RasaAPIError(f"{method} {_path(url)}: HTTP {response.status_code}")

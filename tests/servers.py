@@ -24,7 +24,7 @@ START_TIMEOUT_S = 600
 # How each of the supervisor's children shows in its command line.
 CHILD_MARKERS = {
     "action server": "-m rasa run actions",
-    "rasa server": "-m bot.rasa_server",
+    "rasa server": "-m bot.servers.rasa_server",
     "web server": "-m bot web",
     "reminder scheduler": "-m bot scheduler",
 }
@@ -156,7 +156,7 @@ class Assistant:
 
     def child_pid(self, name: str) -> int | None:
         """The running process of one of the supervisor's children, by its name
-        in bot/run.py ("rasa server", ...)."""
+        in bot/servers/supervisor.py ("rasa server", ...)."""
         for pid in live_pids():
             if parent_pid(pid) == self.process.pid and CHILD_MARKERS[name] in command_line(pid):
                 return pid

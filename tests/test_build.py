@@ -2,12 +2,14 @@ import shutil
 
 import yaml
 
-from bot import build, content, train
+from bot import intents
+from bot.content import loader
+from bot.training import build, train
 from tests.conftest import edit_yaml
 
 
 def test_training_data_has_every_topic_and_example():
-    loaded = content.load_valid("content")
+    loaded = loader.load_valid("content")
     data = yaml.safe_load(build.render_training_data(loaded))
     by_intent = {item["intent"]: item["examples"] for item in data["nlu"]}
     assert set(by_intent) == {f"faq/{t}" for t in loaded.topics}
@@ -20,7 +22,7 @@ def test_training_data_has_every_topic_and_example():
 def test_rasa_reads_the_generated_data_as_retrieval_intents(tmp_path):
     from rasa.shared.nlu.training_data.loading import load_data
 
-    loaded = content.load_valid("content")
+    loaded = loader.load_valid("content")
     out = tmp_path / "faq.yml"
     build.write_training_data(loaded, out)
     data = load_data(str(out))
@@ -30,7 +32,7 @@ def test_rasa_reads_the_generated_data_as_retrieval_intents(tmp_path):
 
 
 def test_answers_are_not_copied_into_training_data():
-    loaded = content.load_valid("content")
+    loaded = loader.load_valid("content")
     generated = build.render_training_data(loaded)
     for topic in loaded.topics.values():
         assert topic.answer[:40] not in generated
@@ -47,7 +49,7 @@ def _project_copy(tmp_path):
 
 
 def _build(root):
-    loaded = content.load_valid(root / "content")
+    loaded = loader.load_valid(root / "content")
     build.write_training_data(loaded, root / "data/nlu/faq.yml")
     return train.fingerprint(root)
 
@@ -68,13 +70,13 @@ def test_answer_edit_needs_no_retraining_but_an_example_edit_does(tmp_path):
 
 
 def test_write_only_when_changed(tmp_path):
-    loaded = content.load_valid("content")
+    loaded = loader.load_valid("content")
     out = tmp_path / "faq.yml"
     assert build.write_training_data(loaded, out) is True
     assert build.write_training_data(loaded, out) is False
 
 
 def test_response_key_round_trip():
-    assert build.topic_from_response_key(build.intent_response_key("refills")) == "refills"
-    assert build.topic_from_response_key("greet") is None
-    assert build.topic_from_response_key(None) is None
+    assert intents.topic_from_response_key(intents.response_key("refills")) == "refills"
+    assert intents.topic_from_response_key("greet") is None
+    assert intents.topic_from_response_key(None) is None

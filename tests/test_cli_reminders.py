@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from bot import paths
-from bot.reminders import NextReminder, ReminderStore
+from bot.reminders.store import NextReminder, ReminderStore
 
 
 def test_failed_reminders_show_in_the_staff_list(tmp_path):

@@ -2,12 +2,12 @@ import pytest
 from rasa.shared.utils.io import read_yaml_file
 
 from bot import paths
-from bot.rasa_components import SafetyRouter
+from bot.nlu.components import SafetyRouter
 
 
 def test_the_safety_router_uses_the_fallback_classifiers_threshold():
     pipeline = {c["name"]: c for c in read_yaml_file(paths.ROOT / "config.yml")["pipeline"]}
-    router = pipeline["bot.rasa_components.SafetyRouter"]
+    router = pipeline["bot.nlu.components.SafetyRouter"]
     assert router["fallback_threshold"] == pipeline["FallbackClassifier"]["threshold"]
 
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from bot import content
-from bot.problems import ERROR, WARNING, ContentError
+from bot.content import loader
+from bot.content.problems import ERROR, WARNING, ContentError
 from tests.conftest import edit_yaml
 
 TODAY = dt.date(2026, 11, 29)
@@ -17,7 +17,7 @@ KNOWN_WARNING = ("content/red_flags.yml", "symptoms[0].sources")
 def problems_of(content_dir, level=ERROR):
     return [
         p
-        for p in content.load(content_dir, today=TODAY).problems
+        for p in loader.load(content_dir, today=TODAY).problems
         if p.level == level and (p.file, p.field) != KNOWN_WARNING
     ]
 
@@ -29,17 +29,17 @@ def only_problem(content_dir, level=ERROR):
 
 
 def test_demo_content_is_valid():
-    loaded = content.load("content", today=TODAY)
+    loaded = loader.load("content", today=TODAY)
     assert loaded.errors == []
     assert [(p.file, p.field) for p in loaded.warnings] == [KNOWN_WARNING]
     assert len(loaded.topics) >= 20
     for topic in loaded.topics.values():
-        assert len(topic.examples) >= content.MIN_EXAMPLES
+        assert len(topic.examples) >= loader.MIN_EXAMPLES
         assert topic.sources and topic.reviewed_by
 
 
 def test_demo_clinic_is_obviously_fictional():
-    clinic = content.load("content", today=TODAY).clinic
+    clinic = loader.load("content", today=TODAY).clinic
     assert "555" in clinic["phone_main"] and "555" in clinic["phone_24h"]
     assert clinic["refill_interval_days"] == 14
 
@@ -187,6 +187,8 @@ def test_follow_up_to_a_missing_topic(content_dir):
         (lambda d: d.pop("phone_24h"), "phone_24h"),
         (lambda d: d.update(refill_interval_days="two weeks"), "refill_interval_days"),
         (lambda d: d.update(refill_interval_days=0), "refill_interval_days"),
+        (lambda d: d.update(chat_id_days=0), "chat_id_days"),
+        (lambda d: d.update(chat_id_days="a month"), "chat_id_days"),
         (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
         (lambda d: d.update(fax="555"), "fax"),
     ],
@@ -199,20 +201,30 @@ def test_clinic_file_errors(content_dir, change, field):
 
 def test_refill_interval_defaults_to_14_days(content_dir):
     edit_yaml(content_dir / "clinic.yml", lambda d: d.pop("refill_interval_days"))
-    assert content.load(content_dir, today=TODAY).clinic["refill_interval_days"] == 14
+    assert loader.load(content_dir, today=TODAY).clinic["refill_interval_days"] == 14
+
+
+def test_chat_ids_last_30_days_unless_the_clinic_says_otherwise(content_dir):
+    edit_yaml(content_dir / "clinic.yml", lambda d: d.pop("chat_id_days"))
+    assert loader.load(content_dir, today=TODAY).clinic["chat_id_days"] == 30
+
+
+def test_the_trouble_message_is_required(content_dir):
+    edit_yaml(content_dir / "messages.yml", lambda d: d["messages"].pop("trouble"))
+    assert only_problem(content_dir).field == "messages.trouble.text"
 
 
 def test_load_valid_raises_with_every_error(content_dir):
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.pop("title"))
     edit_yaml(content_dir / "topics/refills.yml", lambda d: d.pop("answer"))
     with pytest.raises(ContentError) as raised:
-        content.load_valid(content_dir, today=TODAY)
+        loader.load_valid(content_dir, today=TODAY)
     assert len(raised.value.problems) == 2
 
 
 def test_one_clinic_edit_changes_every_answer_that_uses_it(content_dir):
     edit_yaml(content_dir / "clinic.yml", lambda d: d.update(phone_main="(555) 555-0123"))
-    loaded = content.load(content_dir, today=TODAY)
+    loaded = loader.load(content_dir, today=TODAY)
     uses = [t for t in loaded.topics.values() if "{phone_main}" in t.answer]
     assert len(uses) >= 3
     assert all("(555) 555-0123" in loaded.render(t.answer) for t in uses)
@@ -366,11 +378,11 @@ def test_a_variant_may_use_only_facts_for_its_pump_type(content_dir):
 
 
 def test_each_clinic_gets_its_pump_types_answer_and_sources(content_dir):
-    from bot import answers
+    from bot.content import answers
 
-    constant = content.load(content_dir, today=TODAY)
+    constant = loader.load(content_dir, today=TODAY)
     edit_yaml(content_dir / "clinic.yml", lambda d: d.update(pump_type="programmable"))
-    programmable = content.load(content_dir, today=TODAY)
+    programmable = loader.load(content_dir, today=TODAY)
     assert programmable.errors == []
     first = answers.answer(constant, constant.topics["what_is_pump"]).text
     second = answers.answer(programmable, programmable.topics["what_is_pump"]).text
@@ -385,7 +397,7 @@ def test_each_clinic_gets_its_pump_types_answer_and_sources(content_dir):
 
 
 def test_shipped_answers_read_at_grade_7_or_below_on_the_median():
-    grades = content.load("content", today=TODAY).reading_grades()
+    grades = loader.load("content", today=TODAY).reading_grades()
     assert max(grades.values()) <= 8
     assert sorted(grades.values())[len(grades) // 2] <= 7
 

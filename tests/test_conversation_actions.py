@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation, replies
-from bot.content_store import ContentStore
+from bot.content.store import ContentStore
 
 LATER_TURN = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot import dates
+from bot.reminders import dates
 
 # A Saturday, in the clinic's time zone.
 TODAY = dt.date(2026, 11, 21)

@@ -2,14 +2,14 @@
 
 from rasa.core.utils import AvailableEndpoints
 
-from bot import api_token, run
+from bot.servers import api_token, supervisor
 
 
 def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path):
-    settings = run.Settings.from_env(
+    settings = supervisor.Settings.from_env(
         {"HAIP_ACTIONS_PORT": "6055", "HAIP_TRACKER_DB": str(tmp_path / "t.db")}
     )
-    for key, value in run.child_env(settings).items():
+    for key, value in supervisor.child_env(settings).items():
         monkeypatch.setenv(key, value)
     endpoints = AvailableEndpoints.read_endpoints("endpoints.yml")
     assert endpoints.action.url == "http://127.0.0.1:6055/webhook"
@@ -18,33 +18,33 @@ def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path)
 
 
 def test_ports_come_from_the_environment():
-    settings = run.Settings.from_env({"HAIP_RASA_PORT": "7005", "HAIP_ACTIONS_PORT": "7055"})
-    commands = run.commands(settings, model=run.Path("m.tar.gz"))
-    assert "7005" in commands[run.RASA] and "7055" in commands[run.ACTIONS]
+    settings = supervisor.Settings.from_env({"HAIP_RASA_PORT": "7005", "HAIP_ACTIONS_PORT": "7055"})
+    commands = supervisor.commands(settings, model=supervisor.Path("m.tar.gz"))
+    assert "7005" in commands[supervisor.RASA] and "7055" in commands[supervisor.ACTIONS]
 
 
 def test_a_bad_port_is_refused():
     import pytest
 
     with pytest.raises(SystemExit, match="HAIP_RASA_PORT"):
-        run.Settings.from_env({"HAIP_RASA_PORT": "http"})
+        supervisor.Settings.from_env({"HAIP_RASA_PORT": "http"})
 
 
 def test_rasa_gets_its_command_line_from_the_launcher_and_no_token():
-    from bot import rasa_server
+    from bot.servers import rasa_server
 
-    settings = run.Settings.from_env({"HAIP_CORS_ORIGINS": "https://www.example-clinic.org"})
-    supervisor = run.Supervisor(settings, run.Path("m.tar.gz"))
-    rasa = supervisor.children[run.RASA]
-    args = rasa_server.parse_args(rasa.command[rasa.command.index("bot.rasa_server") + 1 :])
+    settings = supervisor.Settings.from_env({"HAIP_CORS_ORIGINS": "https://www.example-clinic.org"})
+    watched = supervisor.Supervisor(settings, supervisor.Path("m.tar.gz"))
+    rasa = watched.children[supervisor.RASA]
+    args = rasa_server.parse_args(rasa.command[rasa.command.index("bot.servers.rasa_server") + 1 :])
     assert (args.model, args.port) == ("m.tar.gz", settings.rasa_port)
     assert "https://www.example-clinic.org" in args.cors
-    token = supervisor.api_token
+    token = watched.api_token
     assert len(token) == 64 and all(c in "0123456789abcdef" for c in token)
-    for child in supervisor.children.values():
+    for child in watched.children.values():
         assert not any(token in arg for arg in child.command), child.name
         has_token = child.env.get(api_token.VARIABLE) == token
-        assert has_token == (child.name != run.ACTIONS), child.name
+        assert has_token == (child.name != supervisor.ACTIONS), child.name
 
 
 def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):
@@ -64,3 +64,29 @@ def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):
         logging.setLogRecordFactory(factory)
     assert token not in caplog.text
     assert caplog.text.count(api_token.REDACTED) == 2
+
+
+def test_the_socket_channel_gets_the_allowed_origins_through_credentials(monkeypatch):
+    from rasa.shared.utils.io import read_config_file
+
+    from bot.servers.channels import SocketIOChannel
+
+    settings = supervisor.Settings.from_env(
+        {
+            "HAIP_WEB_PORT": "8100",
+            "HAIP_CORS_ORIGINS": "https://www.example-clinic.org",
+            "HAIP_SOCKET_URL": "https://assistant.example-clinic.org",
+        }
+    )
+    for key, value in supervisor.child_env(settings).items():
+        monkeypatch.setenv(key, value)
+    credentials = read_config_file("credentials.yml")["bot.servers.channels.SocketIOChannel"]
+    channel = SocketIOChannel.from_credentials(credentials)
+    assert channel.allowed_origins == [
+        "http://127.0.0.1:8100",
+        "http://localhost:8100",
+        "https://www.example-clinic.org",
+        # The web chat behind the clinic's HTTPS, where the socket is too.
+        "https://assistant.example-clinic.org",
+    ]
+    assert channel.session_persistence is True

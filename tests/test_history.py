@@ -1,4 +1,4 @@
-from bot.history import chat_history, custom_payload, is_sender_id
+from bot.servers.history import chat_history, custom_payload, is_sender_id
 
 BUTTON = {"title": "How long you stay in the hospital", "payload": '/faq{"topic": "hospital_stay"}'}
 
@@ -73,13 +73,13 @@ def test_only_ids_the_socket_channel_makes_are_accepted():
 def test_the_schedulers_external_event_is_not_shown_as_the_patients_words():
     from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
 
-    from bot import reminder_events
+    from bot.reminders import external
 
-    assert reminder_events.EXTERNAL_PREFIX == EXTERNAL_MESSAGE_PREFIX
+    assert external.EXTERNAL_PREFIX == EXTERNAL_MESSAGE_PREFIX
     tracker = {
         "events": [
             {"event": "session_started"},
-            {"event": "user", "text": EXTERNAL_MESSAGE_PREFIX + reminder_events.INTENT},
+            {"event": "user", "text": EXTERNAL_MESSAGE_PREFIX + external.INTENT},
             {"event": "bot", "text": "Reminder: your pump refill is tomorrow."},
         ]
     }

@@ -1,6 +1,6 @@
 import pytest
 
-from bot import input_checks
+from bot.nlu import input_checks
 
 
 @pytest.mark.parametrize(

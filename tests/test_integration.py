@@ -4,7 +4,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tests.servers import (
     started_assistant,
     tracker_events,
 )
+from tests.socket_patient import SocketPatient
 
 pytestmark = pytest.mark.integration
 
@@ -52,49 +52,6 @@ def test_buttons_come_through_rest(assistant):
     assert follow_up in buttons
     followed = all_text(assistant.ask("patient-c", follow_up["payload"]))
     assert "treats only the liver" in followed
-
-
-class SocketPatient:
-    """A socket.io client as a web chat uses it: one session id, every bot message kept."""
-
-    def __init__(self, port: int, session_id: str):
-        import socketio
-
-        self.port, self.session_id = port, session_id
-        self.messages: list[dict] = []
-        self._confirmed = threading.Event()
-        self.client = socketio.Client()
-        self.client.on("session_confirm", lambda *_: self._confirmed.set())
-        self.client.on("bot_uttered", self.messages.append)
-
-    @property
-    def texts(self) -> list[str]:
-        return [m.get("text") or "" for m in self.messages]
-
-    def __enter__(self) -> "SocketPatient":
-        self.client.connect(f"http://127.0.0.1:{self.port}", transports=["polling"])
-        self.client.emit("session_request", {"session_id": self.session_id})
-        assert self._confirmed.wait(30)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.client.disconnect()
-
-    def say(self, text: str) -> None:
-        self.client.emit("user_uttered", {"session_id": self.session_id, "message": text})
-
-    def wait_for(self, words: str, timeout: float = 60) -> bool:
-        return self.first(lambda m: words in (m.get("text") or ""), timeout) is not None
-
-    def first(self, matches, timeout: float = 60) -> dict | None:
-        """The first message that matches, waiting for it up to timeout seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in list(self.messages):
-                if matches(message):
-                    return message
-            time.sleep(0.2)
-        return None
 
 
 def test_socketio_channel_answers(assistant):
@@ -216,7 +173,7 @@ def test_invalid_content_refuses_to_start(tmp_path):
 
 
 def reminder_statuses(assistant, sender: str) -> list[str]:
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
     return [r.status for r in store.all() if r.sender_id == sender]
@@ -301,8 +258,8 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
 
     import requests
 
-    from bot import dates
-    from bot.reminders import ReminderStore
+    from bot.reminders import dates
+    from bot.reminders.store import ReminderStore
 
     sender = uuid.uuid4().hex
     assert "about 3 days" in all_text(assistant.ask(sender, "how long is the hospital stay"))
@@ -332,7 +289,7 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
 def test_a_reminder_that_comes_during_the_refill_form_leaves_the_form_working(assistant):
     import datetime as dt
 
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     sender = "patient-in-form"
     assert "When is your next pump refill" in all_text(

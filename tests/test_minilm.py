@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bot import minilm
+from bot.nlu import minilm
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,15 @@ from pathlib import Path
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import content, evaluate
-from bot.content import normalise_example
+from bot.content import loader
+from bot.content.loader import normalise_example
+from bot.training import evaluate
 
 
 def test_size_and_coverage():
     examples = evaluate.load_test_set()
     per_label = Counter(e.label for e in examples)
-    topics = content.load_valid("content").topics
+    topics = loader.load_valid("content").topics
     assert len(examples) >= 200
     for topic in topics:
         assert per_label[f"faq/{topic}"] >= 6, topic
@@ -21,7 +22,7 @@ def test_size_and_coverage():
 def test_no_test_phrasing_is_used_in_training():
     training = {
         normalise_example(e)
-        for t in content.load_valid("content").topics.values()
+        for t in loader.load_valid("content").topics.values()
         for e in t.examples
     }
     for path in Path("data/nlu").glob("*.yml"):
@@ -47,9 +48,9 @@ def test_label_of_uses_the_response_selector_for_faq():
 def test_no_symptom_question_is_used_in_training():
     training = {
         normalise_example(e)
-        for t in content.load_valid("content").topics.values()
+        for t in loader.load_valid("content").topics.values()
         for e in t.examples
-    } | {normalise_example(e) for e in content.load_valid("content").red_flags.examples}
+    } | {normalise_example(e) for e in loader.load_valid("content").red_flags.examples}
     asked = [q.text for q in evaluate.load_symptom_questions()]
     assert len(asked) >= 15
     assert [q for q in asked if normalise_example(q) in training] == []

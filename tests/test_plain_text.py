@@ -1,6 +1,6 @@
 import pytest
 
-from bot.plain_text import normalise
+from bot.nlu.plain_text import normalise
 
 SPACES = {
     "no-break space": "\u00a0",

@@ -3,8 +3,8 @@
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import input_checks
-from bot.rasa_components import INPUT_FLAGS, RED_FLAGS, RED_FLAGS_NEGATED, InputGuard
+from bot.nlu import input_checks
+from bot.nlu.components import INPUT_FLAGS, RED_FLAGS, RED_FLAGS_NEGATED, InputGuard
 
 
 def guard(text):

@@ -4,10 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import content, evaluate, paths, spacy_pipeline
-from bot.red_flag_matcher import RedFlagMatcher
-from bot.red_flags import CALL_NOW, EMERGENCY
-from bot.symptom_questions import is_question
+from bot import paths
+from bot.content import loader
+from bot.content.red_flags import CALL_NOW, EMERGENCY
+from bot.nlu import spacy_pipeline
+from bot.nlu.red_flag_matcher import RedFlagMatcher
+from bot.nlu.symptom_questions import is_question
+from bot.training import evaluate
 from tests.conftest import edit_yaml
 
 SETS = Path(__file__).parent / "red_flags"
@@ -32,7 +35,7 @@ NEGATED = [
 def listed_phrasings():
     """Every phrase of content/red_flags.yml, and each combination spelled with
     the first word of each of its groups, as (symptom id, phrasing)."""
-    for symptom in content.load_valid(paths.ROOT / "content").red_flags.symptoms:
+    for symptom in loader.load_valid(paths.ROOT / "content").red_flags.symptoms:
         for phrase in symptom.phrases:
             yield symptom.id, phrase
         for combination in symptom.combinations:
@@ -59,12 +62,12 @@ ODD_SPELLINGS = {
 
 @pytest.fixture(scope="module")
 def matcher():
-    return RedFlagMatcher(spacy_pipeline.load(), content.load_valid("content").red_flags)
+    return RedFlagMatcher(spacy_pipeline.load(), loader.load_valid("content").red_flags)
 
 
 def test_the_sets_are_big_enough():
     assert len(URGENT) >= 60 and len(NOT_URGENT) >= 20
-    symptoms = {s.id for s in content.load_valid("content").red_flags.symptoms}
+    symptoms = {s.id for s in loader.load_valid("content").red_flags.symptoms}
     assert {sid for sid, _ in URGENT} == symptoms
 
 
@@ -79,7 +82,7 @@ SYMPTOM_QUESTIONS = evaluate.load_symptom_questions(SETS)
 @pytest.mark.parametrize("question", SYMPTOM_QUESTIONS, ids=lambda q: q.text[:40])
 def test_every_symptom_question_is_found_and_names_real_topics(matcher, question):
     assert question.symptom in [s.id for s in matcher.detect(question.text).urgent]
-    assert set(question.topics) <= set(content.load_valid("content").topics)
+    assert set(question.topics) <= set(loader.load_valid("content").topics)
     assert is_question(question.text)
 
 
@@ -95,7 +98,7 @@ def test_at_most_one_false_alarm(matcher):
 
 
 def test_every_listed_phrase_is_found_even_mid_sentence(matcher):
-    red_flags = content.load_valid("content").red_flags
+    red_flags = loader.load_valid("content").red_flags
     for symptom in red_flags.symptoms:
         for phrase in symptom.phrases:
             found = matcher.detect(f"Sorry to bother you, {phrase.upper()} since this morning")
@@ -128,7 +131,7 @@ def test_a_phrase_listed_with_a_curly_apostrophe_matches_a_plain_one(content_dir
         content_dir / "red_flags.yml",
         lambda d: d["symptoms"][0].update(phrases=["can\u2019t get air"]),
     )
-    red_flags = content.load_valid(content_dir).red_flags
+    red_flags = loader.load_valid(content_dir).red_flags
     matcher = RedFlagMatcher(spacy_pipeline.load(), red_flags)
     assert urgent_ids(matcher, "I can't get air") == ["chest_or_breathing"]
 
@@ -145,7 +148,7 @@ def test_negation_stops_at_but(matcher):
 
 
 def test_levels():
-    red_flags = content.load_valid("content").red_flags
+    red_flags = loader.load_valid("content").red_flags
     levels = {s.id: s.level for s in red_flags.symptoms}
     assert levels["chest_or_breathing"] == levels["gi_bleeding"] == EMERGENCY
     assert levels["fever_chills"] == levels["pump_site"] == levels["jaundice"] == CALL_NOW
@@ -155,7 +158,7 @@ def test_red_flag_file_errors_name_the_field(content_dir):
     edit_yaml(
         content_dir / "red_flags.yml", lambda d: d["symptoms"][0].update(level="soon", colour="red")
     )
-    problems = [str(p) for p in content.load(content_dir).errors]
+    problems = [str(p) for p in loader.load(content_dir).errors]
     assert any("content/red_flags.yml" in p and "symptoms[0].level" in p for p in problems)
     assert any("symptoms[0].colour" in p for p in problems)
 
@@ -165,7 +168,7 @@ def test_red_flag_message_placeholders_must_resolve(content_dir):
         content_dir / "red_flags.yml",
         lambda d: d["levels"]["call_now"].update(message="Call {phone_nurse}."),
     )
-    problems = [str(p) for p in content.load(content_dir).errors]
+    problems = [str(p) for p in loader.load(content_dir).errors]
     assert any("levels.call_now.message" in p for p in problems)
 
 

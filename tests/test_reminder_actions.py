@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reminders, replies
-from bot import reminder_rules
-from bot.content_store import ContentStore
-from bot.reminders import ReminderStore
+from bot.content.store import ContentStore
+from bot.reminders import rules
+from bot.reminders.store import ReminderStore
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -187,12 +187,10 @@ def test_an_attempt_already_answered_is_not_sent_again(setup):
 
 
 def test_the_lead_time_test_setting(monkeypatch):
-    monkeypatch.setenv(reminder_rules.LEAD_SECONDS_ENV, "5")
+    monkeypatch.setenv(rules.LEAD_SECONDS, "5")
     now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
     clinic = {"reminder_hour": 18, "timezone": "America/New_York", "reminder_days_before": 1}
-    assert reminder_rules.remind_at(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(
-        seconds=5
-    )
+    assert rules.remind_at(dt.date(2026, 12, 3), clinic, now) == now + dt.timedelta(seconds=5)
 
 
 def test_the_calendar_is_wrapped_for_socketio_and_bare_for_rest():

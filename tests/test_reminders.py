@@ -2,8 +2,8 @@ import datetime as dt
 
 import icalendar
 
-from bot import dates, ics
-from bot.reminders import (
+from bot.reminders import dates, ics
+from bot.reminders.store import (
     CANCELLED,
     DELIVERING,
     FAILED,

@@ -10,26 +10,27 @@ import threading
 import time
 from pathlib import Path
 
-from bot import paths, run
+from bot import paths
+from bot.servers import supervisor
 from tests.servers import live_pids, wait_until
 
 
-def supervisor_of(name: str, code: str) -> run.Supervisor:
+def supervisor_of(name: str, code: str) -> supervisor.Supervisor:
     """A supervisor whose only child runs `python -c code`."""
-    supervisor = run.Supervisor(run.Settings.from_env({}), Path("unused.tar.gz"))
-    child = run.Child(name, [sys.executable, "-c", code], dict(os.environ), ready_url=None)
-    supervisor.children = {name: child}
+    watched = supervisor.Supervisor(supervisor.Settings.from_env({}), Path("unused.tar.gz"))
+    child = supervisor.Child(name, [sys.executable, "-c", code], dict(os.environ), ready_url=None)
+    watched.children = {name: child}
     child.start()
-    return supervisor
+    return watched
 
 
-def watch_for(supervisor: run.Supervisor, seconds: float) -> None:
+def watch_for(watched: supervisor.Supervisor, seconds: float) -> None:
     # In this thread, as in `make run`: a child dies with the thread that started it.
-    threading.Timer(seconds, supervisor.request_stop).start()
+    threading.Timer(seconds, watched.request_stop).start()
     try:
-        supervisor.watch()
+        watched.watch()
     finally:
-        supervisor.stop()
+        watched.stop()
 
 
 def delays(output: str) -> list[int]:
@@ -44,7 +45,7 @@ def test_a_child_that_keeps_failing_waits_longer_each_time(capsys):
 
 
 def test_a_child_that_ran_fine_for_a_while_starts_its_back_off_over(capsys, monkeypatch):
-    monkeypatch.setattr(run, "STABLE_AFTER_S", 0.5)
+    monkeypatch.setattr(supervisor, "STABLE_AFTER_S", 0.5)
     watch_for(supervisor_of("web server", "import time; time.sleep(0.8); raise SystemExit(3)"), 4.5)
     output = capsys.readouterr().err
     assert len(delays(output)) >= 2 and set(delays(output)) == {1}
@@ -52,40 +53,40 @@ def test_a_child_that_ran_fine_for_a_while_starts_its_back_off_over(capsys, monk
 
 
 def test_a_killed_child_is_reported_by_its_signal(capsys):
-    supervisor = supervisor_of("reminder scheduler", "import time; time.sleep(60)")
-    os.kill(supervisor.children["reminder scheduler"].process.pid, signal.SIGKILL)
-    watch_for(supervisor, 0.5)
+    watched = supervisor_of("reminder scheduler", "import time; time.sleep(60)")
+    os.kill(watched.children["reminder scheduler"].process.pid, signal.SIGKILL)
+    watch_for(watched, 0.5)
     assert "The reminder scheduler stopped (killed by SIGKILL); restarting it in 1 s." in (
         capsys.readouterr().err
     )
 
 
 def test_children_die_with_a_killed_supervisor():
-    # A stand-in supervisor process that starts one child the way run.py does.
+    # A stand-in supervisor process that starts one child the way supervisor.py does.
     starter = (
-        "import os, sys, time; from bot import run; "
-        "c = run.Child('x', [sys.executable, '-c', 'import time; time.sleep(60)'], "
+        "import os, sys, time; from bot.servers import supervisor; "
+        "c = supervisor.Child('x', [sys.executable, '-c', 'import time; time.sleep(60)'], "
         "dict(os.environ), None); c.start(); print(c.process.pid, flush=True); time.sleep(60)"
     )
-    supervisor = subprocess.Popen(
+    watched = subprocess.Popen(
         [sys.executable, "-c", starter], cwd=paths.ROOT, stdout=subprocess.PIPE, text=True
     )
-    child = int(supervisor.stdout.readline())
+    child = int(watched.stdout.readline())
     assert child in live_pids()
-    supervisor.kill()
-    supervisor.wait(timeout=10)
+    watched.kill()
+    watched.wait(timeout=10)
     assert wait_until(lambda: child not in live_pids(), 5)
 
 
 def test_stop_ends_a_child_that_ignores_sigterm_in_time(tmp_path):
     deaf = tmp_path / "deaf"
-    supervisor = supervisor_of(
+    watched = supervisor_of(
         "web server",
         "import pathlib, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
         f"pathlib.Path({str(deaf)!r}).touch(); time.sleep(60)",
     )
     assert wait_until(deaf.exists, 30)
     started = time.monotonic()
-    supervisor.stop(grace_s=1)
+    watched.stop(grace_s=1)
     assert time.monotonic() - started < 5
-    assert supervisor.children["web server"].process.returncode == -signal.SIGKILL
+    assert watched.children["web server"].process.returncode == -signal.SIGKILL

@@ -5,9 +5,10 @@ conversations, kill -9 between claim and delivery)."""
 import datetime as dt
 import time
 
-from bot import reminder_events
-from bot.reminders import CANCELLED, FAILED, MISSED, PENDING, SENT, ReminderStore
-from bot.scheduler import ReminderScheduler, RetryPolicy
+from bot.rasa_api import RasaAPIError, RasaUnreachable
+from bot.reminders import external
+from bot.reminders.scheduler import ReminderScheduler, RetryPolicy
+from bot.reminders.store import CANCELLED, FAILED, MISSED, PENDING, SENT, ReminderStore
 
 UTC = dt.timezone.utc
 CLINIC = {
@@ -25,25 +26,30 @@ class Conversations:
 
     def __init__(self):
         self.log: dict[str, list[dict]] = {}
-        self.fail: list[str] = []  # "down", "silent" (no message), "lost" (ran, reply lost)
+        self.down = False  # nothing listens
+        # How the next triggers go wrong: "error" (HTTP 500), "silent" (no
+        # message), "lost" (ran, the reply was lost).
+        self.fail: list[str] = []
 
     def events(self, sender_id):
-        if self.fail and self.fail[0] == "down":
-            raise ConnectionError("Rasa is down")
+        if self.down:
+            raise RasaUnreachable("GET /conversations/…/tracker: ConnectionError")
         return list(self.log.get(sender_id, []))
 
     def trigger_reminder(self, sender_id, reminder_id):
+        if self.down:
+            raise RasaUnreachable("POST /conversations/…/trigger_intent: ConnectionError")
         mode = self.fail.pop(0) if self.fail else "ok"
-        if mode == "down":
-            raise ConnectionError("Rasa is down")
+        if mode == "error":
+            raise RasaAPIError("POST /conversations/…/trigger_intent: HTTP 500")
         events = self.log.setdefault(sender_id, [])
-        answered = reminder_events.delivered_in(events, reminder_id)
+        answered = external.delivered_in(events, reminder_id)
         events.append(
             {
                 "event": "user",
                 "text": "EXTERNAL: EXTERNAL_refill_due",
                 "parse_data": {
-                    "intent": {"name": reminder_events.INTENT},
+                    "intent": {"name": external.INTENT},
                     "entities": [{"entity": "reminder_id", "value": reminder_id}],
                 },
             }
@@ -110,7 +116,7 @@ def test_due_while_down_marked_missed_if_the_refill_has_passed(tmp_path):
 def test_a_failed_delivery_is_retried_with_back_off_then_failed_for_staff(tmp_path):
     store, clock, rasa = scheduler(tmp_path)
     reminder = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
-    rasa.fail = ["down", "silent", "down"]
+    rasa.fail = ["error", "silent", "error"]
     assert clock.tick(at(2026, 12, 2, 23))["retry"] == 1
     assert store.get(reminder.id).status == PENDING
     assert clock.tick(at(2026, 12, 2, 23, 0, 59))["retry"] == 0  # waits 60 s
@@ -119,9 +125,29 @@ def test_a_failed_delivery_is_retried_with_back_off_then_failed_for_staff(tmp_pa
     assert clock.tick(at(2026, 12, 2, 23, 3))["failed"] == 1
     assert store.get(reminder.id).status == FAILED
     assert [a["outcome"] for a in store.attempts(reminder.id)] == ["error"] * 3
-    assert store.attempts(reminder.id)[0]["error"] == "ConnectionError: Rasa is down"
+    assert store.attempts(reminder.id)[0]["error"].startswith("RasaAPIError: POST")
     # The chain goes on: the next cycle is set.
     assert store.current("p").refill_date == dt.date(2026, 12, 17)
+
+
+def test_while_rasa_is_down_reminders_wait_without_spending_their_retries(tmp_path):
+    store, clock, rasa = scheduler(tmp_path)
+    first = store.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    second = store.set("q", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    rasa.down = True
+    moment = at(2026, 12, 2, 23)
+    for _ in range(20):  # far more than max_attempts (3)
+        counts = clock.tick(moment)
+        assert counts["failed"] == 0
+        moment += dt.timedelta(seconds=QUICK_RETRY.outage_s)
+    # One try per outage interval, for the first due reminder only: no storm.
+    assert [a["outcome"] for a in store.attempts(first.id)] == ["unreachable"] * 20
+    assert store.attempts(second.id) == []
+    # Rasa is back: both go out at the next tick, none failed.
+    rasa.down = False
+    assert clock.tick(moment)["sent"] == 2
+    assert rasa.messages("p") == [f"Reminder {first.id}"]
+    assert rasa.messages("q") == [f"Reminder {second.id}"]
 
 
 def test_a_reply_lost_after_rasa_sent_the_message_is_not_sent_twice(tmp_path):
@@ -139,7 +165,7 @@ def test_a_claim_interrupted_by_a_crash_is_delivered_once_after_restart(tmp_path
     reminder = store.set("p", dt.date.today() + dt.timedelta(days=3), dt.datetime.now(UTC))
     store.claim(reminder.id)  # the process died here, before triggering
     restarted, _, _ = scheduler(tmp_path)
-    clock = ReminderScheduler(restarted, lambda: CLINIC, rasa, RetryPolicy())
+    clock = ReminderScheduler(restarted, lambda: CLINIC, rasa, RetryPolicy.from_env())
     clock.start(every_s=0.1)
     try:
         deadline = time.monotonic() + 10

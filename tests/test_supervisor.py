@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import api_token
+from bot.servers import api_token
 from tests.servers import (
     all_text,
     bot_texts,
@@ -125,6 +125,13 @@ def test_a_killed_action_server_comes_back_and_answers_return_by_themselves(assi
     old = assistant.child_pid("action server")
 
     killed_at = kill(old)
+    # The next reply comes at once, and says what is wrong and whom to call.
+    asked_at = time.monotonic()
+    status, text = rest_reply(assistant, "patient-outage", question)
+    waited = time.monotonic() - asked_at
+    assert status == 200 and "having trouble" in text and "(555) 555-0100" in text, text
+    assert waited < 8, waited
+    report("trouble message after kill -9 of the action server", waited)
     statuses = []
 
     def real_answer() -> bool:
@@ -171,7 +178,7 @@ def test_a_killed_scheduler_comes_back_and_delivers_the_reminder(assistant, repo
 def test_kill_9_of_the_scheduler_between_claim_and_delivery_delivers_exactly_once(assistant):
     import datetime as dt
 
-    from bot.reminders import ReminderStore
+    from bot.reminders.store import ReminderStore
 
     sender = "patient-claimed-then-killed"
     assistant.ask(sender, "how long is the hospital stay")

@@ -4,8 +4,8 @@ import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_components import InputGuard, SafetyRouter
-from bot.symptom_questions import SYMPTOM_QUESTION, is_question, topic_asked
+from bot.nlu.components import InputGuard, SafetyRouter
+from bot.nlu.symptom_questions import SYMPTOM_QUESTION, is_question, topic_asked
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ must fail politely)."""
 import pytest
 import requests
 
-from bot.run import Settings, serve
-from bot.web import WebServer
+from bot.servers.supervisor import serve
+from bot.servers.web import WebServer
+from bot.settings import Settings
 from tests.servers import free_port
 
 EMBEDDING_SITE = "https://www.example-clinic.org"
@@ -63,7 +64,13 @@ def test_the_socket_io_client_matches_rasas_server():
 
 
 @pytest.mark.parametrize(
-    "path", ["/widget/../bot/run.py", "/../../etc/passwd", "/widget/", "/web/demo/index.html"]
+    "path",
+    [
+        "/widget/../bot/servers/supervisor.py",
+        "/../../etc/passwd",
+        "/widget/",
+        "/web/demo/index.html",
+    ],
 )
 def test_nothing_else_is_served(web, path):
     assert requests.get(web + path, timeout=5).status_code == 404

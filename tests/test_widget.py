@@ -555,3 +555,62 @@ def test_the_chat_works_behind_the_clinics_https(browser, behind_https):
             assert page.request.get(behind_https + private).status == 404, private
     finally:
         context.close()
+
+
+END_CHAT = "End chat and forget this device"
+
+
+def test_end_chat_forgets_this_device_and_starts_afresh(browser, assistant):
+    # bypass_csp: axe is injected at the end.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        open_chat(page, assistant)
+        ask(page, "how long is the hospital stay")
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        expect(assistant_messages(page).last).to_contain_text("Sources")
+        old = chat_id(page)
+
+        # The keyboard reaches it: text box, Send, then the button.
+        page.get_by_label("Type your question").focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        end = page.get_by_role("button", name=END_CHAT)
+        expect(end).to_be_focused()
+        assert end.evaluate("e => getComputedStyle(e).outlineWidth") == "3px"
+        page.keyboard.press("Enter")
+
+        expect(page.locator(".haip-chat > [role=status]")).to_have_text(
+            "Chat ended. This device no longer keeps it. A new chat has started."
+        )
+        expect(page.locator(".haip-msg--patient")).to_have_count(0)
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(0)
+        expect(assistant_messages(page).first).to_contain_text("not a person")
+        new = chat_id(page)
+        assert new and new != old
+        stored = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+        assert old not in stored
+
+        # A reload brings back the new conversation only.
+        page.reload()
+        expect(assistant_messages(page).first).to_contain_text("not a person")
+        expect(assistant_messages(page).filter(has_text="not a person")).to_have_count(1)
+        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(0)
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_the_widget_drops_a_chat_id_older_than_the_clinic_allows(page, assistant):
+    open_chat(page, assistant)
+    ask(page, "how long is the hospital stay")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    old = chat_id(page)
+    # The patient last wrote 31 days ago (the demo clinic allows 30); the
+    # server still knows the id as recent, so only the widget's own check acts.
+    page.evaluate("localStorage.setItem('haip-chat-last', String(Date.now() - 31 * 864e5))")
+    page.reload()
+    expect(assistant_messages(page).first).to_contain_text("not a person")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(0)
+    assert chat_id(page) != old

@@ -25,6 +25,10 @@
 
   var EMERGENCY_NUMBER = "911";
   var STORAGE_SENDER = "haip-chat-sender";
+  // When the patient last wrote: the chat id is dropped once that is older
+  // than the clinic's chat_id_days, as the server refuses it then.
+  var STORAGE_LAST = "haip-chat-last";
+  var DAY_MS = 24 * 60 * 60 * 1000;
   var STORAGE_OPEN = "haip-chat-open";
   var REPLY_WAIT_MS = 30000;
   var CATCH_UP_WINDOW = 20; // the page's last messages lined up with the history after a reconnect
@@ -209,9 +213,14 @@
   row.append(input, send);
   form.append(label, row);
 
-  panel.append(header, emergency, log, typing, status, form);
+  // For a shared or lost device: nothing of this chat stays in the browser.
+  var forget = el("button", "haip-forget", "End chat and forget this device");
+  forget.type = "button";
 
-  // Heard by screen readers while the chat is closed (a reminder arriving).
+  panel.append(header, emergency, log, typing, status, form, forget);
+
+  // Heard by screen readers: a reminder arriving while the chat is closed, or
+  // that the chat has ended.
   var closedNotice = el("p", "haip-sr");
   closedNotice.setAttribute("role", "status");
   root.append(launcher, panel, closedNotice);
@@ -224,6 +233,7 @@
   var config = null;
   var socket = null;
   var senderId = safeGet(localStorage, STORAGE_SENDER);
+  var confirmed = false; // the server has confirmed senderId on this connection
   var historyShown = false;
   var unread = 0;
   var waitTimer = null;
@@ -244,6 +254,30 @@
     } catch (e) {
       /* see safeGet */
     }
+  }
+
+  function safeRemove(storage, key) {
+    try {
+      storage.removeItem(key);
+    } catch (e) {
+      /* see safeGet */
+    }
+  }
+
+  function notePatientActivity() {
+    safeSet(localStorage, STORAGE_LAST, String(Date.now()));
+  }
+
+  /** The stored chat id is older than the clinic allows (no time stored: keep it, the server decides). */
+  function chatIdTooOld(days) {
+    var last = Number(safeGet(localStorage, STORAGE_LAST));
+    return Boolean(days && last && Date.now() - last > days * DAY_MS);
+  }
+
+  function forgetChatId() {
+    safeRemove(localStorage, STORAGE_SENDER);
+    safeRemove(localStorage, STORAGE_LAST);
+    senderId = null;
   }
 
   function setStatus(text) {
@@ -366,12 +400,13 @@
 
   /** Sends what the patient typed or clicked; `payload` is a button's. */
   function say(text, payload) {
-    if (!socket || !socket.connected || !senderId) {
+    if (!socket || !socket.connected || !confirmed) {
       setStatus("The chat is not connected right now. Please try again in a moment." + phoneHint());
       return false;
     }
     addMessage({ from: "patient", text: text });
     socket.emit("user_uttered", { session_id: senderId, message: payload || text });
+    notePatientActivity();
     setStatus("");
     showTyping(true);
     return true;
@@ -389,17 +424,31 @@
 
   function startConversation() {
     socket.emit("user_uttered", { session_id: senderId, message: config.start_payload });
+    notePatientActivity();
     showTyping(true);
+  }
+
+  function clearLog() {
+    log.textContent = "";
+    assistantShown = [];
+    queued = null;
   }
 
   function onSessionConfirm(id) {
     var known = senderId === id;
     senderId = id;
+    confirmed = true;
     safeSet(localStorage, STORAGE_SENDER, id);
     setStatus("");
+    // A new id (first visit, ended chat, or an old id the server refused): a
+    // new conversation, and nothing of another one on the page.
+    if (!known) {
+      historyShown = true;
+      clearLog();
+      return startConversation();
+    }
     if (historyShown) return catchUp(false); // a reconnect
     historyShown = true;
-    if (!known) return startConversation();
     catchUp(true);
   }
 
@@ -408,8 +457,10 @@
    * assistant said while the connection was down (a refill reminder, say).
    */
   function catchUp(reloaded) {
+    var forId = senderId;
     queued = [];
     loadHistory().then(function (data) {
+      if (senderId !== forId) return; // the chat ended meanwhile
       var arrived = queued;
       queued = null;
       if (reloaded && !data.messages.length && !arrived.length) return startConversation();
@@ -435,8 +486,10 @@
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotMessage);
-    socket.on("disconnect", function () {
+    socket.on("disconnect", function (reason) {
+      confirmed = false;
       showTyping(false);
+      if (reason === "io client disconnect") return; // the patient ended the chat
       setStatus("The chat lost its connection. Trying again ..." + phoneHint());
     });
     socket.on("connect_error", function () {
@@ -466,7 +519,22 @@
     launcher.focus();
   }
 
+  /** "End chat and forget this device": a fresh conversation under a new id. */
+  function endChat() {
+    forgetChatId();
+    clearLog();
+    showTyping(false);
+    setStatus("");
+    closedNotice.textContent = "Chat ended. This device no longer keeps it. A new chat has started.";
+    if (socket) {
+      // A new connection asks for a new id (senderId is empty now).
+      socket.disconnect();
+      socket.connect();
+    }
+  }
+
   launcher.addEventListener("click", open);
+  forget.addEventListener("click", endChat);
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") shut();
@@ -513,6 +581,7 @@
     ])
       .then(function (results) {
         config = results[0];
+        if (senderId && chatIdTooOld(config.chat_id_days)) forgetChatId();
         var name = clinicName || config.clinic_name;
         if (name) title.textContent = "Pump questions: " + name;
         // A returning patient is connected at once, so a reminder can arrive.

@@ -1,0 +1,63 @@
+"""How a topic is shown to a patient: the answer, where it comes from, and
+buttons for related topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bot.content import placeholders
+from bot.content.loader import Content, Topic
+from bot.intents import RETRIEVAL_INTENT
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+
+def topic_button(topic: Topic) -> dict:
+    payload = f"/{RETRIEVAL_INTENT}{json.dumps({'topic': topic.id})}"
+    return {"title": topic.title, "payload": payload}
+
+
+def sources_line(content: Content, topic: Topic) -> str:
+    cited = [content.sources[key] for key in topic.sources_for(content.clinic.get("pump_type"))]
+    parts = [f"{content.render(s.citation)} ({content.render(s.url)})" for s in cited]
+    label = content.messages["source_label" if len(parts) == 1 else "sources_label"].text
+    return f"{label}: " + "; ".join(parts)
+
+
+def answer(content: Content, topic: Topic) -> Reply:
+    """The topic's answer for the clinic's pump type, its sources and follow-ups."""
+    body = topic.answer_for(content.clinic.get("pump_type")) or topic.answer
+    text = f"{content.render(body)}\n\n{sources_line(content, topic)}"
+    buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
+    return Reply(text=text, buttons=buttons)
+
+
+def message(
+    content: Content,
+    key: str,
+    extra_buttons: list[Topic] | None = None,
+    values: dict[str, str] | None = None,
+) -> Reply:
+    """One of content/messages.yml, with its topic buttons (or the given ones) and
+    any values the assistant fills in besides the clinic's."""
+    entry = content.messages[key]
+    topics = extra_buttons or [content.topics[t] for t in entry.buttons if t in content.topics]
+    text = placeholders.fill(entry.text, {**content.clinic, **(values or {})})
+    return Reply(text=text, buttons=[topic_button(t) for t in topics])
+
+
+def unknown_topic(content: Content) -> Reply:
+    """For a topic the model knows but content/ no longer has."""
+    return message(content, "topic_unavailable")
+
+
+# The one patient sentence in code, on purpose: it is said when content/ itself
+# cannot be read, so it cannot come from there.
+CONTENT_UNAVAILABLE = Reply(
+    text="Sorry, I can't answer right now. Please call your care team. In an emergency, call 911."
+)

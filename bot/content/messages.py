@@ -1,0 +1,112 @@
+"""content/messages.yml: the assistant's texts outside the FAQ topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content import placeholders, readability
+from bot.content.problems import ERROR, WARNING, Problem
+from bot.content.yaml_files import read_yaml
+
+FILE = "messages.yml"
+REL = f"content/{FILE}"
+REQUIRED = (
+    "welcome",
+    "topic_unavailable",
+    "source_label",
+    "sources_label",
+    "not_sure",
+    "not_sure_no_topics",
+    "out_of_scope",
+    "medical_advice",
+    "handoff",
+    "empty_message",
+    "no_words",
+    "too_long",
+    "other_language",
+    "reminder_ask_date",
+    "reminder_date_past",
+    "reminder_date_not_understood",
+    "reminder_date_too_far",
+    "reminder_give_up",
+    "reminder_confirm",
+    "reminder_next",
+    "reminder_none",
+    "reminder_cancelled",
+    "reminder_nothing_to_cancel",
+    "reminder_due",
+    "calendar_link",
+    "calendar_title",
+    "calendar_note",
+    "calendar_alarm",
+    "trouble",
+)
+# Placeholders a message may use besides the clinic's, filled in by the assistant.
+EXTRA_PLACEHOLDERS = {
+    "reminder_confirm": {"refill_date", "remind_at", "next_dates"},
+    "reminder_next": {"refill_date", "remind_at"},
+    "reminder_due": {"refill_date"},
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    text: str
+    buttons: tuple[str, ...] = ()
+
+
+def load(
+    root: Path, clinic: dict, topic_ids: set[str], problems: list[Problem]
+) -> dict[str, Message]:
+    path = root / FILE
+    if not path.exists():
+        problems.append(Problem(ERROR, REL, "(file)", "is missing"))
+        return {}
+    data = read_yaml(path, REL, problems)
+    if not isinstance(data, dict):
+        if data is not None:
+            problems.append(Problem(ERROR, REL, "(file)", "must be a mapping of field: value"))
+        return {}
+    for key in set(data) - {"reviewed_on", "reviewed_by", "messages"}:
+        problems.append(Problem(ERROR, REL, str(key), "is not a known field"))
+    entries = data.get("messages") if isinstance(data.get("messages"), dict) else {}
+    messages = {}
+    for key in REQUIRED:
+        where = f"messages.{key}"
+        entry = entries.get(key)
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(ERROR, REL, f"{where}.text", "is missing"))
+            continue
+        allowed = {**clinic, **dict.fromkeys(EXTRA_PLACEHOLDERS.get(key, ()), "")}
+        if missing := placeholders.unresolved(text, allowed):
+            problems.append(
+                Problem(
+                    ERROR,
+                    REL,
+                    f"{where}.text",
+                    f"uses {', '.join(sorted(missing))}, which is not defined",
+                )
+            )
+            continue
+        buttons = entry.get("buttons") or []
+        unknown = [b for b in buttons if b not in topic_ids]
+        if unknown:
+            problems.append(
+                Problem(
+                    ERROR,
+                    REL,
+                    f"{where}.buttons",
+                    f"{', '.join(map(str, unknown))} is not a topic id",
+                )
+            )
+            continue
+        level = readability.grade(placeholders.fill(text, allowed))
+        if level > readability.MAX_GRADE:
+            problems.append(Problem(WARNING, REL, f"{where}.text", f"reads at grade {level}"))
+        messages[key] = Message(key, text.strip(), tuple(buttons))
+    for key in set(entries) - set(REQUIRED):
+        problems.append(Problem(ERROR, REL, f"messages.{key}", "is not a known message"))
+    return messages

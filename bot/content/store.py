@@ -1,0 +1,48 @@
+"""Content as the running assistant sees it: reread when a file changes.
+
+Staff edit content/ while the servers run. The store notices a change by file
+times and sizes, so the next answer uses the new text without a restart. If an
+edit breaks a file, the store keeps the last good content and logs the exact
+problem, rather than leaving patients with no answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.content import loader
+from bot.content.loader import Content, ContentError
+
+logger = logging.getLogger(__name__)
+
+
+class ContentStore:
+    def __init__(self, content_dir: Path | str):
+        self.content_dir = Path(content_dir)
+        self._lock = threading.Lock()
+        self._signature: tuple | None = None
+        self._content: Content | None = None
+
+    def _current_signature(self) -> tuple:
+        files = sorted(self.content_dir.rglob("*.yml"))
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def get(self) -> Content:
+        """The newest valid content; ContentError if there has never been any."""
+        with self._lock:
+            signature = self._current_signature()
+            if signature != self._signature:
+                self._signature = signature
+                loaded = loader.load(self.content_dir)
+                if loaded.errors:
+                    for problem in loaded.errors:
+                        logger.error("Content not reloaded: %s", problem)
+                    if self._content is None:
+                        raise ContentError(loaded.errors)
+                else:
+                    self._content = loaded
+            if self._content is None:
+                raise ContentError([])
+            return self._content

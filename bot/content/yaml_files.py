@@ -1,0 +1,30 @@
+"""Reading one content file, with any failure turned into a Problem that names
+the file (and the line, for broken YAML), so staff know what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.problems import ERROR, Problem
+
+
+def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problems.append(
+            Problem(
+                ERROR,
+                rel,
+                "(file)",
+                f"is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
+            )
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(ERROR, rel, "(file)", f"cannot be read: {exc}"))
+    return None

@@ -1,0 +1,28 @@
+"""The intent names our code acts on, in one place. domain.yml declares them for
+Rasa; tests/test_intents.py checks that the two agree."""
+
+from __future__ import annotations
+
+# FAQ topics are one Rasa retrieval intent, "faq/<topic id>" (Rasa's convention).
+RETRIEVAL_INTENT = "faq"
+URGENT = "urgent_symptom"
+# Rasa's FallbackClassifier's intent; SafetyRouter uses it for input no model should read.
+FALLBACK = "nlu_fallback"
+# Triggered from outside a conversation (a due refill reminder, bot/reminders/external.py).
+EXTERNAL_PREFIX = "EXTERNAL_"
+REFILL_DUE = "EXTERNAL_refill_due"
+
+
+def response_key(topic_id: str) -> str:
+    return f"{RETRIEVAL_INTENT}/{topic_id}"
+
+
+def topic_from_response_key(key: str) -> str | None:
+    prefix = f"{RETRIEVAL_INTENT}/"
+    return key[len(prefix) :] if key and key.startswith(prefix) else None
+
+
+def is_external(name: str) -> bool:
+    """Rasa's convention for intents triggered from outside a conversation: only its
+    API sets them, so no typed message may become one."""
+    return name.startswith(EXTERNAL_PREFIX)

@@ -1,0 +1,230 @@
+"""Our input channels: Rasa's REST and socket.io channels, with what a patient
+relies on added (credentials.yml names them by module path; the URL paths
+stay /webhooks/rest/webhook and /socket.io).
+
+Both:
+  - answer every message within a few seconds, if need be with the `trouble`
+    message (see bot/servers/reply_deadline.py);
+  - never log what the patient wrote (Rasa's REST channel logs the text at
+    ERROR level when processing times out or fails).
+
+socket.io also:
+  - accepts connections only from the configured origins (Rasa's own channel
+    turns python-socketio's origin check off);
+  - gives a new chat id for one whose patient has been silent longer than the
+    clinic's `chat_id_days` (see bot/servers/chat_ids.py);
+  - takes a message only for the chat id this connection was given, so an id
+    cannot be used without asking for it.
+
+Settings: the reply deadline comes from HAIP_REPLY_LIMIT_SECONDS (default 5),
+the origins from credentials.yml (`cors_allowed_origins`, space-separated,
+which `make run` fills from its settings).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot import paths, settings
+from bot.content import answers
+from bot.content.loader import ContentError
+from bot.content.store import ContentStore
+from bot.servers import chat_ids
+from bot.servers.reply_deadline import ReplyDeadline
+
+logger = logging.getLogger(__name__)
+
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+# One content store per Rasa process, read at start so that it always has a
+# last good version to fall back on if staff break a file later.
+_content = ContentStore(paths.CONTENT_DIR)
+
+
+def _load_content_now() -> None:
+    try:
+        _content.get()
+    except ContentError:
+        logger.exception("No valid content: the trouble message will be the built-in one")
+
+
+def trouble_text() -> str:
+    try:
+        return answers.message(_content.get(), "trouble").text
+    except ContentError:
+        return answers.CONTENT_UNAVAILABLE.text
+
+
+def clinic() -> dict:
+    return _content.get().clinic
+
+
+def reply_deadline() -> ReplyDeadline:
+    """The deadline from the environment. Reads the content now, so the trouble
+    message has a last good version from the start."""
+    limit_s = settings.seconds("HAIP_REPLY_LIMIT_SECONDS")
+    _load_content_now()
+    return ReplyDeadline(limit_s, trouble_text)
+
+
+class RestChannel(RestInput):
+    """Rasa's REST channel with a reply deadline. No streaming (`?stream=true`):
+    none of our clients use it, and a stream has no single reply to guard."""
+
+    def __init__(self) -> None:
+        self.deadline = reply_deadline()
+
+    @classmethod
+    def from_credentials(cls, credentials: dict | None) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                self._extract_message(request),
+                collector,
+                await self._extract_sender(request),
+                input_channel=self._extract_input_channel(request),
+                metadata=self.get_metadata(request),
+            )
+            await self.deadline.handle(on_new_message, message, lambda: bool(collector.messages))
+            # What came by the deadline; anything later is in the conversation's history.
+            return response.json(list(collector.messages))
+
+        return webhook
+
+
+class _WatchedSocketIOOutput(SocketIOOutput):
+    """Knows whether it has sent anything (all of Rasa's sending goes through
+    send_response)."""
+
+    sent = False
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent = True
+        await super().send_response(recipient_id, message)
+
+
+class SocketIOChannel(SocketIOInput):
+    def __init__(
+        self,
+        *args: Any,
+        allowed_origins: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # None: python-socketio's default, the Rasa server's own origin only.
+        self.allowed_origins = allowed_origins
+        self.deadline = reply_deadline()
+        self._app: Sanic | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict | None) -> InputChannel:
+        credentials = credentials or {}
+        if credentials.get("jwt_key"):
+            raise ValueError("bot.servers.channels.SocketIOChannel does not support jwt_key")
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", False),
+            credentials.get("socketio_path", "/socket.io"),
+            metadata_key=credentials.get("metadata_key", "metadata"),
+            allowed_origins=str(credentials.get("cors_allowed_origins") or "").split() or None,
+        )
+
+    async def _usable(self, chat_id: str) -> bool:
+        """False once the chat id's patient has been silent too long."""
+        try:
+            # Every session: the last one may hold only a reminder, not the patient.
+            tracker = await self._app.ctx.agent.tracker_store.retrieve_full_tracker(chat_id)
+        except Exception:
+            # Not knowing the age must not cost a patient the conversation;
+            # with the store unreadable, the id shows nothing anyway.
+            logger.exception("Could not read a conversation to check its chat id's age")
+            return True
+        events = (
+            [{"event": e.type_name, "timestamp": e.timestamp} for e in tracker.events]
+            if tracker is not None
+            else []
+        )
+        last = chat_ids.last_activity(events)
+        return not chat_ids.is_expired(last, chat_ids.days_allowed(clinic))
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio  # Rasa's get_output_channel (reminders) sends through it
+        namespace = self.namespace
+
+        @webhook.listener("before_server_start")
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            self._app = app  # its agent has the tracker store
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            if isinstance(asked, str) and asked and await self._usable(asked):
+                chat_id = asked
+            else:
+                chat_id = chat_ids.new_chat_id()
+            if self.session_persistence:
+                session = await sio.get_session(sid, namespace=namespace)
+                if session.get("chat_id") not in (None, chat_id):
+                    sio.leave_room(sid, session["chat_id"], namespace=namespace)
+                await sio.save_session(sid, {"chat_id": chat_id}, namespace=namespace)
+                sio.enter_room(sid, chat_id, namespace=namespace)
+            await sio.emit("session_confirm", chat_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            if self.session_persistence:
+                session = await sio.get_session(sid, namespace=namespace)
+                sender_id = session.get("chat_id")
+                if not sender_id or data.get("session_id") != sender_id:
+                    logger.warning("Ignored a message for a chat id this connection was not given.")
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            output = _WatchedSocketIOOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                data.get("message", ""),
+                output,
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            await self.deadline.handle(on_new_message, message, lambda: output.sent)
+
+        return webhook

@@ -1,0 +1,49 @@
+"""How long a web chat id opens its conversation.
+
+The chat id is all a browser keeps, so whoever has it can read and continue the
+conversation. It stops working `chat_id_days` (content/clinic.yml) after the
+patient's last message, so an id on a lost or stolen device does not open a
+conversation for ever. The socket.io channel and the web server's history
+both ask here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+
+from bot.content.loader import DEFAULT_CHAT_ID_DAYS, ContentError
+
+SECONDS_PER_DAY = 24 * 60 * 60
+
+
+def new_chat_id() -> str:
+    """The kind of id Rasa's socket.io channel makes: random, unguessable."""
+    return uuid.uuid4().hex
+
+
+def days_allowed(clinic: Callable[[], dict]) -> int:
+    try:
+        return int(clinic().get("chat_id_days", DEFAULT_CHAT_ID_DAYS))
+    except ContentError:
+        return DEFAULT_CHAT_ID_DAYS
+
+
+def last_activity(events: Sequence[Mapping]) -> float | None:
+    """When the patient last wrote, from a tracker's events as dicts ("event",
+    "timestamp"). The assistant's own messages do not count: refill reminders
+    would otherwise keep an id alive for ever. With no message from the patient,
+    the conversation's last event."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return event.get("timestamp")
+    return events[-1].get("timestamp") if events else None
+
+
+def is_expired(last_message_at: float | None, days: int, now: float | None = None) -> bool:
+    """last_message_at: Unix time from last_activity; None for a conversation
+    with no events (nothing to protect, so never expired)."""
+    if last_message_at is None:
+        return False
+    return (time.time() if now is None else now) - last_message_at > days * SECONDS_PER_DAY

@@ -1,0 +1,380 @@
+"""The supervisor behind `make run` (`python -m bot run`): starts the assistant's
+four processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
+SIGTERM.
+
+  action server       rasa-sdk, answers FAQ topics from content/
+  rasa server         Rasa with its HTTP API (python -m bot.servers.rasa_server)
+  web server          the chat widget's files and history (python -m bot web)
+  reminder scheduler  delivers refill reminders (python -m bot scheduler)
+
+The action server and Rasa start first; the web server and the scheduler once
+Rasa has loaded its model. A process that stops after that is restarted on its
+own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s once it has run for a
+minute); the others keep running. Every child dies with the supervisor, even
+after a `kill -9` (Linux PR_SET_PDEATHSIG), so nothing is left holding a port.
+
+Settings come from the environment (see README):
+  HAIP_HOST           interface both servers bind to (default 127.0.0.1)
+  HAIP_RASA_PORT      Rasa server port (default 5005)
+  HAIP_ACTIONS_PORT   action server port (default 5055)
+  HAIP_TRACKER_DB     SQLite file for conversations (default var/tracker.db)
+  HAIP_REMINDERS_DB   SQLite file for refill reminders (default var/reminders.db)
+  HAIP_REMINDER_POLL_SECONDS  how often due reminders are checked (default 5)
+  HAIP_WEB_PORT       port of the chat widget and demo clinic page (default 8000)
+  HAIP_SOCKET_URL     where browsers reach Rasa's socket.io (default: the Rasa
+                      server; behind HTTPS, the public https:// address)
+  HAIP_CORS_ORIGINS   space-separated origins of the pages that embed the widget
+                      (the widget's own server is always allowed)
+
+Rasa's HTTP API is on (the web server and the scheduler use it) but needs a
+token that is made anew at every start, never printed and never put on a
+command line: only the three processes that use it get it, in their environment.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import paths
+from bot.rasa_api import RasaAPI, RasaAPIError
+from bot.servers import api_token
+from bot.settings import Settings
+
+READY_TIMEOUT_S = 300  # first start; Rasa alone takes 20-40 s to load its model
+FIRST_RESTART_DELAY_S = 1.0
+MAX_RESTART_DELAY_S = 30.0
+STABLE_AFTER_S = 60.0  # a child that ran this long starts its back-off over
+POLL_S = 0.25
+STOP_GRACE_S = 15.0
+
+ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
+# Only these call or serve Rasa's API; the action server never sees the token.
+NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, **settings.rasa_environment()}
+
+
+def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
+    """Each child's command line. No secrets here: any local user can read a
+    command line."""
+    python = [sys.executable, "-m"]
+    cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
+    return {
+        ACTIONS: python
+        + ["rasa", "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        RASA: python
+        + [
+            "bot.servers.rasa_server",
+            "--model",
+            str(model),
+            "--interface",
+            settings.host,
+            "--port",
+            str(settings.rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+            *cors,
+        ],
+        WEB: python + ["bot", "web"],
+        SCHEDULER: python + ["bot", "scheduler"],
+    }
+
+
+def ready_urls(settings: Settings) -> dict[str, str]:
+    """What answers once a child is ready; the scheduler is ready once it runs.
+    Rasa answers only after it has loaded the model."""
+    return {
+        ACTIONS: f"{settings.actions_url}/health",
+        RASA: f"{settings.rasa_url}/",
+        WEB: f"{settings.web_url}/",
+    }
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def taken_port(settings: Settings) -> str | None:
+    """Why the assistant cannot start, if one of its ports is taken: said at
+    once, not after the slow start."""
+    for label, port, variable in (
+        ("web chat", settings.web_port, "HAIP_WEB_PORT"),
+        ("Rasa", settings.rasa_port, "HAIP_RASA_PORT"),
+        ("action server", settings.actions_port, "HAIP_ACTIONS_PORT"),
+    ):
+        with socket.socket() as probe:
+            # As the servers bind: a port left in TIME_WAIT by a stopped run is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as exc:
+                return (
+                    f"the {label} port {port} is not free ({exc.strerror}). "
+                    f"Set {variable} to a free port."
+                )
+    return None
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit code {returncode}"
+
+
+_PR_SET_PDEATHSIG = 1
+# Loaded here, not in the forked child, where loading a library is not safe.
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with(supervisor_pid: int) -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the kernel kills the child when the supervisor
+    dies, however it dies (kill -9 included), so no server outlives it. Strictly,
+    when the thread that started it ends: start children from the main thread."""
+    if _libc is None:
+        return None
+
+    def in_child() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != supervisor_pid:  # it died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return in_child
+
+
+@dataclass
+class Child:
+    """One supervised process and its restart state."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_url: str | None
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    ready: bool = False
+    restart_at: float | None = None  # set while it waits out its back-off
+    down_since: float | None = None  # first stop of an outage, for the recovery time
+    next_delay_s: float = FIRST_RESTART_DELAY_S
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=paths.ROOT,
+            env=self.env,
+            # Its own process group: Ctrl-C reaches only the supervisor, which
+            # stops the children itself, and a stop reaches a child's workers too.
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()),
+        )
+        self.started_at = time.monotonic()
+        self.ready = False
+        self.restart_at = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def became_ready(self) -> bool:
+        """True once, when a started child first answers."""
+        if self.ready or not self.running:
+            return False
+        self.ready = self.ready_url is None or _is_up(self.ready_url)
+        return self.ready
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def log(message: str) -> None:
+    """Supervisor events: process names, exit codes and delays only, never a
+    patient's words or a secret."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, model: Path):
+        self.settings = settings
+        self.api_token = api_token.new()
+        self.stopping = False
+        urls = ready_urls(settings)
+        self.children = {
+            name: Child(name, command, self._env_for(name), urls.get(name))
+            for name, command in commands(settings, model).items()
+        }
+
+    def _env_for(self, name: str) -> dict[str, str]:
+        env = child_env(self.settings)
+        env.pop(api_token.VARIABLE, None)  # never one from the caller's shell
+        if name in NEEDS_API_TOKEN:
+            env[api_token.VARIABLE] = self.api_token
+        return env
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        """Signal handler: the loops below finish their step and return."""
+        self.stopping = True
+
+    def start_all(self) -> None:
+        """First start. A child that stops before it is ready means something to
+        fix (a broken model, a port taken meanwhile), not something a restart
+        mends: RuntimeError."""
+        self._start_and_wait([ACTIONS, RASA])
+        if not self.stopping:
+            self.warm_up()
+            self._start_and_wait([WEB, SCHEDULER])
+
+    def _start_and_wait(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
+        for name in names:
+            self.children[name].start()
+        pending = set(names)
+        deadline = time.monotonic() + timeout_s
+        while pending and not self.stopping:
+            for name in sorted(pending):
+                child = self.children[name]
+                if not child.running:
+                    exit_ = describe_exit(child.process.returncode)
+                    raise RuntimeError(f"The {name} stopped while starting ({exit_}).")
+                if child.became_ready():
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
+            time.sleep(POLL_S)
+
+    def warm_up(self) -> None:
+        """Rasa loads parts of the NLU pipeline on the first message, which made the
+        first patient after a start wait about 6 s. A parse through the API does it
+        now instead, and writes nothing to any conversation."""
+        try:
+            RasaAPI(self.settings.rasa_url, self.api_token).parse("hello", timeout_s=120)
+        except RasaAPIError as exc:
+            log(f"Warm-up failed ({exc}); the first answer may be slow.")
+
+    def watch(self) -> None:
+        """Until a stop signal: restart each child that stops, on its own."""
+        while not self.stopping:
+            now = time.monotonic()
+            for child in self.children.values():
+                if child.running:
+                    if child.became_ready():
+                        self._back(child)
+                elif child.restart_at is None:
+                    self._stopped(child, now)
+                elif now >= child.restart_at:
+                    self._restart(child, now)
+            time.sleep(POLL_S)
+
+    def _stopped(self, child: Child, now: float) -> None:
+        # Anything it left in its group (a worker) would hold its port.
+        child.signal_group(signal.SIGKILL)
+        if now - child.started_at >= STABLE_AFTER_S:
+            child.next_delay_s = FIRST_RESTART_DELAY_S
+        child.down_since = child.down_since or now
+        delay = self._schedule_restart(child, now)
+        log(
+            f"The {child.name} stopped ({describe_exit(child.process.returncode)}); "
+            f"restarting it in {delay:.0f} s."
+        )
+
+    def _restart(self, child: Child, now: float) -> None:
+        try:
+            child.start()
+        except OSError as exc:  # no memory or processes left for now: not a reason to quit
+            delay = self._schedule_restart(child, now)
+            log(f"Could not restart the {child.name} ({exc.strerror}); trying in {delay:.0f} s.")
+
+    @staticmethod
+    def _schedule_restart(child: Child, now: float) -> float:
+        delay = child.next_delay_s
+        child.next_delay_s = min(2 * delay, MAX_RESTART_DELAY_S)
+        child.restart_at = now + delay
+        return delay
+
+    def _back(self, child: Child) -> None:
+        if child.name == RASA:
+            self.warm_up()
+        if child.down_since is not None:
+            log(
+                f"The {child.name} is back (pid {child.process.pid}), "
+                f"{time.monotonic() - child.down_since:.1f} s after it stopped."
+            )
+            child.down_since = None
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        started = [child for child in self.children.values() if child.process]
+        for child in started:
+            if child.running:
+                child.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for child in started:
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            child.signal_group(signal.SIGKILL)  # too slow, or left a worker behind
+            child.process.wait()
+
+
+def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
+    from bot.rasa_api import RasaAPI
+    from bot.reminders.scheduler import RasaConversations, ReminderScheduler
+    from bot.reminders.store import ReminderStore
+
+    return ReminderScheduler(
+        ReminderStore(settings.reminders_db),
+        clinic,
+        RasaConversations(RasaAPI(settings.rasa_url, api_token)),
+    )
+
+
+def serve(settings: Settings, model: Path) -> int:
+    if problem := taken_port(settings):
+        print(f"Could not start: {problem}", file=sys.stderr)
+        return 1
+    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(settings, model)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    try:
+        supervisor.start_all()
+        if not supervisor.stopping:
+            print(
+                f"\nThe HAI pump assistant is ready.\n"
+                f"  web chat:  {settings.web_url}/  (demo clinic page with the chat widget)\n"
+                f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
+                f"  socket.io: {settings.rasa_url}/socket.io\n"
+                f"  actions:   {settings.actions_url}\n"
+                f"Press Ctrl-C to stop.",
+                flush=True,
+            )
+            supervisor.watch()
+        print("\nStopping the HAI pump assistant ...", flush=True)
+        return 0
+    except RuntimeError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        supervisor.stop()

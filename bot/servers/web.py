@@ -1,0 +1,167 @@
+"""The web side of the assistant: the chat widget's files, the demo clinic page,
+the widget's settings and a patient's chat history after a page reload.
+
+It is small on purpose (the standard library's threaded HTTP server): the chat
+itself goes straight from the browser to Rasa's socket.io channel. History is
+read through Rasa's HTTP API with the token only this process knows, so the
+token never reaches a browser and the history holds texts only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.parse
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from bot import paths
+from bot.content.loader import ContentError
+from bot.rasa_api import RasaAPI, RasaAPIError
+from bot.servers import chat_ids, history
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = paths.ROOT / "web"
+SOCKET_IO_CLIENT = paths.ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+
+# Only these files are served: no directory walking, whatever the path says.
+STATIC_FILES: dict[str, tuple[Path, str]] = {
+    "/": (WEB_DIR / "demo" / "index.html", "text/html; charset=utf-8"),
+    "/demo.css": (WEB_DIR / "demo" / "demo.css", "text/css; charset=utf-8"),
+    "/widget/haip-chat.js": (WEB_DIR / "widget" / "haip-chat.js", "text/javascript; charset=utf-8"),
+    "/widget/haip-chat.css": (WEB_DIR / "widget" / "haip-chat.css", "text/css; charset=utf-8"),
+    "/widget/socket.io.min.js": (SOCKET_IO_CLIENT, "text/javascript; charset=utf-8"),
+}
+
+
+def page_security_headers(socket_url: str) -> dict[str, str]:
+    """For the pages this server serves itself: scripts and styles only from
+    here, so text that slipped into the page could never run."""
+    parts = urllib.parse.urlsplit(socket_url)
+    ws = "wss" if parts.scheme == "https" else "ws"
+    connect = f"'self' {socket_url} {ws}://{parts.netloc}"
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'self'; connect-src {connect}; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+        ),
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+# The widget opens a conversation with this, so the welcome (and its
+# disclaimer) comes from content/messages.yml through action_welcome.
+START_PAYLOAD = "/greet"
+
+
+def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
+    try:
+        details = clinic()
+    except ContentError:
+        details = {}  # the widget still works; only the clinic's name is missing
+    return {
+        "socket_url": settings.socket_url,
+        "start_payload": START_PAYLOAD,
+        "clinic_name": details.get("clinic_name", ""),
+        "phone_main": details.get("phone_main", ""),
+        # The widget forgets its chat id after this long, as the server does.
+        "chat_id_days": chat_ids.days_allowed(clinic),
+    }
+
+
+def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
+    rasa = RasaAPI(settings.rasa_url, rasa_token, timeout_s=15)
+    allowed_origins = set(settings.cors_origins)
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "haip-web"
+        sys_version = ""
+
+        def log_message(self, format: str, *args) -> None:
+            # Request lines hold sender ids; keep them out of the output.
+            logger.debug("web request %s", self.command)
+
+        def _send(self, status: int, body: bytes, content_type: str, headers=None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            origin = self.headers.get("Origin")
+            if origin and origin in allowed_origins:
+                self.send_header("Access-Control-Allow-Origin", origin)
+                self.send_header("Vary", "Origin")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, status: int, data, cache: str = "no-store") -> None:
+            body = json.dumps(data).encode()
+            self._send(status, body, "application/json", {"Cache-Control": cache})
+
+        def do_HEAD(self) -> None:
+            self.do_GET()
+
+        def do_GET(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            if path in STATIC_FILES:
+                return self._static(path)
+            if path == "/widget/config.json":
+                return self._json(HTTPStatus.OK, widget_config(settings, clinic), cache="no-cache")
+            if path.startswith("/api/history/"):
+                return self._history(path.removeprefix("/api/history/"))
+            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+        def _static(self, path: str) -> None:
+            file, content_type = STATIC_FILES[path]
+            try:
+                body = file.read_bytes()
+            except OSError:
+                logger.error("Missing web file %s (run `make install`)", file)
+                return self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            headers = {"Cache-Control": "no-cache"}
+            if content_type.startswith("text/html"):
+                headers.update(page_security_headers(settings.socket_url))
+            self._send(HTTPStatus.OK, body, content_type, headers)
+
+        def _history(self, sender_id: str) -> None:
+            if not history.is_sender_id(sender_id):
+                return self._json(HTTPStatus.BAD_REQUEST, {"error": "not a chat id"})
+            try:
+                tracker = rasa.tracker(sender_id)
+            except (RasaAPIError, ValueError) as exc:
+                logger.error("Could not read a chat history from Rasa (%s)", exc)
+                return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
+            last = chat_ids.last_activity(tracker.get("events") or [])
+            if chat_ids.is_expired(last, chat_ids.days_allowed(clinic)):
+                # The same answer as for an id that never had a conversation.
+                return self._json(HTTPStatus.OK, {"messages": []})
+            self._json(HTTPStatus.OK, {"messages": history.chat_history(tracker)})
+
+    return Handler
+
+
+class WebServer:
+    """Binds at once (a taken port fails before anything slow starts); serves
+    from start() on. clinic() gives content/clinic.yml's values."""
+
+    def __init__(self, settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
+        self.httpd = ThreadingHTTPServer(
+            (settings.host, settings.web_port), make_handler(settings, rasa_token, clinic)
+        )
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():  # shutdown() would wait forever otherwise
+            self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,189 @@
+"""Every setting, in one table: its environment variable, its default and what it
+means. The README's settings table is tested against this one
+(tests/test_settings.py), and everything that reads a setting reads it here.
+
+Settings are read from the environment when asked for, so a test or the
+supervisor can set them for a child process.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    variable: str
+    default: str | None  # None: unset unless given
+    meaning: str
+    shown_default: str = ""  # how the README shows a computed or empty default
+
+    @property
+    def readme_default(self) -> str:
+        return self.shown_default or f"`{self.default}`"
+
+
+TABLE: tuple[Setting, ...] = (
+    Setting("HAIP_HOST", "127.0.0.1", "interface every server binds to"),
+    Setting("HAIP_RASA_PORT", "5005", "Rasa server port"),
+    Setting("HAIP_ACTIONS_PORT", "5055", "action server port"),
+    Setting("HAIP_WEB_PORT", "8000", "port of the web chat (widget files and demo page)"),
+    Setting("HAIP_TRACKER_DB", "var/tracker.db", "SQLite file holding conversations"),
+    Setting("HAIP_REMINDERS_DB", "var/reminders.db", "SQLite file holding refill reminders"),
+    Setting("HAIP_CONTENT_DIR", "content", "where the clinic's content lives"),
+    Setting("HAIP_MODELS_DIR", "models", "where trained models are kept"),
+    Setting(
+        "HAIP_SOCKET_URL",
+        None,
+        "where browsers reach Rasa's socket.io; behind HTTPS, the public `https://` address",
+        shown_default="the Rasa server",
+    ),
+    Setting(
+        "HAIP_CORS_ORIGINS",
+        None,
+        "space-separated origins of the clinic pages that embed the widget, e.g. "
+        "`https://www.example-clinic.org` (exact origins; never `*`). The web chat's own "
+        "origin is always allowed. The socket.io channel refuses every other origin.",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_REPLY_LIMIT_SECONDS",
+        "5",
+        'how long a patient waits at most before the "trouble" message (see Never silence)',
+    ),
+    Setting("HAIP_REMINDER_POLL_SECONDS", "5", "how often the scheduler looks for due reminders"),
+    Setting(
+        "HAIP_REMINDER_RETRY_SECONDS",
+        "30",
+        "delay before a failed reminder's first retry (it doubles, up to 15 minutes)",
+    ),
+    Setting(
+        "HAIP_REMINDER_LEAD_SECONDS",
+        None,
+        "test setting: remind this many seconds after a reminder is set, instead of the day before",
+        shown_default="(none)",
+    ),
+)
+BY_VARIABLE = {s.variable: s for s in TABLE}
+# Set by the supervisor for its children, never by hand.
+INTERNAL = {
+    "HAIP_ACTION_ENDPOINT": "the action server's URL, for endpoints.yml",
+    "HAIP_SOCKET_ORIGINS": "the origins the socket.io channel accepts, for credentials.yml",
+    "HAIP_RASA_API_TOKEN": "Rasa's API token, for the processes that use the API",
+}
+
+
+def get(variable: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The setting's value: from the environment if set and not empty, else its default."""
+    setting = BY_VARIABLE[variable]  # a KeyError here is a setting missing from TABLE
+    value = (os.environ if env is None else env).get(variable)
+    return value if value else setting.default
+
+
+def path(variable: str, env: Mapping[str, str] | None = None) -> Path:
+    """A file or folder setting; relative defaults are relative to the project."""
+    value = Path(get(variable, env) or "")
+    return (value if value.is_absolute() else ROOT / value).resolve()
+
+
+def port(variable: str, env: Mapping[str, str] | None = None) -> int:
+    raw = get(variable, env) or ""
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"{variable} must be a port number (1-65535), not {raw!r}")
+    return int(raw)
+
+
+def seconds(variable: str, env: Mapping[str, str] | None = None) -> float | None:
+    raw = get(variable, env)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{variable} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value < 10**7:
+        raise SystemExit(f"{variable} must be between 0 and 10,000,000 seconds, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the servers need, read once from the environment."""
+
+    host: str
+    rasa_port: int
+    actions_port: int
+    tracker_db: Path
+    reminders_db: Path
+    reminder_poll_s: float
+    web_port: int
+    socket_url: str
+    cors_origins: tuple[str, ...]
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def socket_origins(self) -> tuple[str, ...]:
+        """Pages that may open the chat's socket: the allowed origins, and the
+        socket's own public address (behind HTTPS the web chat is served there)."""
+        own = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(self.socket_url))
+        return tuple(dict.fromkeys((*self.cors_origins, own)))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        host = get("HAIP_HOST", env) or "127.0.0.1"
+        rasa_port, web_port = port("HAIP_RASA_PORT", env), port("HAIP_WEB_PORT", env)
+        own_origins = (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}")
+        socket_url = get("HAIP_SOCKET_URL", env) or f"http://{host}:{rasa_port}"
+        return cls(
+            host=host,
+            rasa_port=rasa_port,
+            actions_port=port("HAIP_ACTIONS_PORT", env),
+            tracker_db=path("HAIP_TRACKER_DB", env),
+            reminders_db=path("HAIP_REMINDERS_DB", env),
+            reminder_poll_s=seconds("HAIP_REMINDER_POLL_SECONDS", env) or 5,
+            web_port=web_port,
+            socket_url=socket_url.rstrip("/"),
+            cors_origins=tuple(
+                dict.fromkeys(own_origins + tuple((get("HAIP_CORS_ORIGINS", env) or "").split()))
+            ),
+        )
+
+    def rasa_environment(self) -> dict[str, str]:
+        """What Rasa's own files read (endpoints.yml, credentials.yml) and what every
+        process of ours needs, for the servers and for Rasa's own commands."""
+        return {
+            "HAIP_ACTION_ENDPOINT": f"{self.actions_url}/webhook",
+            "HAIP_TRACKER_DB": str(self.tracker_db),
+            "HAIP_REMINDERS_DB": str(self.reminders_db),
+            # rasa-sdk reads its bind address from here.
+            "SANIC_HOST": self.host,
+            # credentials.yml gives these to our socket.io channel (bot/servers/channels.py).
+            "HAIP_SOCKET_ORIGINS": " ".join(self.socket_origins),
+            # Patient messages must not leave the machine.
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+
+
+def readme_table() -> str:
+    """The README's settings table, as this module defines it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.variable}` | {s.readme_default} | {s.meaning} |" for s in TABLE]
+    return "\n".join(rows)

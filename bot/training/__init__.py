@@ -1,0 +1,1 @@
+"""Build-time tools: training data from content/, training, and the held-out evaluation."""

@@ -1,0 +1,90 @@
+"""Train a Rasa model only when its inputs changed.
+
+The model file is named after a hash of everything Rasa trains on (config,
+domain, data/ including the generated FAQ data, and the Rasa version), so
+"is the model current?" is a file-exists check and needs no Rasa start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from bot import paths
+from bot.settings import Settings
+
+KEEP_MODELS = 3
+# The project's files, for every Rasa command that reads them.
+RASA_PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data", "data")
+
+
+def rasa(*args: str, root: Path = paths.ROOT) -> int:
+    """One of Rasa's own commands (train, data validate, test), with the settings
+    that endpoints.yml and credentials.yml read; its exit code."""
+    env = {**os.environ, **Settings.from_env().rasa_environment()}
+    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=root, env=env).returncode
+
+
+def test_stories(model: Path) -> int:
+    """Rasa's test stories (tests/stories/), failing on any wrong prediction."""
+    return rasa(
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        "results/stories",
+    )
+
+
+def training_inputs(root: Path = paths.ROOT) -> list[Path]:
+    files = [root / "config.yml", root / "domain.yml"]
+    files += sorted((root / "data").rglob("*.yml"))
+    return files
+
+
+def fingerprint(root: Path = paths.ROOT) -> str:
+    digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
+    for path in training_inputs(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -> Path:
+    return models_dir / f"haip-{fingerprint(root)}.tar.gz"
+
+
+def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -> Path:
+    """Return the current model, training it first if there is none yet."""
+    target = model_path(root, models_dir)
+    if target.exists():
+        print(f"Model is up to date: {target.name}")
+        return target
+    print(f"Training data, domain or config changed: training {target.name} ...", flush=True)
+    code = rasa(
+        "train",
+        *RASA_PROJECT_ARGS,
+        "--out",
+        str(models_dir),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+        root=root,
+    )
+    if code:
+        raise subprocess.CalledProcessError(code, "rasa train")
+    _prune(models_dir, keep=target)
+    return target
+
+
+def _prune(models_dir: Path, keep: Path) -> None:
+    models = sorted(models_dir.glob("haip-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][KEEP_MODELS - 1 :]:
+        old.unlink()

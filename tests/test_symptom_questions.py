@@ -104,3 +104,17 @@ def test_router_gives_no_unrelated_topic():
     message = route("what if I can't keep anything down on pump chemo?", "maintenance_fills", 0.75)
     assert message.get("intent")["name"] == "urgent_symptom"
     assert message.get(SYMPTOM_QUESTION) is None
+
+
+def test_a_topic_below_its_own_threshold_falls_back():
+    """The classifier's per-topic threshold (config.yml: outcomes 0.65) sets
+    nlu_fallback; a local name once shadowed the intents module here and crashed."""
+    import numpy as np
+
+    from bot.nlu.components import IntentAndTopicClassifier
+
+    classifier = IntentAndTopicClassifier({"topic_thresholds": {"outcomes": 0.65}}, None, None)
+    classifier.classifier = type("Fake", (), {"classes_": np.array(["faq/outcomes", "greet"])})()
+    message = Message(data={TEXT: "how long will i live"})
+    classifier._predict(message, [0.6, 0.4])
+    assert message.get("intent")["name"] == "nlu_fallback"

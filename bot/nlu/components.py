@@ -179,10 +179,11 @@ class IntentAndTopicClassifier(GraphComponent):
             zip(map(str, self.classifier.classes_), map(float, row), strict=True),
             key=lambda item: -item[1],
         )
-        intents: dict[str, float] = {}
+        # Not named `intents`: that is the module whose FALLBACK is used below.
+        by_intent: dict[str, float] = {}
         for label, confidence in labels:
-            intents.setdefault(label.split("/", 1)[0], confidence)
-        ranking = [{"name": n, "confidence": c} for n, c in intents.items()]
+            by_intent.setdefault(label.split("/", 1)[0], confidence)
+        ranking = [{"name": n, "confidence": c} for n, c in by_intent.items()]
         ranking = ranking[: self.config["ranking_length"]]
         message.set("intent", ranking[0], add_to_output=True)
         message.set("intent_ranking", ranking, add_to_output=True)

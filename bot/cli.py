@@ -161,7 +161,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -243,5 +243,9 @@ def main(argv: list[str] | None = None) -> None:
 
     evaluate.add_parser(commands)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     sys.exit(args.func(args))

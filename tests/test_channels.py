@@ -27,9 +27,11 @@ DAY_S = 24 * 60 * 60
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    # The reply deadline is the shipped default (5 s): no HAIP_REPLY_LIMIT_SECONDS.
+    # The reply deadline is the shipped default (5 s): empty means unset.
     with started_assistant(
-        tmp_path_factory.mktemp("channels"), HAIP_CORS_ORIGINS=CLINIC_SITE
+        tmp_path_factory.mktemp("channels"),
+        HAIP_CORS_ORIGINS=CLINIC_SITE,
+        HAIP_REPLY_LIMIT_SECONDS="",
     ) as running:
         yield running
 

@@ -230,6 +230,26 @@ def test_one_clinic_edit_changes_every_answer_that_uses_it(content_dir):
     assert all("(555) 555-0123" in loaded.render(t.answer) for t in uses)
 
 
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("clinic.yml", "must be a mapping of field: value"),
+        ("sources.yml", "must map a source key to its citation and url"),
+        ("messages.yml", "must be a mapping of field: value"),
+        ("red_flags.yml", "must be a mapping of field: value"),
+    ],
+)
+def test_a_content_file_of_the_wrong_shape_or_missing_is_named(content_dir, name, message):
+    (content_dir / name).write_text("- just\n- a list\n")
+    assert (f"content/{name}", "(file)", message) in [
+        (p.file, p.field, p.message) for p in problems_of(content_dir)
+    ]
+    (content_dir / name).unlink()
+    assert (f"content/{name}", "(file)", "is missing") in [
+        (p.file, p.field, p.message) for p in problems_of(content_dir)
+    ]
+
+
 # --- facts: no figure without a source (issue 11) ---------------------------------
 
 

@@ -90,3 +90,34 @@ def test_stop_ends_a_child_that_ignores_sigterm_in_time(tmp_path):
     watched.stop(grace_s=1)
     assert time.monotonic() - started < 5
     assert watched.children["web server"].process.returncode == -signal.SIGKILL
+
+
+def test_a_child_that_stops_answering_is_restarted(capsys, monkeypatch):
+    from tests.servers import free_port
+
+    monkeypatch.setattr(supervisor, "HEALTH_EVERY_S", 0.3)
+    monkeypatch.setattr(supervisor, "HUNG_AFTER_S", 1.5)
+    port = free_port()
+    serve = (
+        f"import http.server; http.server.HTTPServer(('127.0.0.1', {port}), "
+        "http.server.SimpleHTTPRequestHandler).serve_forever()"
+    )
+    watched = supervisor.Supervisor(supervisor.Settings.from_env({}), Path("unused.tar.gz"))
+    child = supervisor.Child(
+        "web server", [sys.executable, "-c", serve], dict(os.environ), f"http://127.0.0.1:{port}/"
+    )
+    watched.children = {"web server": child}
+    child.start()
+    assert wait_until(child.became_ready, 10)
+    frozen = child.process.pid
+    os.kill(frozen, signal.SIGSTOP)  # alive, but answers nothing
+    try:
+        watch_for(watched, 10)
+    finally:
+        if frozen in live_pids():
+            os.kill(frozen, signal.SIGKILL)
+    output = capsys.readouterr().err
+    assert "The web server has not answered for " in output
+    assert "The web server stopped (killed by SIGKILL); restarting it in 1 s." in output
+    assert "The web server is back (pid " in output
+    assert frozen not in live_pids()

@@ -92,6 +92,15 @@ def ask(page: Page, text: str) -> None:
     page.get_by_role("button", name="Send").click()
 
 
+def ask_hospital_stay(page: Page, whole: bool = False) -> None:
+    """The question most tests use; its answer comes once. whole: wait for its
+    last part too (the sources and buttons come a moment after the text)."""
+    ask(page, "how long is the hospital stay")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    if whole:
+        expect(assistant_messages(page).last).to_contain_text("Sources")
+
+
 def chat_id(page: Page) -> str:
     return page.evaluate("localStorage.getItem('haip-chat-sender')")
 
@@ -162,8 +171,7 @@ def test_a_button_asks_its_topic(page, assistant):
 
 def test_a_reload_keeps_the_conversation(page, assistant):
     open_chat(page, assistant)
-    ask(page, "how long is the hospital stay")
-    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    ask_hospital_stay(page)
     # The answer's last part (sources and follow-up buttons) can come a moment later.
     expect(assistant_messages(page).last).to_contain_text("Sources")
     before = log_texts(page)
@@ -244,8 +252,7 @@ def test_axe_finds_no_serious_or_critical_problems(browser, assistant, width, he
         page.goto(assistant.web_url + "/")
         closed = axe_violations(page)
         open_chat(page, assistant)
-        ask(page, "how long is the hospital stay")
-        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        ask_hospital_stay(page)
         opened = axe_violations(page)
         assert closed == [] and opened == [], json.dumps(closed + opened, indent=1)
     finally:
@@ -266,9 +273,7 @@ def test_the_chat_fits_phones_and_zoom(browser, assistant, name, viewport, scale
     page = context.new_page()
     try:
         open_chat(page, assistant)
-        ask(page, "how long is the hospital stay")
-        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
-        expect(assistant_messages(page).last).to_contain_text("Sources")
+        ask_hospital_stay(page, whole=True)
         for part in [".haip-panel", ".haip-emergency", ".haip-input", ".haip-send", ".haip-close"]:
             box = page.locator(part).bounding_box()
             assert box and box["x"] >= 0 and box["y"] >= 0, part
@@ -471,8 +476,7 @@ def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant, clinic_sit
     title = page.get_by_role("heading", name="Pump questions: Example Cancer Center")
     expect(title).to_be_visible()
     expect(assistant_messages(page).first).to_contain_text("not a person")
-    ask(page, "how long is the hospital stay")
-    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    ask_hospital_stay(page)
     # The reload history comes across origins too.
     page.reload()
     expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
@@ -547,8 +551,7 @@ def test_the_chat_works_behind_the_clinics_https(browser, behind_https):
         page.goto(behind_https + "/")
         page.get_by_role("button", name=LAUNCHER).click()
         expect(assistant_messages(page).first).to_contain_text("not a person")
-        ask(page, "how long is the hospital stay")
-        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+        ask_hospital_stay(page)
         assert sockets and all(url.startswith("wss://localhost:") for url in sockets), sockets
         # Only socket.io and the web chat pass: Rasa's API and REST channel do not.
         for private in ["/conversations/x/tracker", "/webhooks/rest/webhook", "/model/parse"]:
@@ -567,9 +570,7 @@ def test_end_chat_forgets_this_device_and_starts_afresh(browser, assistant):
     page = context.new_page()
     try:
         open_chat(page, assistant)
-        ask(page, "how long is the hospital stay")
-        expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
-        expect(assistant_messages(page).last).to_contain_text("Sources")
+        ask_hospital_stay(page, whole=True)
         old = chat_id(page)
 
         # The keyboard reaches it: text box, Send, then the button.
@@ -604,8 +605,7 @@ def test_end_chat_forgets_this_device_and_starts_afresh(browser, assistant):
 
 def test_the_widget_drops_a_chat_id_older_than_the_clinic_allows(page, assistant):
     open_chat(page, assistant)
-    ask(page, "how long is the hospital stay")
-    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
+    ask_hospital_stay(page)
     old = chat_id(page)
     # The patient last wrote 31 days ago (the demo clinic allows 30); the
     # server still knows the id as recent, so only the widget's own check acts.

@@ -24,7 +24,7 @@ from bot.content import figures, placeholders, readability
 from bot.content import messages as messages_module
 from bot.content import red_flags as red_flags_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
-from bot.content.yaml_files import read_yaml
+from bot.content.yaml_files import read_mapping, read_yaml
 
 CLINIC_FILE = "clinic.yml"
 SOURCES_FILE = "sources.yml"
@@ -170,15 +170,8 @@ def normalise_example(text: str) -> str:
 
 def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     rel = f"content/{CLINIC_FILE}"
-    path = root / CLINIC_FILE
-    if not path.exists():
-        problems.append(Problem(ERROR, rel, "(file)", "is missing"))
-        return {}
-    data = read_yaml(path, rel, problems)
+    data = read_mapping(root / CLINIC_FILE, rel, problems)
     if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.append(Problem(ERROR, rel, "(file)", "must be a mapping of field: value"))
         return {}
     clinic: dict[str, Any] = {}
     known = {**CLINIC_FIELDS, **CLINIC_OPTIONAL}
@@ -241,17 +234,10 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
 
 def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str, Source]:
     rel = f"content/{SOURCES_FILE}"
-    path = root / SOURCES_FILE
-    if not path.exists():
-        problems.append(Problem(ERROR, rel, "(file)", "is missing"))
-        return {}
-    data = read_yaml(path, rel, problems)
+    data = read_mapping(
+        root / SOURCES_FILE, rel, problems, "must map a source key to its citation and url"
+    )
     if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.append(
-            Problem(ERROR, rel, "(file)", "must map a source key to its citation and url")
-        )
         return {}
     sources = {}
     for key, entry in data.items():

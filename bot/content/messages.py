@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.content import placeholders, readability
 from bot.content.problems import ERROR, WARNING, Problem
-from bot.content.yaml_files import read_yaml
+from bot.content.yaml_files import read_mapping
 
 FILE = "messages.yml"
 REL = f"content/{FILE}"
@@ -60,14 +60,8 @@ class Message:
 def load(
     root: Path, clinic: dict, topic_ids: set[str], problems: list[Problem]
 ) -> dict[str, Message]:
-    path = root / FILE
-    if not path.exists():
-        problems.append(Problem(ERROR, REL, "(file)", "is missing"))
-        return {}
-    data = read_yaml(path, REL, problems)
-    if not isinstance(data, dict):
-        if data is not None:
-            problems.append(Problem(ERROR, REL, "(file)", "must be a mapping of field: value"))
+    data = read_mapping(root / FILE, REL, problems)
+    if data is None:
         return {}
     for key in set(data) - {"reviewed_on", "reviewed_by", "messages"}:
         problems.append(Problem(ERROR, REL, str(key), "is not a known field"))

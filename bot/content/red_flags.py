@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.content import placeholders
 from bot.content.problems import ERROR, WARNING, Problem
-from bot.content.yaml_files import read_yaml
+from bot.content.yaml_files import read_mapping
 
 FILE = "red_flags.yml"
 REL = f"content/{FILE}"
@@ -128,15 +128,8 @@ def load(
     problems: list[Problem],
     topic_ids: set[str] | None = None,
 ) -> RedFlags | None:
-    path = root / FILE
-    if not path.exists():
-        problems.append(Problem(ERROR, REL, "(file)", "is missing"))
-        return None
-    data = read_yaml(path, REL, problems)
+    data = read_mapping(root / FILE, REL, problems)
     if data is None:
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(ERROR, REL, "(file)", "must be a mapping of field: value"))
         return None
     before = len([p for p in problems if p.level == ERROR])
     for key in set(data) - TOP_FIELDS:

@@ -28,3 +28,21 @@ def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(ERROR, rel, "(file)", f"cannot be read: {exc}"))
     return None
+
+
+def read_mapping(
+    path: Path,
+    rel: str,
+    problems: list[Problem],
+    not_a_mapping: str = "must be a mapping of field: value",
+) -> dict | None:
+    """A content file that must exist and hold a mapping; None (with the
+    problem recorded) if it is missing, unreadable or of another shape."""
+    if not path.exists():
+        problems.append(Problem(ERROR, rel, "(file)", "is missing"))
+        return None
+    data = read_yaml(path, rel, problems)
+    if data is not None and not isinstance(data, dict):
+        problems.append(Problem(ERROR, rel, "(file)", not_a_mapping))
+        return None
+    return data

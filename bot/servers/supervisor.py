@@ -58,6 +58,10 @@ MAX_RESTART_DELAY_S = 30.0
 STABLE_AFTER_S = 60.0  # a child that ran this long starts its back-off over
 POLL_S = 0.25
 STOP_GRACE_S = 15.0
+# A ready child is asked every HEALTH_EVERY_S; one that has not answered for
+# HUNG_AFTER_S (frozen, deadlocked, its event loop stuck) is killed and restarted.
+HEALTH_EVERY_S = 10.0
+HUNG_AFTER_S = 45.0
 
 ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
 # Only these call or serve Rasa's API; the action server never sees the token.
@@ -175,6 +179,8 @@ class Child:
     restart_at: float | None = None  # set while it waits out its back-off
     down_since: float | None = None  # first stop of an outage, for the recovery time
     next_delay_s: float = FIRST_RESTART_DELAY_S
+    answered_at: float = 0.0  # last time its health check answered
+    checked_at: float = 0.0
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -199,7 +205,20 @@ class Child:
         if self.ready or not self.running:
             return False
         self.ready = self.ready_url is None or _is_up(self.ready_url)
+        if self.ready:
+            self.answered_at = self.checked_at = time.monotonic()
         return self.ready
+
+    def hung_for(self, now: float) -> float:
+        """Seconds since a ready child last answered its health check (0 if it
+        just did, or has nothing to ask); asks at most every HEALTH_EVERY_S."""
+        if not self.ready or self.ready_url is None:
+            return 0.0
+        if now - self.checked_at >= HEALTH_EVERY_S:
+            self.checked_at = now
+            if _is_up(self.ready_url):
+                self.answered_at = now
+        return now - self.answered_at
 
     def signal_group(self, sig: signal.Signals) -> None:
         try:
@@ -279,6 +298,9 @@ class Supervisor:
                 if child.running:
                     if child.became_ready():
                         self._back(child)
+                    elif (silent := child.hung_for(now)) >= HUNG_AFTER_S:
+                        log(f"The {child.name} has not answered for {silent:.0f} s; restarting it.")
+                        child.signal_group(signal.SIGKILL)  # seen as stopped next round
                 elif child.restart_at is None:
                     self._stopped(child, now)
                 elif now >= child.restart_at:

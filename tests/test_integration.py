@@ -96,6 +96,17 @@ def test_the_issue_example_gets_urgent_guidance_first(assistant):
     assert "computer program" in replies[-1]["text"]  # the welcome, after the urgent part
 
 
+def test_a_question_about_a_symptom_gets_the_urgent_line_then_its_topic(assistant):
+    assistant.ask("patient-q", "hello")
+    replies = assistant.ask(
+        "patient-q", "what are the warning signs of bile duct damage, like yellow skin?"
+    )
+    assert "yellow skin or eyes" in replies[0]["text"] and "(555) 555-0199" in replies[0]["text"]
+    assert "bile ducts" in replies[1]["text"] and "Sources:" in replies[1]["text"]
+    report = assistant.ask("patient-q", "my skin looks yellow")
+    assert len(report) == 1 and "(555) 555-0199" in report[0]["text"]
+
+
 def test_urgent_symptom_mid_conversation(assistant):
     assistant.ask("patient-h", "how long is the hospital stay")
     replies = assistant.ask("patient-h", "how often are refills, also I threw up blood")

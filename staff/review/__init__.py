@@ -1,0 +1,1 @@
+"""The review log built from Rasa's events, and the inbox nurses work from."""

@@ -69,7 +69,7 @@ run: $(ENV_STAMP) $(NODE_STAMP)
 	$(PY) -m bot run
 
 lint: $(ENV_STAMP)
-	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff check bot actions tests staff
 
 test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest

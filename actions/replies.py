@@ -51,7 +51,11 @@ def send(
     welcome = [answers.message(loaded, "welcome")] if first else []
     ordered = replies + welcome if urgent else welcome + replies
     for reply in ordered:
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        # Rasa keeps extra keys in the bot event's metadata: the review log reads
+        # which content version answered from there.
+        dispatcher.utter_message(
+            text=reply.text, buttons=reply.buttons, content_version=STORE.version
+        )
 
 
 def send_custom(dispatcher: CollectingDispatcher, tracker: Tracker, payload: dict) -> None:

@@ -63,6 +63,23 @@ TABLE: tuple[Setting, ...] = (
         "30",
         "delay before a failed reminder's first retry (it doubles, up to 15 minutes)",
     ),
+    Setting("HAIP_STAFF_PORT", "8001", "port of the staff workspace (nurses' review, editors)"),
+    Setting(
+        "HAIP_STAFF_DB",
+        "var/staff.db",
+        "SQLite file of the staff workspace: accounts, the masked review log, notes, audit",
+    ),
+    Setting(
+        "HAIP_STAFF_URL",
+        None,
+        "the workspace's public `https://` address behind nginx (secure cookies, CSRF origin)",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_SESSION_MINUTES",
+        "30",
+        "a staff session ends after this many minutes without a request",
+    ),
     Setting(
         "HAIP_REMINDER_LEAD_SECONDS",
         None,
@@ -123,6 +140,7 @@ class Settings:
     reminders_db: Path
     reminder_poll_s: float
     web_port: int
+    staff_port: int
     socket_url: str
     cors_origins: tuple[str, ...]
 
@@ -137,6 +155,10 @@ class Settings:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def staff_url(self) -> str:
+        return f"http://{self.host}:{self.staff_port}"
 
     @property
     def socket_origins(self) -> tuple[str, ...]:
@@ -159,6 +181,7 @@ class Settings:
             reminders_db=path("HAIP_REMINDERS_DB", env),
             reminder_poll_s=seconds("HAIP_REMINDER_POLL_SECONDS", env) or 5,
             web_port=web_port,
+            staff_port=port("HAIP_STAFF_PORT", env),
             socket_url=socket_url.rstrip("/"),
             cors_origins=tuple(
                 dict.fromkeys(own_origins + tuple((get("HAIP_CORS_ORIGINS", env) or "").split()))

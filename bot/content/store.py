@@ -12,7 +12,7 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.content import loader
+from bot.content import loader, version
 from bot.content.loader import Content, ContentError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ class ContentStore:
         self._lock = threading.Lock()
         self._signature: tuple | None = None
         self._content: Content | None = None
+        # The fingerprint of the content being served (bot/content/version.py).
+        self.version = ""
 
     def _current_signature(self) -> tuple:
         files = sorted(self.content_dir.rglob("*.yml"))
@@ -43,6 +45,7 @@ class ContentStore:
                         raise ContentError(loaded.errors)
                 else:
                     self._content = loaded
+                    self.version = version.of_folder(self.content_dir)
             if self._content is None:
                 raise ContentError([])
             return self._content

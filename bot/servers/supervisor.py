@@ -1,16 +1,19 @@
 """The supervisor behind `make run` (`python -m bot run`): starts the assistant's
-four processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
+six processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
 SIGTERM.
 
   action server       rasa-sdk, answers FAQ topics from content/
   rasa server         Rasa with its HTTP API (python -m bot.servers.rasa_server)
   web server          the chat widget's files and history (python -m bot web)
   reminder scheduler  delivers refill reminders (python -m bot scheduler)
+  staff workspace     the nurses' and editors' web app (python -m staff serve)
+  review log          copies Rasa's events to the workspace (python -m staff follow)
 
-The action server and Rasa start first; the web server and the scheduler once
-Rasa has loaded its model. A process that stops after that is restarted on its
-own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s once it has run for a
-minute); the others keep running. Every child dies with the supervisor, even
+The action server, Rasa and the two staff processes start first; the web server
+and the scheduler once Rasa has loaded its model. Once a day the supervisor runs
+the retention command (python -m staff retention). A process that stops after
+that is restarted on its own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s
+once it has run for a minute); the others keep running. Every child dies with the supervisor, even
 after a `kill -9` (Linux PR_SET_PDEATHSIG), so nothing is left holding a port.
 
 Settings come from the environment (see README):
@@ -33,6 +36,7 @@ command line: only the three processes that use it get it, in their environment.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -64,6 +68,8 @@ HEALTH_EVERY_S = 10.0
 HUNG_AFTER_S = 45.0
 
 ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
+STAFF, REVIEW_LOG = "staff workspace", "review log"
+RETENTION_EVERY_S = 24 * 3600
 # Only these call or serve Rasa's API; the action server never sees the token.
 NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
 
@@ -97,6 +103,8 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
         ],
         WEB: python + ["bot", "web"],
         SCHEDULER: python + ["bot", "scheduler"],
+        STAFF: python + ["staff", "serve"],
+        REVIEW_LOG: python + ["staff", "follow"],
     }
 
 
@@ -107,6 +115,7 @@ def ready_urls(settings: Settings) -> dict[str, str]:
         ACTIONS: f"{settings.actions_url}/health",
         RASA: f"{settings.rasa_url}/",
         WEB: f"{settings.web_url}/",
+        STAFF: f"{settings.staff_url}/health/",
     }
 
 
@@ -125,6 +134,7 @@ def taken_port(settings: Settings) -> str | None:
         ("web chat", settings.web_port, "HAIP_WEB_PORT"),
         ("Rasa", settings.rasa_port, "HAIP_RASA_PORT"),
         ("action server", settings.actions_port, "HAIP_ACTIONS_PORT"),
+        ("staff workspace", settings.staff_port, "HAIP_STAFF_PORT"),
     ):
         with socket.socket() as probe:
             # As the servers bind: a port left in TIME_WAIT by a stopped run is free.
@@ -259,7 +269,7 @@ class Supervisor:
         """First start. A child that stops before it is ready means something to
         fix (a broken model, a port taken meanwhile), not something a restart
         mends: RuntimeError."""
-        self._start_and_wait([ACTIONS, RASA])
+        self._start_and_wait([ACTIONS, RASA, STAFF, REVIEW_LOG])
         if not self.stopping:
             self.warm_up()
             self._start_and_wait([WEB, SCHEDULER])
@@ -291,9 +301,15 @@ class Supervisor:
             log(f"Warm-up failed ({exc}); the first answer may be slow.")
 
     def watch(self) -> None:
-        """Until a stop signal: restart each child that stops, on its own."""
+        """Until a stop signal: restart each child that stops, on its own, and
+        run the retention command once a day (the first time at once)."""
+        retention: subprocess.Popen | None = None
+        retention_at = time.monotonic()
         while not self.stopping:
             now = time.monotonic()
+            if now >= retention_at and (retention is None or retention.poll() is not None):
+                retention = self._run_retention()
+                retention_at = now + RETENTION_EVERY_S
             for child in self.children.values():
                 if child.running:
                     if child.became_ready():
@@ -306,6 +322,20 @@ class Supervisor:
                 elif now >= child.restart_at:
                     self._restart(child, now)
             time.sleep(POLL_S)
+
+    def _run_retention(self) -> subprocess.Popen | None:
+        """Deletes what is older than the clinic's retention setting; its own
+        process, so a slow delete never holds up the watch loop."""
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "staff", "retention"],
+                cwd=paths.ROOT,
+                env=self._env_for(REVIEW_LOG),
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            log(f"Could not run the retention command ({exc.strerror}); trying tomorrow.")
+            return None
 
     def _stopped(self, child: Child, now: float) -> None:
         # Anything it left in its group (a worker) would hold its port.
@@ -370,11 +400,21 @@ def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], 
     )
 
 
+def use_wal(db: Path) -> None:
+    """Rasa's tracker file in write-ahead mode (it stays so): the review log reads
+    it while Rasa writes, and neither waits for the other."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db, timeout=30)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
 def serve(settings: Settings, model: Path) -> int:
     if problem := taken_port(settings):
         print(f"Could not start: {problem}", file=sys.stderr)
         return 1
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    use_wal(settings.tracker_db)
     supervisor = Supervisor(settings, model)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     signal.signal(signal.SIGINT, supervisor.request_stop)
@@ -387,6 +427,8 @@ def serve(settings: Settings, model: Path) -> int:
                 f"  REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
                 f"  socket.io: {settings.rasa_url}/socket.io\n"
                 f"  actions:   {settings.actions_url}\n"
+                f"  staff:     {settings.staff_url}/  (nurses and editors; add accounts with"
+                f" python -m staff users add)\n"
                 f"Press Ctrl-C to stop.",
                 flush=True,
             )

@@ -1,0 +1,1 @@
+"""Staff accounts and their roles: nurse, editor, admin."""

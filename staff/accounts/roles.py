@@ -1,0 +1,63 @@
+"""Roles are Django groups; an admin is also Django staff and superuser, so the
+admin pages (accounts, unlocking, the audit log) are theirs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+NURSE, EDITOR, ADMIN = "nurse", "editor", "admin"
+ROLES = (NURSE, EDITOR, ADMIN)
+# Who may open what. An admin may do everything a nurse or editor may.
+REVIEWERS = (NURSE, ADMIN)
+EDITORS = (EDITOR, ADMIN)
+
+
+def roles_of(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {ADMIN}
+    return set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+
+
+def has_role(user, allowed: tuple[str, ...]) -> bool:
+    return bool(roles_of(user) & set(allowed))
+
+
+def require(*allowed: str) -> Callable:
+    """A view only these roles may open: the others get 403, not a login loop."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not has_role(request.user, allowed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+@transaction.atomic
+def set_role(user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    user.groups.set([Group.objects.get_or_create(name=role)[0]])
+    user.is_staff = user.is_superuser = role == ADMIN
+    user.save()
+
+
+def context(request) -> dict:
+    """What every template may ask: the signed-in user's roles."""
+    mine = roles_of(getattr(request, "user", None)) if hasattr(request, "user") else set()
+    return {
+        "is_reviewer": bool(mine & set(REVIEWERS)),
+        "is_editor": bool(mine & set(EDITORS)),
+        "is_admin": ADMIN in mine,
+    }

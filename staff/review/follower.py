@@ -1,0 +1,190 @@
+"""The review log follows Rasa's tracker store: it reads the `events` table by
+id from a saved position and writes masked rows to the workspace's database.
+
+Why not Rasa's SQL event broker: it re-reads the whole tracker before each save
+and commits events one by one, which would slow every reply. Reading the events
+table afterwards costs a reply nothing, and catches up after any downtime.
+
+Exactly once: the rows and the new position are written in one transaction,
+and each row is unique by its event id, so a crash at any point means the next
+run starts where the last commit ended. SQLite hands out event ids in commit
+order (one writer at a time), so a saved position never skips a late commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+from django.db import transaction
+
+from bot import intents
+from staff.review import outcomes, pseudonyms
+from staff.review.masking import mask
+from staff.review.models import Message, Outcome, Position
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "rasa-events"
+BATCH = 500
+# Only events the review log uses are read; the rest only move the position.
+WANTED = ("user", "bot", "action")
+
+
+def _read(tracker_db: Path, after: int, limit: int) -> list[tuple]:
+    if not tracker_db.exists():
+        return []
+    # Read-only and brief: Rasa's writes wait for no more than this one query.
+    uri = f"file:{tracker_db}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=10)
+    try:
+        return connection.execute(
+            "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events"
+            " WHERE id > ? ORDER BY id LIMIT ?",
+            (after, limit),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # Rasa has not written yet
+            return []
+        raise
+    finally:
+        connection.close()
+
+
+def _time(timestamp: float | None) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp or time.time(), tz=dt.timezone.utc)
+
+
+def _topic(parse: dict) -> str:
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == "topic":
+            return str(entity.get("value") or "")
+    selector = (parse.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    return intents.topic_from_response_key(key) or ""
+
+
+def _confidence(parse: dict) -> float | None:
+    selector = (parse.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
+    if (parse.get("intent") or {}).get("name") == intents.RETRIEVAL_INTENT and selector:
+        return (selector.get("response") or {}).get("confidence")
+    return (parse.get("intent") or {}).get("confidence")
+
+
+class Follower:
+    def __init__(self, tracker_db: Path):
+        self.tracker_db = Path(tracker_db)
+        # Each conversation's latest turn (see _turn), read from the log once per batch.
+        self._turns: dict[str, Message | None] = {}
+
+    def position(self) -> int:
+        row = Position.objects.filter(source=SOURCE).first()
+        return row.last_event_id if row else 0
+
+    def follow_once(self, limit: int = BATCH) -> int:
+        """Copy the next batch of events; the number of events read."""
+        rows = _read(self.tracker_db, self.position(), limit)
+        if not rows:
+            return 0
+        self._turns.clear()
+        with transaction.atomic():
+            changed: dict[int, Message] = {}
+            for row in rows:
+                self._apply(row, changed)
+            for message in changed.values():
+                message.save()
+            Position.objects.update_or_create(
+                source=SOURCE, defaults={"last_event_id": rows[-1][0]}
+            )
+        return len(rows)
+
+    def catch_up(self) -> int:
+        total = 0
+        while read := self.follow_once():
+            total += read
+        return total
+
+    def run(self, every_s: float, stop) -> None:
+        """Follow until stop() is true; a failed round is logged and retried."""
+        while not stop():
+            try:
+                if self.follow_once() == BATCH:
+                    continue
+            except Exception:  # a locked or full database: try again, lose nothing
+                logger.exception("Review log: reading Rasa's events failed; retrying")
+            time.sleep(every_s)
+
+    def _apply(self, row: tuple, changed: dict[int, Message]) -> None:
+        event_id, sender_id, kind, timestamp, action_name, data = row
+        if kind not in WANTED:
+            return
+        try:
+            event = json.loads(data or "{}")
+        except ValueError:
+            logger.warning("Review log: event %s is not JSON; skipped", event_id)
+            return
+        conversation = pseudonyms.of(sender_id)
+        if kind == "user":
+            self._add_turn(event_id, timestamp, conversation, event)
+            return
+        turn = self._turn(conversation)
+        patient_turn = turn if turn is not None and turn.sender == Message.PATIENT else None
+        if kind == "action":
+            outcome = outcomes.of_action(action_name or event.get("name") or "")
+            if patient_turn is not None and outcome is not None:
+                patient_turn.set_outcome(outcome)
+                changed[patient_turn.pk] = patient_turn
+            return
+        # A reply of the assistant.
+        version = str((event.get("metadata") or {}).get("content_version") or "")[:16]
+        Message.objects.create(
+            event_id=event_id,
+            time=_time(timestamp),
+            conversation=conversation,
+            sender=Message.ASSISTANT,
+            text=mask(str(event.get("text") or "")),
+            outcome=Outcome.OTHER,
+            content_version=version,
+        )
+        if patient_turn is not None and version and not patient_turn.content_version:
+            patient_turn.content_version = version
+            changed[patient_turn.pk] = patient_turn
+
+    def _add_turn(self, event_id: int, timestamp, conversation: str, event: dict) -> None:
+        """A patient message, or a reminder the scheduler started (Rasa records
+        those as user events of an external intent: they are not the patient's)."""
+        parse = event.get("parse_data") or {}
+        intent = str((parse.get("intent") or {}).get("name") or "")
+        if intents.is_external(intent):
+            turn = Message(sender=Message.SYSTEM, text="", intent=intent, outcome=Outcome.REMINDER)
+        else:
+            turn = Message(
+                sender=Message.PATIENT,
+                text=mask(str(event.get("text") or "")),
+                intent=intent,
+                topic=_topic(parse),
+                confidence=_confidence(parse),
+            )
+        turn.event_id, turn.time, turn.conversation = event_id, _time(timestamp), conversation
+        turn.save()
+        self._turns[conversation] = turn
+
+    def _turn(self, conversation: str) -> Message | None:
+        """The conversation's latest patient message or reminder: what the
+        actions and replies that follow belong to."""
+        if conversation not in self._turns:
+            self._turns[conversation] = (
+                Message.objects.filter(conversation=conversation)
+                .exclude(sender=Message.ASSISTANT)
+                .order_by("-event_id")
+                .first()
+            )
+        return self._turns[conversation]
+
+
+def follow(tracker_db: Path, every_s: float, stop) -> None:
+    Follower(tracker_db).run(every_s, stop)

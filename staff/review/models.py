@@ -1,0 +1,94 @@
+"""The review log: what patients asked and what the assistant did, masked, built
+from Rasa's tracker store by the log follower (staff/review/follower.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    URGENT = "urgent", "urgent guidance"
+    HANDOFF = "handoff", "asked for a person"
+    NOT_UNDERSTOOD = "not_understood", "not sure"
+    MEDICAL_ADVICE = "medical_advice", "medical advice refused"
+    ANSWERED = "answered", "answered"
+    REMINDER = "reminder", "reminder action"
+    TROUBLE = "trouble", "trouble message"
+    OUT_OF_SCOPE = "out_of_scope", "out of scope"
+    OTHER = "other", "other"
+    PENDING = "pending", "waiting for the reply"
+
+
+# The inbox shows these first, in this order; everything else after.
+FIRST = (Outcome.URGENT, Outcome.HANDOFF, Outcome.NOT_UNDERSTOOD)
+PRIORITY = {outcome: rank for rank, outcome in enumerate(FIRST)}
+LAST = len(FIRST)
+
+
+class Status(models.TextChoices):
+    NEW = "new", "new"
+    REVIEWED = "reviewed", "reviewed"
+    FOLLOW_UP = "follow_up", "follow-up"
+
+
+class Message(models.Model):
+    """One patient message, or one reply of the assistant (for the conversation view)."""
+
+    PATIENT, ASSISTANT, SYSTEM = "patient", "assistant", "system"  # system: a reminder
+
+    event_id = models.BigIntegerField(unique=True)  # the row in Rasa's events table
+    time = models.DateTimeField(db_index=True)
+    conversation = models.CharField(max_length=16, db_index=True)  # a pseudonym
+    sender = models.CharField(max_length=9, choices=[(s, s) for s in (PATIENT, ASSISTANT, SYSTEM)])
+    text = models.TextField()  # masked
+    intent = models.CharField(max_length=100, blank=True)
+    topic = models.CharField(max_length=100, blank=True)
+    confidence = models.FloatField(null=True)
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+    )
+    priority = models.PositiveSmallIntegerField(default=LAST, db_index=True)
+    content_version = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The topic a nurse said the question belonged to (added to its examples).
+    corrected_topic = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["priority", "-time", "-id"]
+
+    def set_outcome(self, outcome: str) -> None:
+        """The strongest outcome wins: urgent guidance before an answer that followed it."""
+        rank = PRIORITY.get(outcome, LAST)
+        if (
+            self.outcome == Outcome.PENDING
+            or rank < self.priority
+            or (rank == self.priority == LAST and self.outcome == Outcome.OTHER)
+        ):
+            self.outcome, self.priority = outcome, rank
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M} {self.conversation} {self.sender}"
+
+
+class Note(models.Model):
+    message = models.ForeignKey(Message, related_name="notes", on_delete=models.CASCADE)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    time = models.DateTimeField(auto_now_add=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["time", "id"]
+
+
+class Position(models.Model):
+    """How far the follower has read Rasa's events table. Saved in the same
+    transaction as the rows it wrote, so a crash never skips or repeats an event."""
+
+    source = models.CharField(max_length=40, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)

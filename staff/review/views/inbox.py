@@ -1,0 +1,115 @@
+"""The inbox: patient messages, urgent, handoff and not-understood first, newest
+first, with filters and search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from staff.accounts import roles
+from staff.review import export, search
+from staff.review.models import FIRST, Message, Outcome, Status
+
+PAGE_SIZE = 50
+LIVE_LIMIT = 20
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def filtered(params) -> tuple[object, dict]:
+    messages = Message.objects.filter(sender=Message.PATIENT).select_related("assigned_to")
+    chosen = {
+        "since": _date(params.get("since")),
+        "until": _date(params.get("until")),
+        "status": params.get("status") if params.get("status") in Status.values else "",
+        "outcome": params.get("outcome") if params.get("outcome") in Outcome.values else "",
+        "topic": (params.get("topic") or "")[:100],
+        "q": (params.get("q") or "")[:200],
+    }
+    if chosen["since"]:
+        messages = messages.filter(time__date__gte=chosen["since"])
+    if chosen["until"]:
+        messages = messages.filter(time__date__lte=chosen["until"])
+    if chosen["status"]:
+        messages = messages.filter(status=chosen["status"])
+    if chosen["outcome"]:
+        messages = messages.filter(outcome=chosen["outcome"])
+    if chosen["topic"]:
+        messages = messages.filter(topic=chosen["topic"])
+    if chosen["q"]:
+        messages = search.matching(messages, chosen["q"])
+    return messages, chosen
+
+
+@require_GET
+@roles.require(*roles.REVIEWERS)
+def inbox(request):
+    messages, chosen = filtered(request.GET)
+    page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
+    topics = (
+        Message.objects.filter(sender=Message.PATIENT)
+        .exclude(topic="")
+        .order_by("topic")
+        .values_list("topic", flat=True)
+        .distinct()
+    )
+    newest = Message.objects.filter(sender=Message.PATIENT).order_by("-id").first()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/inbox.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "statuses": Status.choices,
+            "outcomes": [c for c in Outcome.choices if c[0] != Outcome.PENDING],
+            "topics": list(topics),
+            "first": [o.value for o in FIRST],
+            "newest_id": newest.id if newest else 0,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@roles.require(*roles.REVIEWERS)
+def latest(request):
+    """Messages newer than the page the nurse has open, for the live update."""
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    new = Message.objects.filter(sender=Message.PATIENT, id__gt=after).order_by("-id")
+    rows = [
+        {
+            "id": m.id,
+            "time": m.time.strftime("%Y-%m-%d %H:%M"),
+            "text": m.text,
+            "outcome": m.get_outcome_display(),
+            "urgent": m.outcome == Outcome.URGENT,
+            "first": m.outcome in FIRST,
+            "url": f"/messages/{m.id}/",
+        }
+        for m in new[:LIVE_LIMIT]
+    ]
+    return JsonResponse({"count": new.count(), "messages": rows})
+
+
+@require_GET
+@roles.require(*roles.REVIEWERS)
+def export_csv(request):
+    since = _date(request.GET.get("since"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="review-log.csv"'
+    export.write_csv(response, since=since, by=request.user)
+    return response

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from staff.review.views import conversation, dashboard, health, inbox, reminders
+
+admin.site.site_header = "HAI pump assistant: staff administration"
+admin.site.site_title = "Staff administration"
+
+urlpatterns = [
+    path("health/", health.health, name="health"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="staff/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", inbox.inbox, name="inbox"),
+    path("api/inbox/", inbox.latest, name="inbox-latest"),
+    path("messages/<int:pk>/", conversation.conversation, name="conversation"),
+    path("messages/<int:pk>/original/", conversation.original, name="original"),
+    path("messages/<int:pk>/review/", conversation.update, name="review"),
+    path("messages/<int:pk>/topic/", conversation.assign_topic, name="assign-topic"),
+    path("export.csv", inbox.export_csv, name="export"),
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,42 @@
+"""Roles and the account commands, on pytest-django's test database."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from staff.accounts import accounts, roles
+from staff.audit.models import Entry
+
+pytestmark = pytest.mark.django_db
+GOOD = "a-long-passphrase-9"
+
+
+def test_added_accounts_get_their_role_and_a_hashed_password():
+    accounts.add("nina", roles.NURSE, GOOD)
+    accounts.add("ed", roles.EDITOR, GOOD)
+    accounts.add("ada", roles.ADMIN, GOOD)
+    nina, ed, ada = (User.objects.get(username=n) for n in ("nina", "ed", "ada"))
+    assert roles.roles_of(nina) == {roles.NURSE} and not nina.is_staff
+    assert roles.roles_of(ed) == {roles.EDITOR}
+    assert roles.roles_of(ada) == {roles.ADMIN} and ada.is_staff and ada.is_superuser
+    assert nina.password.startswith("argon2$") and GOOD not in nina.password
+    assert Entry.objects.filter(action="account added").count() == 3
+
+
+@pytest.mark.parametrize("password", ["short", "password1234", "12345678901"])
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(accounts.AccountError, match="Password not accepted"):
+        accounts.add("nina", roles.NURSE, password)
+    assert not User.objects.filter(username="nina").exists()
+
+
+def test_a_name_is_taken_once_and_roles_change():
+    accounts.add("nina", roles.NURSE, GOOD)
+    with pytest.raises(accounts.AccountError, match="already"):
+        accounts.add("nina", roles.ADMIN, GOOD)
+    accounts.change_role("nina", roles.ADMIN)
+    assert roles.roles_of(User.objects.get(username="nina")) == {roles.ADMIN}
+    accounts.change_role("nina", roles.NURSE)
+    nina = User.objects.get(username="nina")
+    assert roles.roles_of(nina) == {roles.NURSE} and not nina.is_superuser
+    with pytest.raises(accounts.AccountError, match="no account"):
+        accounts.change_role("nobody", roles.NURSE)

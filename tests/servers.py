@@ -27,6 +27,8 @@ CHILD_MARKERS = {
     "rasa server": "-m bot.servers.rasa_server",
     "web server": "-m bot web",
     "reminder scheduler": "-m bot scheduler",
+    "staff workspace": "-m staff serve",
+    "review log": "-m staff follow",
 }
 
 
@@ -106,6 +108,7 @@ def bot_texts(db: Path, sender: str) -> list[str]:
 class Assistant:
     def __init__(self, content_dir: Path, tracker_db: Path):
         self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.staff_port = free_port()
         self.env = {
             **os.environ,
             "HAIP_CONTENT_DIR": str(content_dir),
@@ -113,7 +116,9 @@ class Assistant:
             "HAIP_RASA_PORT": str(self.rasa_port),
             "HAIP_ACTIONS_PORT": str(self.actions_port),
             "HAIP_WEB_PORT": str(self.web_port),
+            "HAIP_STAFF_PORT": str(self.staff_port),
             "HAIP_REMINDERS_DB": str(tracker_db.parent / "reminders.db"),
+            "HAIP_STAFF_DB": str(tracker_db.parent / "staff.db"),
             # Test settings: reminders come 4 s after they are set, checked every second.
             "HAIP_REMINDER_LEAD_SECONDS": "4",
             "HAIP_REMINDER_POLL_SECONDS": "1",
@@ -154,8 +159,12 @@ class Assistant:
         return f"http://127.0.0.1:{self.web_port}"
 
     @property
-    def ports(self) -> tuple[int, int, int]:
-        return self.rasa_port, self.actions_port, self.web_port
+    def staff_url(self) -> str:
+        return f"http://127.0.0.1:{self.staff_port}"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return self.rasa_port, self.actions_port, self.web_port, self.staff_port
 
     def child_pid(self, name: str) -> int | None:
         """The running process of one of the supervisor's children, by its name

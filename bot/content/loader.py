@@ -57,6 +57,7 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "reminder_hour": int,
     "calendar_refills": int,
     "chat_id_days": int,
+    "log_retention_days": int,
 }
 # Default and allowed range of each whole-number clinic setting.
 CLINIC_NUMBERS = {
@@ -65,6 +66,8 @@ CLINIC_NUMBERS = {
     "reminder_hour": (18, 0, 23),
     "calendar_refills": (6, 1, 26),
     "chat_id_days": (DEFAULT_CHAT_ID_DAYS, 1, 365),
+    # The staff workspace's review log and Rasa's conversations (staff/review/retention.py).
+    "log_retention_days": (180, 7, 3650),
 }
 
 # How the clinic's pump gives the drug: at a fixed rate pushed by body heat

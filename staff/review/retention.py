@@ -48,7 +48,7 @@ def retention_days() -> int:
         clinic = ContentStore(paths.CONTENT_DIR).get().clinic
     except Exception:  # no valid content: keep the default rather than keep forever
         return DEFAULT_DAYS
-    return int(clinic.get("log_retention_days") or DEFAULT_DAYS)
+    return int(clinic.get("log_retention_days", DEFAULT_DAYS))
 
 
 def _old_conversations(tracker: sqlite3.Connection, cutoff: float) -> list[str]:

@@ -1,0 +1,147 @@
+"""Every page and API needs a login; roles decide the rest; five wrong passwords
+lock the account itself, whatever address they come from, until an admin unlocks it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from staff.accounts import accounts, roles
+from staff.audit.models import Entry
+from staff.review.models import Message
+from tracker_events import Tracker
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-passphrase-9"
+OPEN = {"login", "health"}
+
+
+def all_paths():
+    """Every URL the workspace serves, with sample arguments."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield p.name, prefix + str(p.pattern)
+
+    for name, pattern in walk(get_resolver().url_patterns):
+        path = "/" + pattern.replace("<int:pk>", "1").replace("<path:object_id>", "1")
+        path = path.replace("^", "").replace("$", "").replace("\\Z", "")
+        if "<" in path or "(?P" in path:
+            continue
+        yield name, path
+
+
+def test_without_a_session_every_page_redirects_to_login(client):
+    checked = 0
+    for name, path in all_paths():
+        if name in OPEN:
+            continue
+        response = client.get(path)
+        assert response.status_code in (301, 302, 401, 403), (path, response.status_code)
+        if response.status_code == 302:
+            assert "login" in response["Location"], path
+        checked += 1
+    assert checked >= 12
+    assert client.get("/health/").status_code == 200
+
+
+@pytest.fixture
+def nurse(client):
+    client.force_login(accounts.add("nina", roles.NURSE, PASSWORD))
+    return client
+
+
+def test_a_nurse_cannot_open_the_admin_pages(nurse):
+    for path in ["/admin/", "/admin/auth/user/", "/admin/audit/entry/"]:
+        response = nurse.get(path, follow=True)
+        assert b"Site administration" not in response.content, path
+        assert b"not authorized" in response.content or response.status_code == 403
+
+
+def test_an_editor_cannot_open_the_inbox(client):
+    client.force_login(accounts.add("ed", roles.EDITOR, PASSWORD))
+    for path in ["/", "/api/inbox/", "/messages/1/", "/export.csv", "/reminders/"]:
+        assert client.get(path).status_code == 403, path
+
+
+def login(client, password):
+    return client.post(
+        reverse("login"), {"username": "nina", "password": password}, REMOTE_ADDR="10.0.0.9"
+    )
+
+
+def test_five_wrong_passwords_lock_the_account_from_any_address(client):
+    accounts.add("nina", roles.NURSE, PASSWORD)
+    for n in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "nina", "password": "wrong"},
+            REMOTE_ADDR=f"10.0.0.{n}",  # a different address each time
+        )
+    response = login(client, PASSWORD)
+    assert response.status_code in (403, 429)
+    assert b"locked" in response.content
+    accounts.unlock("nina")
+    assert login(client, PASSWORD).status_code == 302
+    assert Entry.objects.filter(action="account unlocked", target="nina").exists()
+
+
+def test_a_session_ends_after_the_idle_time(nurse, settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE == 30 * 60
+    session = nurse.session
+    session.set_expiry(-1)
+    session.save()
+    assert nurse.get("/").status_code == 302
+
+
+def test_search_filters_and_export(nurse, tmp_path):
+    from staff.review.follower import Follower
+
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "my pump site hurts", "action_urgent_guidance", "Call.", intent="urgent")
+    tracker.turn("b", "how long is the stay", "action_answer_faq", "3 days.", topic="hospital_stay")
+    tracker.turn("c", "=HYPERLINK(1) <script>alert(1)</script>", "action_not_sure", "Sorry.")
+    Follower(tracker.path).catch_up()
+    page = nurse.get("/")
+    body = page.content.decode()
+    # Urgent and not-understood first, the answered one last.
+    assert body.index("my pump site hurts") < body.index("how long is the stay")
+    assert body.index("HYPERLINK") < body.index("how long is the stay")
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+    found = nurse.get("/", {"q": "pump hur"}).content.decode()
+    assert "my pump site hurts" in found and "how long is the stay" not in found
+    for weird in ['"', "NEAR(", "*", "AND OR", "'; DROP TABLE review_message;--", "💉"]:
+        assert nurse.get("/", {"q": weird}).status_code == 200
+    only = nurse.get("/", {"outcome": "answered"}).content.decode()
+    assert "how long is the stay" in only and "my pump site hurts" not in only
+    csv = nurse.get("/export.csv").content.decode()
+    assert "my pump site hurts" in csv and "'=HYPERLINK" in csv
+    assert Entry.objects.filter(action="export", username="nina").exists()
+
+
+def test_review_note_assign_and_audit(nurse, tmp_path):
+    from staff.review.follower import Follower
+
+    accounts.add("nora", roles.NURSE, PASSWORD)
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "can i talk to someone", "action_handoff", "Call.", intent="handoff")
+    Follower(tracker.path).catch_up()
+    message = Message.objects.get(sender=Message.PATIENT)
+    assert nurse.get(f"/messages/{message.pk}/").status_code == 200
+    assert Entry.objects.filter(action="viewed conversation", username="nina").exists()
+    from django.contrib.auth.models import User
+
+    nora = User.objects.get(username="nora")
+    response = nurse.post(
+        f"/messages/{message.pk}/review/",
+        {"status": "follow_up", "note": "Called, no answer", "assigned_to": nora.pk},
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == "follow_up" and message.assigned_to.username == "nora"
+    assert message.notes.get().text == "Called, no answer"
+    entry = Entry.objects.get(action="changed message")
+    assert "Called" not in entry.detail and "follow_up" in entry.detail
+    # Only an admin sees the original text.
+    assert nurse.get(f"/messages/{message.pk}/original/").status_code == 403

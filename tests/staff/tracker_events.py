@@ -1,0 +1,58 @@
+"""Rows as Rasa 3.6's SQL tracker store writes them (same table, same JSON), for
+the review log's tests. The integration tests check the same against real Rasa."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS events (
+    id INTEGER NOT NULL, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,
+    timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT,
+    PRIMARY KEY (id))"""
+
+
+class Tracker:
+    def __init__(self, path: Path):
+        self.path = path
+        self.clock = 1_796_000_000.0
+        with sqlite3.connect(path) as db:
+            db.execute(SCHEMA)
+
+    def _add(self, sender: str, kind: str, data: dict, intent=None, action=None) -> int:
+        self.clock += 1
+        data = {"event": kind, "timestamp": self.clock, **data}
+        with sqlite3.connect(self.path) as db:
+            cursor = db.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name,"
+                " data) VALUES (?, ?, ?, ?, ?, ?)",
+                (sender, kind, self.clock, intent, action, json.dumps(data)),
+            )
+            return cursor.lastrowid
+
+    def user(self, sender: str, text: str, intent="faq", topic=None, confidence=0.97) -> int:
+        parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text}
+        if topic:
+            parse["response_selector"] = {
+                "faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.91}}
+            }
+        return self._add(sender, "user", {"text": text, "parse_data": parse}, intent=intent)
+
+    def external(self, sender: str, intent="EXTERNAL_refill_due") -> int:
+        parse = {"intent": {"name": intent, "confidence": 1.0}, "entities": []}
+        return self._add(sender, "user", {"text": f"/{intent}", "parse_data": parse}, intent)
+
+    def action(self, sender: str, name: str) -> int:
+        return self._add(sender, "action", {"name": name}, action=name)
+
+    def bot(self, sender: str, text: str, version="abc123def456") -> int:
+        metadata = {"model_id": "m", "content_version": version}
+        return self._add(sender, "bot", {"text": text, "metadata": metadata})
+
+    def turn(self, sender: str, text: str, action: str, reply: str, **user) -> None:
+        self.user(sender, text, **user)
+        self._add(sender, "user_featurization", {"use_text_for_featurization": False})
+        self.action(sender, action)
+        self.bot(sender, reply)
+        self.action(sender, "action_listen")

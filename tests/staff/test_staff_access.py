@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
 from staff.review.models import Message
-from tracker_events import Tracker
+from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-9"

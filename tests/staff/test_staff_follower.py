@@ -6,7 +6,7 @@ import pytest
 from staff.review import pseudonyms
 from staff.review.follower import Follower
 from staff.review.models import Message, Outcome
-from tracker_events import Tracker
+from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from staff.audit.models import Entry
 from staff.review import retention
 from staff.review.follower import Follower
 from staff.review.models import Message, Note
-from tracker_events import Tracker
+from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
 DAY = 86400

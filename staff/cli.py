@@ -29,9 +29,17 @@ def _django() -> None:
 
 
 def _migrate(verbosity: int = 0) -> None:
+    """The workspace and the log follower start together, and both migrate: a
+    lock beside the database lets one do it while the other waits."""
+    import fcntl
+
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    lock_path = settings.DATABASE_FILE.with_name(settings.DATABASE_FILE.name + ".migrate-lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("migrate", interactive=False, verbosity=verbosity)
 
 
 def serve(_: argparse.Namespace) -> int:

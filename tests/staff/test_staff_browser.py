@@ -1,0 +1,292 @@
+"""The staff workspace in a real headless Chromium, through nginx and HTTPS as
+a clinic runs it, against the real servers `make run` starts: the assistant's
+patient chat on one side, the nurses' inbox on the other."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import urllib3
+from playwright.sync_api import Page, expect
+
+from bot import paths
+from tests.browser import (
+    SCREENSHOTS,
+    axe_violations,
+    certificate_names,
+    chromium,
+    nginx,
+    nginx_config,
+)
+from tests.servers import Assistant, free_port, started_assistant, wait_until
+
+pytestmark = pytest.mark.integration
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+PASSWORD = "a-long-passphrase-9"
+LAUNCHER = "Questions about your pump? Chat with us"
+WAIT_MS = 60_000
+expect.set_options(timeout=WAIT_MS)
+
+
+@dataclass
+class Workspace:
+    url: str  # through nginx, HTTPS
+    assistant: Assistant
+    root: Path
+
+    @property
+    def staff_db(self) -> Path:
+        return Path(self.assistant.env["HAIP_STAFF_DB"])
+
+    def add_account(self, name: str, role: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "staff", "users", "add", name, "--role", role],
+            input=PASSWORD + "\n", text=True, env=self.assistant.env, cwd=paths.ROOT,
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def logged(self, where: str = "text LIKE ?", *args) -> list[tuple]:
+        with sqlite3.connect(self.staff_db, timeout=30) as db:
+            return db.execute(
+                f"SELECT text, outcome, status FROM review_message WHERE sender = 'patient'"
+                f" AND {where} ORDER BY id",
+                args,
+            ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("staff")
+    port = free_port()
+    public = f"https://localhost:{port}"
+    with started_assistant(root, HAIP_STAFF_URL=public) as running:
+        work = Workspace(public, running, root)
+        work.add_account("nina", "nurse")
+        work.add_account("nora", "nurse")
+        work.add_account("ada", "admin")
+        work.add_account("lockme", "nurse")
+        config = nginx_config(
+            root,
+            "nginx-staff.conf",
+            [
+                ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
+                ("server_name staff.example-clinic.org;", "server_name localhost;"),
+                *certificate_names("staff.example-clinic.org", root),
+                ("http://127.0.0.1:8001", running.staff_url),
+            ],
+        )
+        with nginx(config, port):
+            yield work
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+def new_page(browser, width: int = 1280, height: int = 900) -> Page:
+    # bypass_csp: axe is injected in some tests.
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, ignore_https_errors=True, bypass_csp=True,
+        accept_downloads=True,
+    )  # fmt: skip
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))
+    return page
+
+
+def log_in(page: Page, workspace: Workspace, name: str, password: str = PASSWORD) -> None:
+    page.goto(workspace.url + "/login/")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture
+def nurse_page(browser, workspace):
+    page = new_page(browser)
+    log_in(page, workspace, "nina")
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+    yield page
+    page.context.close()
+
+
+def patient_says(browser, workspace: Workspace, text: str) -> None:
+    """Through the patient chat on the clinic's page, as a patient would."""
+    page = new_page(browser, 390, 800)
+    try:
+        page.goto(workspace.assistant.web_url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+        replies = page.locator(".haip-msg--assistant")
+        expect(replies.first).to_contain_text("not a person")  # connected
+        page.get_by_label("Type your question").fill(text)
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator(".haip-msg--patient")).to_have_count(1)
+        expect(replies.nth(1)).to_be_visible()
+    finally:
+        page.context.close()
+
+
+def wait_logged(workspace: Workspace, text: str, timeout_s: float = 60) -> list[tuple]:
+    wait_until(lambda: workspace.logged("text = ?", text), timeout_s, 0.5)
+    return workspace.logged("text = ?", text)
+
+
+def test_an_urgent_message_appears_first_without_a_reload_and_is_reviewed(
+    browser, workspace, nurse_page
+):
+    workspace.assistant.ask("earlier", "how long is the hospital stay")
+    wait_logged(workspace, "how long is the hospital stay")
+    nurse_page.reload()
+    expect(nurse_page.get_by_text("not watched around the clock")).to_be_visible()
+
+    urgent = "I have a fever of 102 and my pump site is red"
+    patient_says(browser, workspace, urgent)
+    live = nurse_page.locator("#live")
+    expect(live).to_contain_text("urgent", timeout=40_000)
+    expect(nurse_page.locator("table.inbox tbody tr").first).to_contain_text(urgent)
+    assert wait_logged(workspace, urgent)[0][1] == "urgent"
+
+    # After a reload it is still first: urgent before the newer answered question.
+    workspace.assistant.ask("later", "what is the pump made of")
+    nurse_page.reload()
+    first = nurse_page.locator("table.inbox tbody tr").first
+    expect(first).to_contain_text(urgent)
+    expect(first).to_contain_text("urgent guidance")
+
+    first.get_by_role("link").click()
+    expect(nurse_page.get_by_role("heading", name="Review this message")).to_be_visible()
+    nurse_page.get_by_label("Status").select_option("reviewed")
+    nurse_page.get_by_label("Add a note").fill("Called the patient; seen in clinic today.")
+    nurse_page.get_by_role("button", name="Save").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text("status reviewed")
+    expect(nurse_page.get_by_text("Called the patient; seen in clinic today.")).to_be_visible()
+    assert workspace.logged("text = ?", urgent)[0][2] == "reviewed"
+
+
+def test_a_missed_question_goes_to_its_topic_in_content(workspace, nurse_page):
+    missed = "how many nights will the ward keep me once the pump is in"
+    workspace.assistant.ask("missed", missed)
+    wait_logged(workspace, missed)
+    nurse_page.goto(workspace.url + "/?q=ward+nights")
+    nurse_page.locator("table.inbox tbody tr").first.get_by_role("link").click()
+    nurse_page.get_by_label("Topic", exact=True).select_option("hospital_stay")
+    nurse_page.get_by_role("button", name="Add to this topic").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text("next training")
+    topic_file = workspace.root / "content" / "topics" / "hospital_stay.yml"
+    assert f"- {missed}\n" in topic_file.read_text()
+
+
+def test_patient_html_shows_as_text_and_the_export_is_a_csv(workspace, nurse_page):
+    script = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
+    workspace.assistant.ask("html", script)
+    wait_logged(workspace, script)
+    nurse_page.goto(workspace.url + "/?q=alert")
+    expect(nurse_page.locator("table.inbox tbody tr").first).to_contain_text(script)
+    assert nurse_page.locator("table.inbox img").count() == 0
+
+    with nurse_page.expect_download() as download:
+        nurse_page.get_by_role("link", name="Export CSV").click()
+    rows = list(csv.DictReader(Path(download.value.path()).open(encoding="utf-8")))
+    assert any(r["message"] == script for r in rows)
+    assert {"time_utc", "conversation", "outcome", "topic"} <= set(rows[0])
+
+
+def test_five_wrong_passwords_lock_the_account(browser, workspace):
+    page = new_page(browser)
+    try:
+        for _ in range(5):
+            log_in(page, workspace, "lockme", "not-the-password")
+        log_in(page, workspace, "lockme")
+        expect(page.get_by_role("heading", name="Account locked")).to_be_visible()
+        expect(page.get_by_role("heading", name="Inbox")).to_have_count(0)
+    finally:
+        page.context.close()
+
+
+def test_without_a_session_nothing_is_served_and_nginx_serves_only_the_workspace(workspace):
+    for path in ["/", "/api/inbox/", "/messages/1/", "/export.csv", "/reminders/",
+                 "/dashboard/", "/api/dashboard/", "/admin/", "/admin/audit/entry/"]:  # fmt: skip
+        response = requests.get(workspace.url + path, verify=False, allow_redirects=False)
+        assert response.status_code in (302, 401, 403), path
+        assert "login" in response.headers.get("Location", "login"), path
+    assert requests.get(workspace.url + "/health/", verify=False).status_code == 404
+    for patient_side in ["/socket.io/", "/webhooks/rest/webhook", "/widget/haip-chat.js"]:
+        response = requests.get(workspace.url + patient_side, verify=False, allow_redirects=False)
+        assert response.status_code in (302, 404), patient_side
+
+
+def test_a_nurse_cannot_open_the_admin_pages_and_an_admin_can(browser, workspace, nurse_page):
+    nurse_page.goto(workspace.url + "/admin/")
+    expect(nurse_page.get_by_text("Site administration")).to_have_count(0)
+    expect(nurse_page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
+    page = new_page(browser)
+    try:
+        log_in(page, workspace, "ada")
+        page.goto(workspace.url + "/admin/audit/entry/")
+        expect(page.get_by_text("viewed conversation").first).to_be_visible()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("where", ["/", "/dashboard/"])
+def test_axe_finds_no_serious_or_critical_problems(workspace, nurse_page, where):
+    nurse_page.goto(workspace.url + where)
+    assert axe_violations(nurse_page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = "staff-inbox" if where == "/" else "staff-dashboard"
+    nurse_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_200_messages_from_10_clients_are_all_in_the_log(workspace):
+    def client(n: int) -> None:
+        for k in range(20):
+            workspace.assistant.ask(f"load-{n}", f"load question {k} from client {n}")
+
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(client, range(10)))
+    assert wait_until(lambda: len(workspace.logged("text LIKE ?", "load question %")) == 200,
+                      120, 0.5)  # fmt: skip
+    texts = [row[0] for row in workspace.logged("text LIKE ?", "load question %")]
+    assert sorted(texts) == sorted(
+        f"load question {k} from client {n}" for n in range(10) for k in range(20)
+    )
+
+
+def test_kill_9_of_the_workspace_and_the_log_while_messages_arrive_loses_nothing(workspace):
+    running = workspace.assistant
+    sent: list[str] = []
+
+    def patient(n: int) -> None:
+        for k in range(15):
+            text = f"crash question {k} from patient {n}"
+            running.ask(f"crash-{n}", text)
+            sent.append(text)
+
+    with ThreadPoolExecutor(3) as pool:
+        work = [pool.submit(patient, n) for n in range(3)]
+        time.sleep(2)
+        for name in ("review log", "staff workspace"):
+            pid = running.child_pid(name)
+            assert pid, name
+            subprocess.run(["kill", "-9", str(pid)], check=True)
+            assert running.wait_for_new_child(name, pid, 60), f"{name} not restarted"
+        for done in work:
+            done.result()
+    assert wait_until(lambda: len(workspace.logged("text LIKE ?", "crash question %")) == 45,
+                      120, 0.5)  # fmt: skip
+    texts = [row[0] for row in workspace.logged("text LIKE ?", "crash question %")]
+    assert sorted(texts) == sorted(sent) and len(set(texts)) == 45
+    assert wait_until(lambda: requests.get(running.staff_url + "/health/").ok, 60)

@@ -132,6 +132,100 @@ def test_source_without_url(content_dir):
     assert any(p.file == "content/sources.yml" and p.field == "JH.url" for p in problems)
 
 
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_a_source_without_its_short_name_is_named(content_dir, name):
+    def change(d):
+        d["JH"].pop("name")
+        if name is not None:
+            d["JH"]["name"] = name
+
+    edit_yaml(content_dir / "sources.yml", change)
+    in_sources = [p for p in problems_of(content_dir) if p.file == "content/sources.yml"]
+    assert [(p.field, p.message) for p in in_sources] == [("JH.name", "is missing")]
+    assert str(in_sources[0]) == "ERROR: content/sources.yml field 'JH.name': is missing"
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Johns Hopkins Medicine: liver surgeon Kelly Lafaro answers questions", "at most 40"),
+        ("[Johns Hopkins]", "without '[' or ']'"),
+        ("{no_such_value}", "{no_such_value}, which content/clinic.yml does not define"),
+    ],
+)
+def test_a_source_name_that_cannot_be_a_short_link_is_named(content_dir, name, message):
+    edit_yaml(content_dir / "sources.yml", lambda d: d["JH"].update(name=name))
+    problems = problems_of(content_dir)
+    named = [p for p in problems if (p.file, p.field) == ("content/sources.yml", "JH.name")]
+    assert len(named) == 1 and message in named[0].message, [str(p) for p in problems]
+
+
+def test_the_sources_line_is_one_short_line_of_named_links():
+    from bot.content import answers
+
+    content = loader.load("content", today=TODAY)
+    line = answers.sources_line(content, content.topics["hospital_stay"])
+    assert line == (
+        "Sources: [Johns Hopkins Medicine](https://joh.2.broadcastmed.net/videos/"
+        "hepatic-artery-infusion-pump), [Penn Medicine](https://pennmedicine.org/cancer/"
+        "types-of-cancer/liver-cancer/liver-cancer-treatment/hepatic-artery-infusion-pump/"
+        "what-to-expect-hai-pump)"
+    )
+    # The full citation is for staff, not for the patient's line.
+    assert "Kelly Lafaro" not in line and "\n" not in line
+    # One source: the singular label; the clinic's own name and site filled in.
+    assert answers.sources_line(content, content.topics["contact_care_team"]) == (
+        "Source: [Lakeside Demo Cancer Center](https://example.org/lakeside-haip)"
+    )
+
+
+def test_the_sources_line_follows_the_answer_in_its_last_paragraph():
+    from bot.content import answers
+
+    content = loader.load("content", today=TODAY)
+    text = answers.answer(content, content.topics["hospital_stay"]).text
+    # A single line break: a channel that splits at blank lines (socket.io) keeps
+    # the sources with the answer, and the widget shows them in the same bubble.
+    assert "\n\nSources" not in text
+    assert text.split("\n\n")[-1].split("\n")[-1].startswith("Sources: [Johns Hopkins Medicine](")
+
+
+def test_a_name_cited_twice_shows_twice_only_for_another_page(content_dir):
+    from bot.content import answers
+
+    both_penn = dict(
+        sources=["P1", "P2"],
+        facts=[
+            {"claim": "Pump alone: about 3 days in hospital", "source": "P1"},
+            {"claim": "About a 3-day stay", "source": "P2"},
+        ],
+    )
+    edit_yaml(content_dir / "topics/hospital_stay.yml", lambda d: d.update(both_penn))
+    content = loader.load(content_dir, today=TODAY)
+    line = answers.sources_line(content, content.topics["hospital_stay"])
+    assert line.count("[Penn Medicine](") == 2  # two pages
+
+    def same_page(d):
+        d["P2"]["url"] = d["P1"]["url"]
+
+    edit_yaml(content_dir / "sources.yml", same_page)
+    content = loader.load(content_dir, today=TODAY)
+    line = answers.sources_line(content, content.topics["hospital_stay"])
+    assert line.startswith("Source: [Penn Medicine](") and line.count("Penn") == 1
+
+
+def test_a_parenthesis_in_a_source_address_cannot_end_its_link(content_dir):
+    from bot.content import answers
+
+    edit_yaml(
+        content_dir / "sources.yml",
+        lambda d: d["JH"].update(url="https://example.org/a_(b)"),
+    )
+    content = loader.load(content_dir, today=TODAY)
+    line = answers.sources_line(content, content.topics["hospital_stay"])
+    assert "[Johns Hopkins Medicine](https://example.org/a_%28b%29)" in line
+
+
 def test_review_older_than_a_year_is_a_warning(content_dir):
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(reviewed_on=dt.date(2025, 11, 1)))
     assert problems_of(content_dir) == []
@@ -234,7 +328,7 @@ def test_one_clinic_edit_changes_every_answer_that_uses_it(content_dir):
     "name, message",
     [
         ("clinic.yml", "must be a mapping of field: value"),
-        ("sources.yml", "must map a source key to its citation and url"),
+        ("sources.yml", "must map a source key to its name, citation and url"),
         ("messages.yml", "must be a mapping of field: value"),
         ("red_flags.yml", "must be a mapping of field: value"),
     ],
@@ -409,8 +503,9 @@ def test_each_clinic_gets_its_pump_types_answer_and_sources(content_dir):
     assert "no battery" in first and "programmable" not in first
     assert "a programmable pump" in second and "battery" not in second
     # Sources of facts that hold only for the other pump type are not cited.
-    assert "6619" in first and "Medtronic" not in first
-    assert "Medtronic" in second and "6619" not in second
+    medtronic = "about-your-medtronic-implanted-infusion-pump"
+    assert "6619" in first and medtronic not in first
+    assert medtronic in second and "6619" not in second
 
 
 # --- reading level (issue 11) ---------------------------------------------------

@@ -101,6 +101,15 @@ def ask_hospital_stay(page: Page, whole: bool = False) -> None:
         expect(assistant_messages(page).last).to_contain_text("Sources")
 
 
+def visible_text(locator) -> str:
+    """The text as seen on screen: without the words only screen readers get
+    ("opens in a new tab")."""
+    return locator.evaluate(
+        "e => { const c = e.cloneNode(true);"
+        " c.querySelectorAll('.haip-sr').forEach(s => s.remove()); return c.textContent; }"
+    )
+
+
 def chat_id(page: Page) -> str:
     return page.evaluate("localStorage.getItem('haip-chat-sender')")
 
@@ -133,16 +142,34 @@ def test_a_patient_asks_about_the_hospital_stay_and_reads_the_answer(page, assis
     assert page.evaluate("window.typingSeen"), "no typing indicator while waiting"
     expect(page.locator(".haip-typing")).to_be_hidden()
 
-    # Rasa's socket.io channel sends each paragraph as its own message: the
-    # sources and the follow-up topics come last.
-    sources = assistant_messages(page).last
-    expect(sources).to_contain_text("Sources: Johns Hopkins Medicine")
-    link = sources.get_by_role("link").first
-    assert link.get_attribute("href").startswith("https://")
+    # Rasa's socket.io channel sends each paragraph as its own message; the
+    # sources are the answer's last line, so they come in its last bubble, as
+    # one small line of links, with the follow-up topics under it.
+    last = assistant_messages(page).last
+    expect(last).to_contain_text("about 3 days")
+    sources = last.locator(".haip-bubble > p.haip-sources")
+    expect(sources).to_have_count(1)
+    assert sources.evaluate("p => p === p.parentElement.lastElementChild")
+    assert visible_text(sources) == "Sources: Johns Hopkins Medicine, Penn Medicine"
+    link = sources.get_by_role("link", name="Johns Hopkins Medicine")
+    assert link.evaluate("a => a instanceof HTMLAnchorElement")
+    assert (
+        link.get_attribute("href")
+        == "https://joh.2.broadcastmed.net/videos/hepatic-artery-infusion-pump"
+    )
     assert link.get_attribute("target") == "_blank"
-    assert "noopener" in link.get_attribute("rel")
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert (
+        sources.get_by_role("link", name="Penn Medicine")
+        .get_attribute("href")
+        .startswith("https://pennmedicine.org/")
+    )
+    # Smaller than the answer, and not a bubble of its own.
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    assert sources.evaluate(size) < last.locator(".haip-bubble > p").first.evaluate(size)
+    expect(assistant_messages(page).filter(has_text="Sources")).to_have_count(1)
     expect(
-        sources.get_by_role("button", name="Recovering at home after the operation")
+        last.get_by_role("button", name="Recovering at home after the operation")
     ).to_be_visible()
 
 
@@ -331,6 +358,58 @@ def test_bot_and_patient_text_is_never_html(page, assistant):
     ]
     assert set(rendered["elements"]) <= {"p", "br", "strong", "a", "span"}
     assert "<b>x</b>" in rendered["text"] and '<a onclick="alert(1)">y</a>' in rendered["text"]
+
+
+def test_only_web_addresses_become_named_links(page, assistant):
+    open_chat(page, assistant)
+    text = "\n".join(
+        [
+            "See [Penn Medicine](https://pennmedicine.org/a_%28b%29) or [x](javascript:alert(1)),"
+            " [y](JavaScript:alert(1)), [z](data:text/html,hi) and [w](//evil.example).",
+            "[<script>window.pwned=1</script>](https://example.org/s)"
+            " <script>window.pwned=1</script>",
+            "Sources: [Penn Medicine](https://pennmedicine.org/p),"
+            " [Johns Hopkins](http://jh.example/v)",
+            "Sources: [x](javascript:alert(1))",
+        ]
+    )
+    rendered = page.evaluate(
+        """text => {
+        const box = document.createElement('div');
+        box.appendChild(HaipChat.renderText(text));
+        document.body.appendChild(box);
+        return {
+            links: [...box.querySelectorAll('a')].map(a => [
+                a.getAttribute('href'), a.firstChild.textContent, a.target, a.rel,
+            ]),
+            elements: [...box.querySelectorAll('*')].map(e => e.tagName.toLowerCase()),
+            small: [...box.querySelectorAll('p.haip-sources')].map(p => p.textContent),
+            text: box.textContent,
+        };
+    }""",
+        text,
+    )
+    tab = ["_blank", "noopener noreferrer"]
+    assert rendered["links"] == [
+        ["https://pennmedicine.org/a_%28b%29", "Penn Medicine", *tab],
+        ["https://example.org/s", "<script>window.pwned=1</script>", *tab],
+        ["https://pennmedicine.org/p", "Penn Medicine", *tab],
+        ["http://jh.example/v", "Johns Hopkins", *tab],
+    ]
+    assert set(rendered["elements"]) <= {"p", "br", "a", "span"}
+    for kept in (
+        "[x](javascript:alert(1))",
+        "[y](JavaScript:alert(1))",
+        "[z](data:text/html,hi)",
+        "[w](//evil.example)",
+        "<script>window.pwned=1</script>",
+    ):
+        assert kept in rendered["text"], kept
+    # Only a line of web links is the small sources line.
+    assert rendered["small"] == [
+        "Sources: Penn Medicine (opens in a new tab), Johns Hopkins (opens in a new tab)"
+    ]
+    assert page.evaluate("window.pwned") is None
 
 
 def test_a_refill_reminder_appears_in_the_open_page(page, assistant):

@@ -22,17 +22,33 @@ def topic_button(topic: Topic) -> dict:
     return {"title": topic.title, "payload": payload}
 
 
+def _link(name: str, url: str) -> str:
+    """A markdown-style link, "[name](url)"; parentheses in the address are
+    escaped so that they cannot end it early."""
+    return f"[{name}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
 def sources_line(content: Content, topic: Topic) -> str:
+    """One short line: "Sources: [Penn Medicine](https://...), [Johns Hopkins
+    Medicine](https://...)". A name and address cited twice show once."""
     cited = [content.sources[key] for key in topic.sources_for(content.clinic.get("pump_type"))]
-    parts = [f"{content.render(s.citation)} ({content.render(s.url)})" for s in cited]
-    label = content.messages["source_label" if len(parts) == 1 else "sources_label"].text
-    return f"{label}: " + "; ".join(parts)
+    links = list(
+        dict.fromkeys(
+            _link(content.render(s.name or s.citation).strip(), content.render(s.url).strip())
+            for s in cited
+        )
+    )
+    label = content.messages["source_label" if len(links) == 1 else "sources_label"].text
+    return f"{label}: " + ", ".join(links)
 
 
 def answer(content: Content, topic: Topic) -> Reply:
-    """The topic's answer for the clinic's pump type, its sources and follow-ups."""
+    """The topic's answer for the clinic's pump type, its sources and follow-ups.
+    The sources line follows the answer after a single line break, so that a
+    channel which splits messages at blank lines (socket.io) keeps it with the
+    answer's last paragraph: the widget shows it as a small line in that bubble."""
     body = topic.answer_for(content.clinic.get("pump_type")) or topic.answer
-    text = f"{content.render(body)}\n\n{sources_line(content, topic)}"
+    text = f"{content.render(body).rstrip()}\n{sources_line(content, topic)}"
     buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
     return Reply(text=text, buttons=buttons)
 

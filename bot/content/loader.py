@@ -2,7 +2,7 @@
 
 Layout:
   content/clinic.yml       what differs between clinics (names, phones, intervals)
-  content/sources.yml      every citable source, by key
+  content/sources.yml      every citable source, by key: short name, citation, url
   content/topics/<id>.yml  one FAQ topic per file
 
 `load(content_dir)` returns the content and every problem found, so a clinic's
@@ -28,6 +28,9 @@ from bot.content.yaml_files import read_mapping, read_yaml
 
 CLINIC_FILE = "clinic.yml"
 SOURCES_FILE = "sources.yml"
+SOURCE_FIELDS = ("name", "citation", "url")
+# A source's name is a link on the one line under each answer: keep it short.
+SOURCE_NAME_MAX = 40
 TOPICS_DIR = "topics"
 
 MIN_EXAMPLES = 12
@@ -97,6 +100,8 @@ class Source:
     key: str
     citation: str
     url: str
+    # Short, shown to patients as the link under each answer ("Penn Medicine").
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,7 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
 def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str, Source]:
     rel = f"content/{SOURCES_FILE}"
     data = read_mapping(
-        root / SOURCES_FILE, rel, problems, "must map a source key to its citation and url"
+        root / SOURCES_FILE, rel, problems, "must map a source key to its name, citation and url"
     )
     if data is None:
         return {}
@@ -246,12 +251,12 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
     for key, entry in data.items():
         where = f"{key}"
         if not isinstance(entry, dict):
-            problems.append(Problem(ERROR, rel, where, "must have 'citation' and 'url'"))
+            problems.append(Problem(ERROR, rel, where, "must have 'name', 'citation' and 'url'"))
             continue
-        for extra in set(entry) - {"citation", "url"}:
+        for extra in set(entry) - set(SOURCE_FIELDS):
             problems.append(Problem(ERROR, rel, f"{where}.{extra}", "is not a known source field"))
         ok = True
-        for name in ("citation", "url"):
+        for name in SOURCE_FIELDS:
             value = entry.get(name)
             if not isinstance(value, str) or not value.strip():
                 problems.append(Problem(ERROR, rel, f"{where}.{name}", "is missing"))
@@ -266,9 +271,27 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
                 Problem(ERROR, rel, f"{where}.url", "must start with http:// or https://")
             )
             ok = False
+        if ok and (problem := _source_name_problem(placeholders.fill(entry["name"], clinic))):
+            problems.append(Problem(ERROR, rel, f"{where}.name", problem))
+            ok = False
         if ok:
-            sources[str(key)] = Source(str(key), entry["citation"].strip(), entry["url"].strip())
+            sources[str(key)] = Source(
+                str(key), entry["citation"].strip(), entry["url"].strip(), entry["name"].strip()
+            )
     return sources
+
+
+def _source_name_problem(name: str) -> str | None:
+    """Why a source's name cannot be its one-line link under an answer, if it cannot."""
+    name = name.strip()
+    if len(name) > SOURCE_NAME_MAX:
+        return (
+            f"is {len(name)} characters; at most {SOURCE_NAME_MAX}: a short name such as "
+            "'Penn Medicine' (the full reference goes in 'citation')"
+        )
+    if re.search(r"[\[\]\n]", name):
+        return "must be one line without '[' or ']' (it is shown as a link)"
+    return None
 
 
 def _unresolved_message(names: set[str]) -> str:

@@ -14,8 +14,10 @@
  *
  * Bot text is never put into the page as HTML. It is shown as text, with only
  * this safe subset made live: paragraphs and line breaks, **bold**, web links
- * (http and https only, labelled with the site's name) and US phone numbers
- * and 911 as tap-to-call links.
+ * (http and https only: "[Penn Medicine](https://...)" labelled with its text,
+ * a bare address with the site's name) and US phone numbers and 911 as
+ * tap-to-call links. A line of links only ("Sources: [A](https://...), [B](...)",
+ * the sources under an answer) is shown as a small line of its own.
  */
 (function () {
   "use strict";
@@ -39,14 +41,21 @@
     location.href).href.replace(/\/?$/, "/");
 
   // ---- the safe subset -------------------------------------------------
+  // "[label](https://...)": http and https only; anything else stays text.
+  var MARKDOWN_LINK = "\\[([^\\[\\]\\n]{1,200})\\]\\((https?:\\/\\/[^\\s()<>\"]+)\\)";
   var TOKEN = new RegExp(
     [
-      "\\*\\*([^*\\n]{1,200})\\*\\*", // 1: **bold**
-      "(https?:\\/\\/[^\\s<>\"]+)", // 2: web link
-      "(\\(\\d{3}\\) \\d{3}-\\d{4}|\\b\\d{3}-\\d{3}-\\d{4}\\b)", // 3: phone number
-      "\\b(911)\\b", // 4: emergency number
+      MARKDOWN_LINK, // 1, 2: [label](web link)
+      "\\*\\*([^*\\n]{1,200})\\*\\*", // 3: **bold**
+      "(https?:\\/\\/[^\\s<>\"]+)", // 4: web link
+      "(\\(\\d{3}\\) \\d{3}-\\d{4}|\\b\\d{3}-\\d{3}-\\d{4}\\b)", // 5: phone number
+      "\\b(911)\\b", // 6: emergency number
     ].join("|"),
     "g"
+  );
+  // A short label, then only links: "Sources: [A](https://...), [B](https://...)".
+  var SOURCES_LINE = new RegExp(
+    "^[^\\[\\]\\n:]{1,40}: " + MARKDOWN_LINK + "(, " + MARKDOWN_LINK + ")*$"
   );
 
   function link(href, label, external) {
@@ -80,18 +89,20 @@
     while ((match = TOKEN.exec(text))) {
       var token = match[0];
       var end = match.index + token.length;
-      if (match[2]) {
+      if (match[4]) {
         // A sentence's own punctuation is not part of the link.
-        var trimmed = match[2].replace(/[.,;:!?)\]]+$/, "");
+        var trimmed = match[4].replace(/[.,;:!?)\]]+$/, "");
         end = match.index + trimmed.length;
         token = trimmed;
       }
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
       if (match[1]) {
+        parent.appendChild(link(match[2], match[1], true));
+      } else if (match[3]) {
         var strong = document.createElement("strong");
-        strong.textContent = match[1];
+        strong.textContent = match[3];
         parent.appendChild(strong);
-      } else if (match[2]) {
+      } else if (match[4]) {
         parent.appendChild(link(token, linkLabel(token), true));
       } else {
         var digits = token.replace(/\D/g, "");
@@ -109,12 +120,25 @@
     String(text || "")
       .split(/\n{2,}/)
       .forEach(function (paragraph) {
-        var p = document.createElement("p");
-        paragraph.split("\n").forEach(function (line, i) {
-          if (i) p.appendChild(document.createElement("br"));
+        var p = null;
+        paragraph.split("\n").forEach(function (line) {
+          if (SOURCES_LINE.test(line)) {
+            // The sources under an answer: a small line in the same bubble.
+            var sources = document.createElement("p");
+            sources.className = "haip-sources";
+            appendInline(sources, line);
+            fragment.appendChild(sources);
+            p = null;
+            return;
+          }
+          if (p) {
+            p.appendChild(document.createElement("br"));
+          } else {
+            p = document.createElement("p");
+            fragment.appendChild(p);
+          }
           appendInline(p, line);
         });
-        fragment.appendChild(p);
       });
     return fragment;
   }
@@ -136,6 +160,32 @@
   function textOn(background) {
     var l = luminance(background);
     return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000000" : "#ffffff";
+  }
+
+  function contrast(a, b) {
+    var la = luminance(a);
+    var lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+
+  /**
+   * Softer text on a colour (the sources line): the text colour mixed towards
+   * the background, as far as it keeps at least 7:1 (never under 4.5:1, AA).
+   */
+  function mutedOn(background) {
+    var text = textOn(background);
+    var from = parseInt(text.slice(1), 16);
+    var to = parseInt(background.replace("#", ""), 16);
+    for (var share = 0.6; share < 1; share += 0.05) {
+      var mixed = "#" + [16, 8, 0]
+        .map(function (shift) {
+          var c = Math.round(((from >> shift) & 255) * share + ((to >> shift) & 255) * (1 - share));
+          return (c < 16 ? "0" : "") + c.toString(16);
+        })
+        .join("");
+      if (contrast(mixed, background) >= 7) return mixed;
+    }
+    return text;
   }
 
   function colour(name, fallback) {
@@ -163,6 +213,7 @@
   root.style.setProperty("--haip-on-primary", textOn(primary));
   root.style.setProperty("--haip-assistant", assistantColour);
   root.style.setProperty("--haip-on-assistant", textOn(assistantColour));
+  root.style.setProperty("--haip-muted-on-assistant", mutedOn(assistantColour));
 
   var launcher = el("button", "haip-launcher");
   launcher.type = "button";

@@ -27,7 +27,7 @@ CHILD_MARKERS = {
     "rasa server": "-m bot.servers.rasa_server",
     "web server": "-m bot web",
     "reminder scheduler": "-m bot scheduler",
-    "staff workspace": "-m staff serve",
+    "staff workspace": "-m gunicorn staff.wsgi",  # `-m staff serve` execs gunicorn
     "review log": "-m staff follow",
 }
 

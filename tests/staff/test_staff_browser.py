@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import urllib3
 from playwright.sync_api import Page, expect
 
 from bot import paths
@@ -29,8 +28,11 @@ from tests.browser import (
 )
 from tests.servers import Assistant, free_port, started_assistant, wait_until
 
-pytestmark = pytest.mark.integration
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+# The test's certificate is self-signed.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+]
 
 PASSWORD = "a-long-passphrase-9"
 LAUNCHER = "Questions about your pump? Chat with us"

@@ -44,7 +44,8 @@ def test_rasa_gets_its_command_line_from_the_launcher_and_no_token():
     for child in watched.children.values():
         assert not any(token in arg for arg in child.command), child.name
         has_token = child.env.get(api_token.VARIABLE) == token
-        assert has_token == (child.name != supervisor.ACTIONS), child.name
+        assert has_token == (child.name in supervisor.NEEDS_API_TOKEN), child.name
+    assert not watched.children[supervisor.STAFF].env.get(api_token.VARIABLE)
 
 
 def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):

@@ -56,11 +56,13 @@ IDENTIFIERS = [
     # addresses
     ("I live at 123 Main Street", "123 Main Street", "[address]"),
     ("4500 N. Lake Shore Dr Apt 5B", "4500 N. Lake Shore Dr Apt 5B", "[address]"),
-    ("12 Elm St., Springfield, IL 62704 is home", "12 Elm St., Springfield, IL 62704",
-     "[address]"),
+    ("12 Elm St., Springfield, IL 62704 is home", "12 Elm St., Springfield, IL 62704", "[address]"),
     ("45 W 42nd St, New York, NY 10036", "45 W 42nd St, New York, NY 10036", "[address]"),
-    ("77 Massachusetts Avenue, Cambridge, MA 02139", "77 Massachusetts Avenue, Cambridge, MA 02139",
-     "[address]"),
+    (
+        "77 Massachusetts Avenue, Cambridge, MA 02139",
+        "77 Massachusetts Avenue, Cambridge, MA 02139",
+        "[address]",
+    ),
     ("send it to 9 oak lane", "9 oak lane", "[address]"),
     ("PO Box 123", "PO Box 123", "[address]"),
     ("P.O. Box 4567, Austin, TX 78701", "P.O. Box 4567, Austin, TX 78701", "[address]"),
@@ -144,8 +146,11 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-@pytest.mark.parametrize(("text", "identifier", "label"), IDENTIFIERS,
-                         ids=[f"{label} {ident}" for _, ident, label in IDENTIFIERS])
+@pytest.mark.parametrize(
+    ("text", "identifier", "label"),
+    IDENTIFIERS,
+    ids=[f"{label} {ident}" for _, ident, label in IDENTIFIERS],
+)
 def test_identifier_is_masked(text, identifier, label):
     masked = mask(text)
     assert label in masked
@@ -166,24 +171,29 @@ def test_text_comes_back_unchanged(text):
 
 def test_only_the_identifier_changes():
     assert mask("Hi, my pump is leaking, call me at 555-555-0100 or DOB 3/14/62.") == (
-        "Hi, my pump is leaking, call me at [phone] or DOB [date of birth].")
+        "Hi, my pump is leaking, call me at [phone] or DOB [date of birth]."
+    )
 
 
 def test_a_message_with_several_identifiers():
-    text = ("My name is Jane Doe, DOB 03/14/1962, MRN 12345678.\n"
-            "I live at 123 Main Street, Springfield, IL 62704; "
-            "call (555) 555-0100 or jane@example.com.\n"
-            "My refill is on 12/03/2026 and the pump holds 30 mL.")
+    text = (
+        "My name is Jane Doe, DOB 03/14/1962, MRN 12345678.\n"
+        "I live at 123 Main Street, Springfield, IL 62704; "
+        "call (555) 555-0100 or jane@example.com.\n"
+        "My refill is on 12/03/2026 and the pump holds 30 mL."
+    )
     assert mask(text) == (
         "My name is [name], DOB [date of birth], MRN [record number].\n"
         "I live at [address]; call [phone] or [email].\n"
-        "My refill is on 12/03/2026 and the pump holds 30 mL.")
+        "My refill is on 12/03/2026 and the pump holds 30 mL."
+    )
 
 
 @pytest.mark.parametrize("sep", UNICODE_SEPARATORS.values(), ids=UNICODE_SEPARATORS.keys())
 def test_phone_with_unicode_separators_is_masked_and_the_rest_kept(sep):
     assert mask(f"Call{sep}me: 555{sep}555{sep}0100{sep}today") == (
-        f"Call{sep}me: [phone]{sep}today")
+        f"Call{sep}me: [phone]{sep}today"
+    )
 
 
 def test_phone_in_fullwidth_digits_is_masked():
@@ -195,25 +205,85 @@ def test_invisible_characters_outside_a_match_are_kept():
     assert mask(text) == "fe\u200bver\u00a0and\u2009chills, call [phone]"
 
 
-@pytest.mark.parametrize("text", [t for t, _, _ in IDENTIFIERS] + UNCHANGED + [
-    "My name is Jane Doe, DOB 03/14/1962, MRN 12345678, (555) 555-0100, jane@example.com",
-    "[phone] [email] [date of birth] [record number] [address] [name]",
-    "my name is [name], DOB [date of birth], MRN [record number], name: [name]",
-    "name: Mary141234 5678 9012 3456",
-    "Hi, this is Stdoe12345671962",
-])
+@pytest.mark.parametrize(
+    "text",
+    [t for t, _, _ in IDENTIFIERS]
+    + UNCHANGED
+    + [
+        "My name is Jane Doe, DOB 03/14/1962, MRN 12345678, (555) 555-0100, jane@example.com",
+        "[phone] [email] [date of birth] [record number] [address] [name]",
+        "my name is [name], DOB [date of birth], MRN [record number], name: [name]",
+        "name: Mary141234 5678 9012 3456",
+        "Hi, this is Stdoe12345671962",
+    ],
+)
 def test_masking_twice_changes_nothing(text):
     once = mask(text)
     assert mask(once) == once
 
 
 FRAGMENTS = [
-    "my name is ", "Jane", "doe", " ", "\u00a0", "\u200b", "555", "-", "0100", "(", ")", "+1 ",
-    "+44 ", "DOB ", "born on ", "March ", "14", ", ", "1962", "/", "MRN ", "A", "1234567", "@",
-    "example", ".com", "123 ", "Main ", "St", "Apt 5B", "IL ", "62704", "Thanks,\n", "Mary", "\n",
-    "name: ", "this is ", " calling", "PO Box ", "ext. 12", "'s", "de ", "Cruz", ".", "[name]",
-    "[phone]", "é", "\u0301", "ID ", "record # ", "zip ", "Hi, this is ", "Dr. ", "Signed, ",
-    "张伟", "123-45-6789", "1234 5678 9012 3456", "９", "x", "_", "a.b@c.de",
+    "my name is ",
+    "Jane",
+    "doe",
+    " ",
+    "\u00a0",
+    "\u200b",
+    "555",
+    "-",
+    "0100",
+    "(",
+    ")",
+    "+1 ",
+    "+44 ",
+    "DOB ",
+    "born on ",
+    "March ",
+    "14",
+    ", ",
+    "1962",
+    "/",
+    "MRN ",
+    "A",
+    "1234567",
+    "@",
+    "example",
+    ".com",
+    "123 ",
+    "Main ",
+    "St",
+    "Apt 5B",
+    "IL ",
+    "62704",
+    "Thanks,\n",
+    "Mary",
+    "\n",
+    "name: ",
+    "this is ",
+    " calling",
+    "PO Box ",
+    "ext. 12",
+    "'s",
+    "de ",
+    "Cruz",
+    ".",
+    "[name]",
+    "[phone]",
+    "é",
+    "\u0301",
+    "ID ",
+    "record # ",
+    "zip ",
+    "Hi, this is ",
+    "Dr. ",
+    "Signed, ",
+    "张伟",
+    "123-45-6789",
+    "1234 5678 9012 3456",
+    "９",
+    "x",
+    "_",
+    "a.b@c.de",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The supervisor behind `make run`, with its four real child processes: the API
+"""The supervisor behind `make run`, with its six real child processes: the API
 token on no command line and in no output; each child, killed with kill -9,
 comes back by itself while the others keep running; a kill -9 of the
 supervisor leaves nothing behind. Each recovery time is printed (for the
@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from bot.servers import api_token
+from staff import server as staff_server
 from tests.servers import (
     all_text,
     bot_texts,
@@ -27,7 +28,14 @@ from tests.servers import (
 
 pytestmark = pytest.mark.integration
 
-ALL_CHILDREN = ("action server", "rasa server", "web server", "reminder scheduler")
+ALL_CHILDREN = (
+    "action server",
+    "rasa server",
+    "web server",
+    "reminder scheduler",
+    "staff workspace",
+    "review log",
+)
 # Generous: on a loaded 2-core machine Rasa alone has taken minutes to load.
 BACK_WITHIN_S = {
     "action server": 90,
@@ -114,6 +122,8 @@ def test_the_api_token_is_on_no_command_line_and_in_no_output(assistant):
         "rasa server": True,
         "web server": True,
         "reminder scheduler": True,
+        "staff workspace": False,
+        "review log": False,
     }
     assert api_token.VARIABLE not in environment(assistant.process.pid)
 
@@ -230,7 +240,8 @@ def test_a_killed_rasa_comes_back_with_its_conversations(assistant, report):
 
 
 def test_kill_9_of_the_supervisor_leaves_nothing_running_and_a_restart_works(assistant, report):
-    assert len(assistant.own_processes()) == 1 + len(ALL_CHILDREN)
+    # The supervisor, its children and gunicorn's workers.
+    assert len(assistant.own_processes()) == 1 + len(ALL_CHILDREN) + staff_server.WORKERS
     killed_at = kill(assistant.process.pid)
     assistant.process.wait(timeout=10)
 

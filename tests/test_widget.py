@@ -2,37 +2,26 @@
 servers started as `make run` starts them."""
 
 import json
-import os
 import re
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from bot import paths
-from tests.servers import Assistant, free_port, port_open, started_assistant
+from tests.browser import (
+    SCREENSHOTS,
+    axe_violations,
+    certificate_names,
+    chromium,
+    nginx,
+    nginx_config,
+)
+from tests.servers import Assistant, free_port, started_assistant
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("HAIP_CHROMIUM", "/usr/bin/chromium")
-# Without the networking flags Chromium keeps calling home, which this
-# machine's closed network refuses.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "results" / "screenshots")
 LAUNCHER = "Questions about your pump? Chat with us"
 WAIT_MS = 60_000
 # A clinic's own site that embeds the widget: another origin, on loopback too,
@@ -57,11 +46,8 @@ def assistant(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs it"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -256,17 +242,6 @@ def test_the_keyboard_alone_is_enough(page, assistant):
     page.keyboard.press("Escape")
     expect(page.locator(".haip-panel")).to_be_hidden()
     expect(page.get_by_role("button", name=LAUNCHER)).to_be_focused()
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => (await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-        })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                  nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (360, 740)])
@@ -561,63 +536,26 @@ def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant, clinic_sit
     expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(1)
 
 
-NGINX = os.environ.get("HAIP_NGINX", "/usr/sbin/nginx")
-
-
-def nginx_config(root: Path, port: int, assistant: Assistant) -> Path:
-    """deploy/nginx-https.conf as shipped, with this test's ports and a
-    self-signed certificate, inside a minimal nginx.conf of its own."""
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-         "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    site = (paths.ROOT / "deploy" / "nginx-https.conf").read_text()
-    for shipped, here in [
-        ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
-        ("server_name assistant.example-clinic.org;", "server_name localhost;"),
-        ("/etc/letsencrypt/live/assistant.example-clinic.org/fullchain.pem", f"{root}/cert.pem"),
-        ("/etc/letsencrypt/live/assistant.example-clinic.org/privkey.pem", f"{root}/key.pem"),
-        ("http://127.0.0.1:5005", f"http://127.0.0.1:{assistant.rasa_port}"),
-        ("http://127.0.0.1:8000", f"http://127.0.0.1:{assistant.web_port}"),
-    ]:
-        assert shipped in site, f"deploy/nginx-https.conf no longer has {shipped!r}"
-        site = site.replace(shipped, here)
-    (root / "site.conf").write_text(site)
-    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    temp = " ".join(f"{kind}_temp_path {root}/{kind};" for kind in kinds)
-    main = root / "nginx.conf"
-    main.write_text(
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"daemon off; pid {root}/nginx.pid; error_log {root}/error.log;\n"
-        f"events {{}}\nhttp {{ access_log off; {temp} include {root}/site.conf; }}\n"
-    )
-    return main
-
-
 @pytest.fixture(scope="module")
 def behind_https(tmp_path_factory):
     """The assistant as the README sets it up behind the clinic's HTTPS."""
-    assert Path(NGINX).exists(), f"{NGINX} is missing: `make browser` installs it"
     root = tmp_path_factory.mktemp("https")
     port = free_port()
     public = f"https://localhost:{port}"
     with started_assistant(root, HAIP_SOCKET_URL=public) as running:
-        proxy = subprocess.Popen(
-            [NGINX, "-p", str(root), "-c", str(nginx_config(root, port, running))],
-            stderr=subprocess.PIPE,
+        config = nginx_config(
+            root,
+            "nginx-https.conf",
+            [
+                ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
+                ("server_name assistant.example-clinic.org;", "server_name localhost;"),
+                *certificate_names("assistant.example-clinic.org", root),
+                ("http://127.0.0.1:5005", f"http://127.0.0.1:{running.rasa_port}"),
+                ("http://127.0.0.1:8000", f"http://127.0.0.1:{running.web_port}"),
+            ],
         )
-        try:
-            deadline = time.monotonic() + 30
-            while not port_open(port):
-                assert proxy.poll() is None, proxy.stderr.read().decode()
-                assert time.monotonic() < deadline, "nginx did not start"
-                time.sleep(0.2)
+        with nginx(config, port):
             yield public
-        finally:
-            proxy.terminate()
-            proxy.wait(timeout=30)
 
 
 def test_the_chat_works_behind_the_clinics_https(browser, behind_https):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.models import AccessAttempt
 from axes.utils import reset
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -57,7 +58,7 @@ def unlock(name: str) -> None:
 
 def listing() -> list[tuple[str, str, bool]]:
     locked = set(
-        AccessAttempt.objects.filter(failures_since_start__gte=5).values_list("username", flat=True)
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list("username", flat=True)
     )
     return [
         (u.username, ", ".join(sorted(roles.roles_of(u))) or "(none)", u.username in locked)

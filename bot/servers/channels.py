@@ -42,6 +42,7 @@ from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.servers import chat_ids
 from bot.servers.reply_deadline import ReplyDeadline
+from bot.servers.trouble_log import TroubleLog
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def reply_deadline() -> ReplyDeadline:
     message has a last good version from the start."""
     limit_s = settings.seconds("HAIP_REPLY_LIMIT_SECONDS")
     _load_content_now()
-    return ReplyDeadline(limit_s, trouble_text)
+    log = TroubleLog(settings.path("HAIP_TRACKER_DB"))
+    return ReplyDeadline(limit_s, trouble_text, on_trouble=log.record)
 
 
 class RestChannel(RestInput):

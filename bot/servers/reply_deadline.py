@@ -25,9 +25,16 @@ logger = logging.getLogger(__name__)
 
 
 class ReplyDeadline:
-    def __init__(self, limit_s: float, trouble_text: Callable[[], str]):
+    def __init__(
+        self,
+        limit_s: float,
+        trouble_text: Callable[[], str],
+        on_trouble: Callable[[str, str], None] | None = None,
+    ):
         self.limit_s = limit_s
         self.trouble_text = trouble_text
+        # Told (sender id, message id) of each message that got the trouble message.
+        self.on_trouble = on_trouble
         # asyncio keeps only weak references to tasks: these must not vanish
         # while they run on past the deadline.
         self._running: set[asyncio.Task] = set()
@@ -58,6 +65,9 @@ class ReplyDeadline:
                 self.limit_s,
             )
         await message.output_channel.send_response(message.sender_id, {"text": self.trouble_text()})
+        if self.on_trouble is not None:
+            # A file write: off the event loop, which serves every other patient.
+            await asyncio.to_thread(self.on_trouble, message.sender_id, message.message_id)
 
     def _finished(self, task: asyncio.Task) -> None:
         self._running.discard(task)

@@ -58,7 +58,9 @@ def unlock(name: str) -> None:
 
 def listing() -> list[tuple[str, str, bool]]:
     locked = set(
-        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list("username", flat=True)
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).values_list("username", flat=True)
     )
     return [
         (u.username, ", ".join(sorted(roles.roles_of(u))) or "(none)", u.username in locked)

@@ -23,14 +23,19 @@ from pathlib import Path
 from django.db import transaction
 
 from bot import intents
+from bot.servers import trouble_log
 from staff.review import outcomes, pseudonyms
 from staff.review.masking import mask
-from staff.review.models import Message, Outcome, Position
+from staff.review.models import Message, Outcome, PendingTrouble, Position
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "rasa-events"
+TROUBLE_SOURCE = "trouble-messages"
 BATCH = 500
+# A trouble message whose patient message Rasa has still not saved after this
+# long belongs to a message Rasa never saved (it stopped): it is logged as such.
+UNSAVED_AFTER = dt.timedelta(minutes=10)
 # Only events the review log uses are read; the rest only move the position.
 WANTED = ("user", "bot", "action")
 
@@ -81,12 +86,17 @@ class Follower:
         # Each conversation's latest turn (see _turn), read from the log once per batch.
         self._turns: dict[str, Message | None] = {}
 
-    def position(self) -> int:
-        row = Position.objects.filter(source=SOURCE).first()
+    def position(self, source: str = SOURCE) -> int:
+        row = Position.objects.filter(source=source).first()
         return row.last_event_id if row else 0
 
     def follow_once(self, limit: int = BATCH) -> int:
-        """Copy the next batch of events; the number of events read."""
+        """Copy the next batch of events, then the trouble-message records; the
+        number of rows read."""
+        read = self._follow_events(limit)
+        return read + self._follow_trouble(limit)
+
+    def _follow_events(self, limit: int) -> int:
         rows = _read(self.tracker_db, self.position(), limit)
         if not rows:
             return 0
@@ -102,6 +112,45 @@ class Follower:
             )
         return len(rows)
 
+    def _follow_trouble(self, limit: int, now: dt.datetime | None = None) -> int:
+        rows = trouble_log.read_after(self.tracker_db, self.position(TROUBLE_SOURCE), limit)
+        with transaction.atomic():
+            for trouble_id, sender_id, message_id, timestamp in rows:
+                PendingTrouble.objects.get_or_create(
+                    trouble_id=trouble_id,
+                    defaults={
+                        "message_id": message_id,
+                        "conversation": pseudonyms.of(sender_id),
+                        "time": _time(timestamp),
+                    },
+                )
+            if rows:
+                Position.objects.update_or_create(
+                    source=TROUBLE_SOURCE, defaults={"last_event_id": rows[-1][0]}
+                )
+            self._settle_trouble(now or dt.datetime.now(tz=dt.timezone.utc))
+        return len(rows)
+
+    def _settle_trouble(self, now: dt.datetime) -> None:
+        for pending in PendingTrouble.objects.all():
+            message = Message.objects.filter(
+                sender=Message.PATIENT, message_id=pending.message_id
+            ).first()
+            if message is None and now - pending.time < UNSAVED_AFTER:
+                continue  # Rasa saves the message once it has finished with it
+            if message is None:
+                message = Message(
+                    event_id=-pending.trouble_id,  # no Rasa event: a negative id of its own
+                    time=pending.time,
+                    conversation=pending.conversation,
+                    sender=Message.PATIENT,
+                    text="",
+                    message_id=pending.message_id,
+                )
+            message.set_outcome(Outcome.TROUBLE)
+            message.save()
+            pending.delete()
+
     def catch_up(self) -> int:
         total = 0
         while read := self.follow_once():
@@ -112,10 +161,11 @@ class Follower:
         """Follow until stop() is true; a failed round is logged and retried."""
         while not stop():
             try:
-                if self.follow_once() == BATCH:
+                if self.follow_once() >= BATCH:
                     continue
-            except Exception:  # a locked or full database: try again, lose nothing
-                logger.exception("Review log: reading Rasa's events failed; retrying")
+            except Exception as exc:  # a locked or full database: try again, lose nothing
+                # The type only: a message could quote the patient's words.
+                logger.error("Review log: a round failed (%s); retrying", type(exc).__name__)
             time.sleep(every_s)
 
     def _apply(self, row: tuple, changed: dict[int, Message]) -> None:
@@ -168,6 +218,7 @@ class Follower:
                 intent=intent,
                 topic=_topic(parse),
                 confidence=_confidence(parse),
+                message_id=str(parse.get("message_id") or event.get("message_id") or "")[:40],
             )
         turn.event_id, turn.time, turn.conversation = event_id, _time(timestamp), conversation
         turn.save()

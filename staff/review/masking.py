@@ -28,24 +28,39 @@ NAME = "[name]"
 
 # Pairs of (label, what gets that label). The README's list is tested against this.
 MASKED_KINDS: tuple[tuple[str, str], ...] = (
-    (PHONE, "phone numbers: US formats such as (555) 555-0100, 555-555-0100, 555.555.0100, "
-            "+1 555 555 0100 and 5555550100, with an extension (ext. 12) if given; "
-            "international numbers written with a leading + (+44 20 7946 0958)"),
+    (
+        PHONE,
+        "phone numbers: US formats such as (555) 555-0100, 555-555-0100, 555.555.0100, "
+        "+1 555 555 0100 and 5555550100, with an extension (ext. 12) if given; "
+        "international numbers written with a leading + (+44 20 7946 0958)",
+    ),
     (EMAIL, "e-mail addresses"),
-    (DATE_OF_BIRTH, "a date next to DOB, date of birth, birth date, birthday or born "
-                    "(on/in): 03/14/1962, 3-14-62, March 14, 1962, 14 March 1962, "
-                    "1962-03-14, or a year alone after 'born in'"),
-    (RECORD_NUMBER, "a number after MRN, medical record number, record #, patient id, "
-                    "chart, hospital, member, insurance or policy number; any other run "
-                    "of 7 or more digits, and 12 or more digits in groups of four"),
+    (
+        DATE_OF_BIRTH,
+        "a date next to DOB, date of birth, birth date, birthday or born "
+        "(on/in): 03/14/1962, 3-14-62, March 14, 1962, 14 March 1962, "
+        "1962-03-14, or a year alone after 'born in'",
+    ),
+    (
+        RECORD_NUMBER,
+        "a number after MRN, medical record number, record #, patient id, "
+        "chart, hospital, member, insurance or policy number; any other run "
+        "of 7 or more digits, and 12 or more digits in groups of four",
+    ),
     (SOCIAL_SECURITY_NUMBER, "Social Security numbers (123-45-6789)"),
-    (ADDRESS, "US street addresses with a street type (123 Main Street, 4500 N. Lake Shore "
-              "Dr Apt 5B), with the city, state and ZIP that follow; PO boxes; a ZIP code "
-              "after a state (IL 62704) or after 'zip'"),
-    (NAME, "a name after 'my name is' (also 'my husband's name is', 'my name's'), "
-           "'name:', 'this is ... calling/speaking/here', 'hi, this is ...', 'signed,' or "
-           "'sincerely,'; a capitalised name alone on the last line after 'thanks,', "
-           "'regards,' or 'best,'"),
+    (
+        ADDRESS,
+        "US street addresses with a street type (123 Main Street, 4500 N. Lake Shore "
+        "Dr Apt 5B), with the city, state and ZIP that follow; PO boxes; a ZIP code "
+        "after a state (IL 62704) or after 'zip'",
+    ),
+    (
+        NAME,
+        "a name after 'my name is' (also 'my husband's name is', 'my name's'), "
+        "'name:', 'this is ... calling/speaking/here', 'hi, this is ...', 'signed,' or "
+        "'sincerely,'; a capitalised name alone on the last line after 'thanks,', "
+        "'regards,' or 'best,'",
+    ),
 )
 
 NOT_MASKED: tuple[str, ...] = (
@@ -69,12 +84,15 @@ NOT_MASKED: tuple[str, ...] = (
 # as a phone number. Each character of the copy remembers where it came from,
 # and the replacement is made in the original: everything outside a match
 # comes back exactly as the patient typed it.
-_SPACES = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-                    "\u2008\u2009\u200a\u202f\u205f\u3000")
+_SPACES = frozenset(
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u202f\u205f\u3000"
+)
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _APOSTROPHES = frozenset("\u2018\u2019\u02bc")
-_INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062"
-                       "\u2063\u2064\ufeff")
+_INVISIBLE = frozenset(
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
 
 
 def _view(text: str) -> tuple[str, list[int] | None]:
@@ -171,8 +189,10 @@ _PHONE_US = re.compile(
 # way to read any number and nothing to retry: 8 to 15 digits in all (E.164).
 _PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])\+[0-9](?:[ .()-]{0,2}[0-9]){7,14}(?![0-9])")
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
 _DAY = r"[0-9]{1,2}(?:st|nd|rd|th)?\b"
 _DATE = rf"""(?:
     [0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}
@@ -210,14 +230,20 @@ _RECORD_NUMBER = re.compile(
 _LONG_NUMBER = re.compile(r"(?<!\w)(?<![0-9][.,])[a-z]{0,3}[0-9]{7,}(?![.,][0-9])(?!\w)", re.I)
 _DIGIT_GROUPS = re.compile(r"(?<![\w-])[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}(?:\1[0-9]{1,7})?(?![\w-])")
 
-_STREET_TYPE = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct"
-                r"|place|pl|way|terrace|ter|circle|cir|parkway|pkwy|highway|hwy|route|rte"
-                r"|trail|trl|square|sq|loop|plaza|pike|alley)\b\.?")
-_UNIT = (r"(?:,?\s{1,2}(?:apt|apartment|unit|suite|ste|fl|floor|room|rm|\#)\b\.?"
-         r"\s{0,2}\#?\s{0,2}[a-z0-9-]{1,8}\b)?")
-_CITY_STATE_ZIP = (rf"(?:(?:,\s{{0,2}}|\s{{1,2}})[^\W\d_][\w'.-]{{0,30}}"
-                   rf"(?:\s{{1,2}}[^\W\d_][\w'.-]{{0,30}}){{0,2}},?\s{{1,2}}{_STATE}"
-                   rf"(?:,?\s{{1,2}}{_ZIP})?)?")
+_STREET_TYPE = (
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct"
+    r"|place|pl|way|terrace|ter|circle|cir|parkway|pkwy|highway|hwy|route|rte"
+    r"|trail|trl|square|sq|loop|plaza|pike|alley)\b\.?"
+)
+_UNIT = (
+    r"(?:,?\s{1,2}(?:apt|apartment|unit|suite|ste|fl|floor|room|rm|\#)\b\.?"
+    r"\s{0,2}\#?\s{0,2}[a-z0-9-]{1,8}\b)?"
+)
+_CITY_STATE_ZIP = (
+    rf"(?:(?:,\s{{0,2}}|\s{{1,2}})[^\W\d_][\w'.-]{{0,30}}"
+    rf"(?:\s{{1,2}}[^\W\d_][\w'.-]{{0,30}}){{0,2}},?\s{{1,2}}{_STATE}"
+    rf"(?:,?\s{{1,2}}{_ZIP})?)?"
+)
 _STREET_ADDRESS = re.compile(
     rf"""
     (?<![\w.,/-])[0-9]{{1,6}}[a-z]?
@@ -266,8 +292,9 @@ _NAME_CALLER = re.compile(
     rf"this\s{{1,2}}is)\s{{1,2}}{_NAME_TOKENS}",
 )
 # Words before "name:" that make it something other than a person's name.
-_NOT_A_PERSON = _words("drug medication medicine med brand generic pump product file device "
-                       "program clinic hospital")
+_NOT_A_PERSON = _words(
+    "drug medication medicine med brand generic pump product file device program clinic hospital"
+)
 
 
 # --- finders: each yields (start, end, label) in the view -------------------------
@@ -275,6 +302,7 @@ def _whole(pattern: re.Pattern, label: str):
     def find(view: str):
         for m in pattern.finditer(view):
             yield m.start(), m.end(), label
+
     return find
 
 
@@ -284,6 +312,7 @@ def _groups(pattern: re.Pattern, label: str):
             for g in range(1, pattern.groups + 1):
                 if m.start(g) >= 0 and m.end(g) > m.start(g):
                     yield m.start(g), m.end(g), label
+
     return find
 
 
@@ -291,7 +320,7 @@ def _zip_codes(view: str):
     # ZIP-shaped numbers are few and states many, so the words before each
     # candidate are looked at rather than searching for every state.
     for m in _ZIP_CANDIDATE.finditer(view):
-        before = view[max(0, m.start() - 30):m.start()]
+        before = view[max(0, m.start() - 30) : m.start()]
         words = before.rstrip().split()
         if 1 <= len(before) - len(before.rstrip()) <= 3 and words and _before_zip(words):
             yield m.start(), m.end(), ADDRESS
@@ -338,10 +367,11 @@ def _name_span(view: str, start: int, end: int, *, capitals_only: bool) -> tuple
         elif key in _NOT_A_NAME:
             break
         elif not capital:
-            following = [t[0] for t in tokens[i + 1:] if t[0].lower() not in _PARTICLES]
+            following = [t[0] for t in tokens[i + 1 :] if t[0].lower() not in _PARTICLES]
             particle = key in _PARTICLES and bool(following) and not following[0][0].islower()
-            if not (particle or (lowercase_name and not capitals_only
-                                 and key not in _COMMON_WORDS)):
+            if not (
+                particle or (lowercase_name and not capitals_only and key not in _COMMON_WORDS)
+            ):
                 break
         token_end = token.end()
         if possessive:
@@ -368,7 +398,7 @@ def _names(pattern: re.Pattern, *, capitals_only: bool, field: bool = False):
     def find(view: str):
         for m in pattern.finditer(view):
             if field:
-                before = view[max(0, m.start() - 30):m.start()].split()
+                before = view[max(0, m.start() - 30) : m.start()].split()
                 if before and before[-1].lower().rstrip("'s") in _NOT_A_PERSON:
                     continue
             for g in range(1, pattern.groups + 1):
@@ -376,6 +406,7 @@ def _names(pattern: re.Pattern, *, capitals_only: bool, field: bool = False):
                     span = _name_span(view, m.start(g), m.end(g), capitals_only=capitals_only)
                     if span:
                         yield (*span, NAME)
+
     return find
 
 
@@ -390,8 +421,10 @@ _FINDERS = (
     (None, _whole(_EMAIL, EMAIL)),
     (_words("dob birth birthday birthdate born"), _groups(_DATE_AFTER_BIRTH_WORD, DATE_OF_BIRTH)),
     (_words("dob birth birthdate"), _groups(_DATE_BEFORE_BIRTH_WORD, DATE_OF_BIRTH)),
-    (_words("mrn record chart patient hospital member insurance policy id"),
-     _groups(_RECORD_NUMBER, RECORD_NUMBER)),
+    (
+        _words("mrn record chart patient hospital member insurance policy id"),
+        _groups(_RECORD_NUMBER, RECORD_NUMBER),
+    ),
     (None, _whole(_SSN, SOCIAL_SECURITY_NUMBER)),
     (None, _whole(_PHONE_US, PHONE)),
     (None, _whole(_PHONE_INTERNATIONAL, PHONE)),
@@ -400,8 +433,7 @@ _FINDERS = (
     (None, _zip_codes),
     (_words("name"), _names(_INTRODUCED_NAME, capitals_only=False)),
     (_words("name"), _names(_NAME_FIELD, capitals_only=False, field=True)),
-    (_words("signed sincerely truly respectfully"),
-     _names(_NAME_SIGNATURE, capitals_only=False)),
+    (_words("signed sincerely truly respectfully"), _names(_NAME_SIGNATURE, capitals_only=False)),
     (_words("thanks thank regards best cheers"), _names(_NAME_SIGN_OFF, capitals_only=True)),
     (_words("this"), _names(_NAME_CALLER, capitals_only=True)),
     (None, _whole(_DIGIT_GROUPS, RECORD_NUMBER)),

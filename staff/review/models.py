@@ -21,7 +21,7 @@ class Outcome(models.TextChoices):
 
 
 # The inbox shows these first, in this order; everything else after.
-FIRST = (Outcome.URGENT, Outcome.HANDOFF, Outcome.NOT_UNDERSTOOD)
+FIRST = (Outcome.URGENT, Outcome.HANDOFF, Outcome.NOT_UNDERSTOOD, Outcome.TROUBLE)
 PRIORITY = {outcome: rank for rank, outcome in enumerate(FIRST)}
 LAST = len(FIRST)
 
@@ -58,6 +58,8 @@ class Message(models.Model):
     )
     # The topic a nurse said the question belonged to (added to its examples).
     corrected_topic = models.CharField(max_length=100, blank=True)
+    # Rasa's id of the patient's message, which the trouble-message record names.
+    message_id = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
         ordering = ["priority", "-time", "-id"]
@@ -84,6 +86,16 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["time", "id"]
+
+
+class PendingTrouble(models.Model):
+    """A trouble message whose patient message Rasa has not saved yet (it saves
+    when it has finished), or never will (it stopped first)."""
+
+    trouble_id = models.BigIntegerField(unique=True)
+    message_id = models.CharField(max_length=40, db_index=True)
+    conversation = models.CharField(max_length=16)
+    time = models.DateTimeField()
 
 
 class Position(models.Model):

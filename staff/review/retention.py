@@ -22,9 +22,10 @@ from django.db import connection, transaction
 
 from bot import paths
 from bot.content.store import ContentStore
+from bot.servers import trouble_log
 from staff.audit import log
 from staff.review import pseudonyms
-from staff.review.models import Message
+from staff.review.models import Message, PendingTrouble
 
 DEFAULT_DAYS = 180
 
@@ -74,6 +75,7 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
                     events += tracker.execute(
                         "DELETE FROM events WHERE sender_id = ?", (sender,)
                     ).rowcount
+                    trouble_log.forget(tracker, sender)
     cutoff_time = dt.datetime.fromtimestamp(cutoff, tz=dt.timezone.utc)
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -91,6 +93,7 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
                 .delete()[1]
                 .get("review.Message", 0)
             )
+            PendingTrouble.objects.filter(conversation=conversation).delete()
         log.record(
             None,
             "retention",

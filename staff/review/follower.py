@@ -23,6 +23,7 @@ from pathlib import Path
 from django.db import transaction
 
 from bot import intents
+from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 from bot.servers import trouble_log
 from staff.review import outcomes, pseudonyms
 from staff.review.masking import mask
@@ -65,9 +66,18 @@ def _time(timestamp: float | None) -> dt.datetime:
 
 
 def _topic(parse: dict) -> str:
+    """The topic the patient asked about: a button's, the FAQ topic the model
+    picked (also its closest guess when not sure), or a symptom question's.
+    Other intents (a request for a person, a greeting) have none, whatever the
+    response selector guessed."""
     for entity in parse.get("entities") or []:
         if entity.get("entity") == "topic":
             return str(entity.get("value") or "")
+    intent = (parse.get("intent") or {}).get("name")
+    if intent == intents.URGENT:
+        return str((parse.get(SYMPTOM_QUESTION) or {}).get("topic") or "")
+    if intent not in (intents.RETRIEVAL_INTENT, intents.FALLBACK):
+        return ""
     selector = (parse.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
     key = (selector.get("response") or {}).get("intent_response_key")
     return intents.topic_from_response_key(key) or ""

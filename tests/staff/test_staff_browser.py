@@ -243,8 +243,23 @@ def test_a_nurse_cannot_open_the_admin_pages_and_an_admin_can(browser, workspace
         page.context.close()
 
 
+SAMPLE = [
+    ("sample-1", "how long is the hospital stay"),
+    ("sample-2", "can I talk to a nurse please"),
+    ("sample-3", "my belly hurts a lot after I eat"),
+    ("sample-4", "can my dog lick the pump scar"),
+    ("sample-5", "how often do I need a refill"),
+]
+
+
 @pytest.mark.parametrize("where", ["/", "/dashboard/"])
 def test_axe_finds_no_serious_or_critical_problems(workspace, nurse_page, where):
+    # A day's kind of messages, so the pages (and the README's pictures) show each kind.
+    for sender, text in SAMPLE:
+        if not workspace.logged("text = ?", text):
+            workspace.assistant.ask(sender, text)
+    for _, text in SAMPLE:
+        assert wait_logged(workspace, text)
     nurse_page.goto(workspace.url + where)
     assert axe_violations(nurse_page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -292,3 +307,12 @@ def test_kill_9_of_the_workspace_and_the_log_while_messages_arrive_loses_nothing
     texts = [row[0] for row in workspace.logged("text LIKE ?", "crash question %")]
     assert sorted(texts) == sorted(sent) and len(set(texts)) == 45
     assert wait_until(lambda: requests.get(running.staff_url + "/health/").ok, 60)
+
+
+def test_the_supervisor_runs_retention_at_start(workspace):
+    def ran() -> bool:
+        with sqlite3.connect(workspace.staff_db, timeout=30) as db:
+            rows = db.execute("SELECT 1 FROM audit_entry WHERE action = 'retention'")
+            return bool(rows.fetchall())
+
+    assert wait_until(ran, 60, 1)

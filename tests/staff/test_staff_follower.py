@@ -126,3 +126,12 @@ def test_no_tracker_file_yet_is_not_an_error(tmp_path):
     assert Follower(tmp_path / "missing.db").follow_once() == 0
     (tmp_path / "empty.db").touch()
     assert Follower(tmp_path / "empty.db").follow_once() == 0
+
+
+def test_only_faq_and_not_sure_turns_carry_the_models_topic(tracker):
+    tracker.turn("a", "can I talk to a nurse", "action_handoff", "Call us.", intent="handoff",
+                 topic="activity_after_surgery")  # fmt: skip
+    tracker.turn("a", "pump scar and my dog", "action_not_sure", "Not sure.",
+                 intent="nlu_fallback", topic="catheter_pocket_problems")  # fmt: skip
+    Follower(tracker.path).catch_up()
+    assert [m.topic for m in patient_messages()] == ["", "catheter_pocket_problems"]

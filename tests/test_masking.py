@@ -351,3 +351,13 @@ def test_adversarial_input_is_masked_quickly(text):
 
 def test_empty_string():
     assert mask("") == ""
+
+
+def test_the_readme_lists_what_is_and_is_not_masked():
+    from bot import paths
+
+    readme = (paths.ROOT / "README.md").read_text()
+    for label, meaning in MASKED_KINDS:
+        assert f"- `{label}`: {meaning}" in readme, label
+    for gap in NOT_MASKED:
+        assert f"- {gap}" in readme, gap

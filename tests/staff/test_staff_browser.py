@@ -237,7 +237,16 @@ def test_a_nurse_cannot_open_the_admin_pages_and_an_admin_can(browser, workspace
     page = new_page(browser)
     try:
         log_in(page, workspace, "ada")
+        # The original text, unmasked, for an admin only; the view is audited.
+        workspace.assistant.ask("identified", "my name is Jane Roe, call me on 555-201-3344")
+        wait_logged(workspace, "my name is [name], call me on [phone]")
+        page.goto(workspace.url + "/?q=call+me")
+        page.locator("table.inbox tbody tr").first.get_by_role("link").click()
+        expect(page.get_by_text("my name is [name], call me on [phone]")).to_be_visible()
+        page.get_by_role("link", name="Original text").click()
+        expect(page.get_by_text("my name is Jane Roe, call me on 555-201-3344")).to_be_visible()
         page.goto(workspace.url + "/admin/audit/entry/")
+        expect(page.get_by_text("viewed original text").first).to_be_visible()
         expect(page.get_by_text("viewed conversation").first).to_be_visible()
     finally:
         page.context.close()

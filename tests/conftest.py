@@ -5,6 +5,21 @@ import pytest
 import yaml
 
 from bot import paths
+from tests.servers import free_port, started_assistant
+
+# The browser tests of the chat widget (tests/test_widget.py) and of the staff
+# workspace (tests/staff/test_staff_browser.py) share one assistant, because
+# starting one takes a minute or more; each test keeps to its own conversations.
+# A clinic's own site that embeds the widget: another origin, on loopback too,
+# because Chromium keeps other sites from loading anything from 127.0.0.1
+# (Local Network Access); a real clinic serves the widget over HTTPS instead.
+CLINIC_PORT = free_port()
+CLINIC_SITE = f"http://localhost:{CLINIC_PORT}"
+# Long enough for a slow machine to close the chat before a test reminder comes.
+REMINDER_LEAD_S = 10
+# Where nginx serves the staff workspace over HTTPS (deploy/nginx-staff.conf).
+STAFF_HTTPS_PORT = free_port()
+STAFF_PUBLIC_URL = f"https://localhost:{STAFF_HTTPS_PORT}"
 
 
 @pytest.fixture
@@ -19,3 +34,15 @@ def edit_yaml(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text())
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@pytest.fixture(scope="session")
+def browser_assistant(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser-assistant")
+    with started_assistant(
+        root,
+        HAIP_CORS_ORIGINS=CLINIC_SITE,
+        HAIP_REMINDER_LEAD_SECONDS=str(REMINDER_LEAD_S),
+        HAIP_STAFF_URL=STAFF_PUBLIC_URL,
+    ) as running:
+        yield running

@@ -18,30 +18,20 @@ from tests.browser import (
     nginx,
     nginx_config,
 )
+from tests.conftest import CLINIC_PORT, CLINIC_SITE
 from tests.servers import Assistant, free_port, started_assistant
 
 pytestmark = pytest.mark.integration
 
 LAUNCHER = "Questions about your pump? Chat with us"
 WAIT_MS = 60_000
-# A clinic's own site that embeds the widget: another origin, on loopback too,
-# because Chromium keeps other sites from loading anything from 127.0.0.1
-# (Local Network Access); a real clinic serves the widget over HTTPS instead.
-CLINIC_PORT = free_port()
-CLINIC_SITE = f"http://localhost:{CLINIC_PORT}"
-# Long enough for a slow machine to close the chat before a test reminder comes.
-REMINDER_LEAD_S = 10
 # The first answers after a start can take seconds (models warming up).
 expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    root = tmp_path_factory.mktemp("widget")
-    with started_assistant(
-        root, HAIP_CORS_ORIGINS=CLINIC_SITE, HAIP_REMINDER_LEAD_SECONDS=str(REMINDER_LEAD_S)
-    ) as running:
-        yield running
+def assistant(browser_assistant):
+    return browser_assistant
 
 
 @pytest.fixture(scope="module")

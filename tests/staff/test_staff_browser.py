@@ -26,7 +26,8 @@ from tests.browser import (
     nginx,
     nginx_config,
 )
-from tests.servers import Assistant, free_port, started_assistant, wait_until
+from tests.conftest import STAFF_HTTPS_PORT, STAFF_PUBLIC_URL
+from tests.servers import Assistant, wait_until
 
 # The test's certificate is self-signed.
 pytestmark = [
@@ -67,28 +68,27 @@ class Workspace:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("staff")
-    port = free_port()
-    public = f"https://localhost:{port}"
-    with started_assistant(root, HAIP_STAFF_URL=public) as running:
-        work = Workspace(public, running, root)
-        work.add_account("nina", "nurse")
-        work.add_account("nora", "nurse")
-        work.add_account("ada", "admin")
-        work.add_account("lockme", "nurse")
-        config = nginx_config(
-            root,
-            "nginx-staff.conf",
-            [
-                ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
-                ("server_name staff.example-clinic.org;", "server_name localhost;"),
-                *certificate_names("staff.example-clinic.org", root),
-                ("http://127.0.0.1:8001", running.staff_url),
-            ],
-        )
-        with nginx(config, port):
-            yield work
+def workspace(browser_assistant, tmp_path_factory):
+    """The workspace of the assistant the widget's tests share (tests/conftest.py),
+    behind nginx with the shipped server block."""
+    running = browser_assistant
+    root = tmp_path_factory.mktemp("staff-nginx")
+    work = Workspace(STAFF_PUBLIC_URL, running, Path(running.env["HAIP_CONTENT_DIR"]).parent)
+    for name, role in [("nina", "nurse"), ("nora", "nurse"), ("ada", "admin"),
+                       ("lockme", "nurse")]:  # fmt: skip
+        work.add_account(name, role)
+    config = nginx_config(
+        root,
+        "nginx-staff.conf",
+        [
+            ("listen 443 ssl;", f"listen 127.0.0.1:{STAFF_HTTPS_PORT} ssl;"),
+            ("server_name staff.example-clinic.org;", "server_name localhost;"),
+            *certificate_names("staff.example-clinic.org", root),
+            ("http://127.0.0.1:8001", running.staff_url),
+        ],
+    )
+    with nginx(config, STAFF_HTTPS_PORT):
+        yield work
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -569,7 +570,8 @@ def _sync_dir(folder: Path) -> None:
 
 def _describe(problem: Problem, own: bool) -> str:
     head = _FIELD_HEAD.match(problem.field)
-    where = "" if own and head and head.group(0) == problem.field else f"{problem.field}: "
+    plain = problem.field == "(file)" or (head and head.group(0) == problem.field)
+    where = "" if own and plain else f"{problem.field}: "
     if not own:
         topic = f" (topic {problem.topic})" if problem.topic else ""
         where = f"{problem.file}{topic} {where}"
@@ -584,6 +586,38 @@ def _key_of(problem: Problem, own: bool, changed: set[str]) -> str:
     if not own and name in changed:
         return name  # e.g. an example that another topic already has
     return "file"
+
+
+_known_lock = threading.Lock()
+_known: dict[Path, tuple[tuple, frozenset[str]]] = {}
+
+
+def _signature(root: Path) -> tuple:
+    return (
+        dt.date.today(),  # reviews age, and dates come to pass
+        *(
+            (str(p), p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(root.rglob("*.yml"))
+        ),
+    )
+
+
+def _known_problems(root: Path) -> frozenset[str]:
+    """The problems content/ has now, as text; remembered until a file changes
+    (each file's inode, time and size, as bot/content/store.py notices edits)."""
+    signature = _signature(root)
+    with _known_lock:
+        cached = _known.get(root.resolve())
+    if cached and cached[0] == signature:
+        return cached[1]
+    problems = frozenset(str(p) for p in loader.load(root).problems)
+    _remember(root, signature, problems)
+    return problems
+
+
+def _remember(root: Path, signature: tuple, problems: frozenset[str]) -> None:
+    with _known_lock:
+        _known[root.resolve()] = (signature, problems)
 
 
 @dataclass
@@ -604,8 +638,7 @@ def check(
     those the copy has and content/ has not. `own`: the edited file's path
     relative to content/, whose problems are named by field."""
     root = Path(content_dir)
-    before = loader.load(root)
-    known = {str(p) for p in before.problems}
+    known = _known_problems(root)
     own_rel = f"content/{own}" if own else None
     with tempfile.TemporaryDirectory(prefix="haip-content-") as temp:
         copy = Path(temp) / "content"
@@ -719,6 +752,7 @@ def save_topic(
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
         commit = _write_and_commit(
+            checked,
             root,
             {path: mine},
             author,
@@ -760,7 +794,9 @@ def new_topic(
         checked = check(root, {own: text}, own, set(cleaned))
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
-        commit = _write_and_commit(root, {path: text}, author, history, f"{topic_id}: new topic")
+        commit = _write_and_commit(
+            checked, root, {path: text}, author, history, f"{topic_id}: new topic"
+        )
         return Saved(
             version=version_of(text.encode("utf-8")),
             commit=commit,
@@ -797,12 +833,13 @@ def retire_topic(
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
         commit = _write_and_commit(
-            root, {target: text, path: None}, author, history, f"{topic_id}: retired"
+            checked, root, {target: text, path: None}, author, history, f"{topic_id}: retired"
         )
         return Saved(version=version, commit=commit, warnings=[], changed_fields=[])
 
 
 def _write_and_commit(
+    checked: _Checked,
     root: Path,
     changes: Mapping[Path, str | None],
     author: Author,
@@ -822,6 +859,8 @@ def _write_and_commit(
             _sync_dir(path.parent)
         else:
             write_atomic(path, text)
+    # Checked on a copy with just these changes: content/ has those problems now.
+    _remember(root, _signature(root), frozenset(str(p) for p in checked.content.problems))
     if history is None:
         return None
     return history.commit(paths, author, message)

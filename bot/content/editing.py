@@ -1,0 +1,866 @@
+"""Editing FAQ topics from the browser: the library under the staff workspace's
+content editor (issue 13). The Django pages call only what is listed here.
+
+    EDITABLE_FIELDS                     the fields a page may show and change
+    load_topic(content_dir, topic_id) -> Editable
+    preview(content_dir, topic_id, fields) -> Preview
+    save_topic(content_dir, topic_id, fields, base_version, author, history) -> Saved
+    new_topic(content_dir, fields, author, history) -> Saved
+    retire_topic(content_dir, topic_id, author, history, base_version=None) -> Saved
+    Invalid, Conflict                   what a page shows instead of saving
+    Author                              who saves (bot/content/history.py)
+
+Fields are the topic file's own values, as `yaml.safe_load` reads them:
+
+    title, reviewed_by   text
+    answer               text (for every pump type), or a mapping of pump type
+                         (loader.PUMP_TYPES: constant_flow, programmable) to text:
+                         the topic file keeps per-pump-type answers under
+                         `answer`, so there is no separate `variants` field
+    facts                list of {"claim": text, "source": source key,
+                         "pump_type": pump type (optional; None or "" = every pump)}
+    examples, sources, follow_ups   lists of text (topic ids for follow_ups)
+    reviewed_on          datetime.date, or text "YYYY-MM-DD"
+
+Texts are cleaned before anything else: line endings become "\\n" and the
+surrounding white space of each text goes (what a browser's text box adds). A
+save gives only the fields it changes; any it leaves out keep their value, and
+a field given as None is taken out of the file (follow_ups: [] too).
+
+Every edit is checked by the assistant's own validator (`loader.load`) on a
+temporary copy of content/ with the edit applied. Only problems the edit brings
+stop it: `Invalid.errors` maps a field name to messages ("file" for a problem
+of the whole file or one the edit causes in another file, "id" for the topic
+id, "author" for the account). Reading-grade and other warnings never stop a
+save; they come back as `warnings`. Nothing is written unless the whole edit is
+valid, and a written file is replaced whole (temporary file, fsync, rename), so
+the running assistant, which rereads content/ when a file changes, answers from
+the new text at the next question and never sees half a file.
+
+Saves are serialised by an exclusive lock on the content folder (the same lock
+bot/content/examples.py takes). A save names the version it started from (the
+sha256 of the file's bytes, `Editable.version`); if the file has changed since,
+`Conflict` carries both texts and nothing is written.
+
+A retired topic's file moves to content/retired/, which the assistant never
+reads (the loader reads content/topics/*.yml only); its history stays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from bot.content import answers, loader
+from bot.content.history import Author
+from bot.content.problems import ERROR, WARNING, Problem
+
+if TYPE_CHECKING:
+    from bot.content.history import ContentHistory
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "MAX_FIELD_CHARS",
+    "RETIRED_DIR",
+    "Author",
+    "Conflict",
+    "Editable",
+    "Invalid",
+    "Preview",
+    "Saved",
+    "load_topic",
+    "new_topic",
+    "preview",
+    "retire_topic",
+    "save_topic",
+]
+
+# In the order a topic file has them.
+EDITABLE_FIELDS = (
+    "title",
+    "answer",
+    "facts",
+    "examples",
+    "follow_ups",
+    "sources",
+    "reviewed_on",
+    "reviewed_by",
+)
+# The order keys are written in: that of every shipped topic file.
+KEY_ORDER = ("id", *EDITABLE_FIELDS)
+MAX_FIELD_CHARS = 10_000
+RETIRED_DIR = "retired"
+_TEXT_FIELDS = ("title", "reviewed_by")
+_LIST_FIELDS = ("examples", "sources", "follow_ups")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FIELD_HEAD = re.compile(r"^[A-Za-z_]+")
+
+
+class Invalid(Exception):
+    """The edit cannot be saved. `errors`: field name -> messages ("file": the
+    whole file, or another file the edit would break; "id": the topic id;
+    "author": the account). `warnings`: what would also have been said."""
+
+    def __init__(self, errors: Mapping[str, list[str]], warnings: list[str] | None = None):
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
+        self.warnings: list[str] = list(warnings or [])
+        super().__init__(
+            "; ".join(f"{name}: {msg}" for name, msgs in self.errors.items() for msg in msgs)
+        )
+
+
+class Conflict(Exception):
+    """The file changed since the editor opened it. `theirs`: its text now;
+    `mine`: the text this save would have written (the given fields applied to
+    `theirs`). Nothing was written."""
+
+    def __init__(self, theirs: str, mine: str, version: str):
+        self.theirs = theirs
+        self.mine = mine
+        # The version `theirs` is: a save based on it goes through.
+        self.version = version
+        super().__init__("The topic was changed by someone else since it was opened.")
+
+
+@dataclass
+class Editable:
+    """A topic as the editor shows it. `fields` has every EDITABLE_FIELDS key
+    (None where the file has none; follow_ups [] then); `version` is the sha256
+    (hex) of the file's bytes, to give back to save_topic as base_version."""
+
+    topic_id: str
+    fields: dict[str, Any]
+    version: str
+    file: Path
+
+
+@dataclass
+class Saved:
+    """`version`: the file's new version (sha256 hex); `commit`: the history's
+    commit, None without history or when nothing changed; `warnings`: reading
+    grade and other warnings about the topic now; `changed_fields`: in
+    EDITABLE_FIELDS order, [] if the save changed nothing."""
+
+    version: str
+    commit: str | None
+    warnings: list[str] = field(default_factory=list)
+    changed_fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    """What a patient would see for the topic: `text` is the whole chat message
+    (answer for the clinic's pump type, placeholders filled, sources line last),
+    `buttons` the follow-up buttons, `sources_line` that last line on its own,
+    `grade` the answer's Flesch-Kincaid grade as shown."""
+
+    text: str
+    buttons: list[dict]
+    sources_line: str
+    grade: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def version_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def _check_id(topic_id: Any) -> str:
+    if not isinstance(topic_id, str) or not loader.TOPIC_ID.match(topic_id):
+        raise Invalid(
+            {"id": ["must be lowercase letters, digits and _ (for example hospital_stay)"]}
+        )
+    return topic_id
+
+
+def _topics_dir(root: Path) -> Path:
+    return root / loader.TOPICS_DIR
+
+
+def _topic_path(root: Path, topic_id: Any) -> Path:
+    """The file of an existing topic; Invalid if there is none."""
+    topic_id = _check_id(topic_id)
+    folder = _topics_dir(root)
+    path = folder / f"{topic_id}.yml"
+    if not path.is_file():
+        # A file may be named other than its id: look inside.
+        path = next(
+            (p for p in sorted(folder.glob("*.yml")) if _id_in(p) == topic_id),
+            path,
+        )
+    if not path.is_file() or path.resolve().parent != folder.resolve():
+        raise Invalid({"id": [f"there is no topic '{topic_id}'"]})
+    return path
+
+
+def _id_in(path: Path) -> str | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _read(path: Path) -> tuple[bytes, str, dict]:
+    """The file's bytes, text and mapping; Invalid if it cannot be edited as fields."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid({"file": ["is not UTF-8 text; fix it by hand"]}) from None
+    except OSError as exc:
+        raise Invalid({"file": [f"cannot be read: {exc.strerror}"]}) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise Invalid({"file": [f"is not valid YAML ({exc}); fix it by hand"]}) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise Invalid({"file": ["must be a mapping of field: value; fix it by hand"]})
+    return raw, text, data
+
+
+def _rel(root: Path, path: Path) -> str:
+    """A file's name in problems: "content/topics/x.yml", whatever the folder's name."""
+    return f"content/{path.relative_to(root).as_posix()}"
+
+
+def load_topic(content_dir: Path | str, topic_id: str) -> Editable:
+    """The topic's fields for the editor; Invalid if there is no such topic or
+    its file cannot be read as fields (broken YAML: fixed by hand)."""
+    root = Path(content_dir)
+    path = _topic_path(root, topic_id)
+    raw, _, data = _read(path)
+    fields = {name: data.get(name) for name in EDITABLE_FIELDS}
+    if fields["follow_ups"] is None:
+        fields["follow_ups"] = []
+    return Editable(topic_id=topic_id, fields=fields, version=version_of(raw), file=path)
+
+
+# --- cleaning the given fields -------------------------------------------------
+
+
+def _clean_text(value: Any, name: str, errors: dict[str, list[str]]) -> str | None:
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append(f"must be text, not {type(value).__name__}")
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.setdefault(name, []).append("is not valid UTF-8 text")
+        return None
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _CONTROL.search(value):
+        errors.setdefault(name, []).append("contains control characters")
+        return None
+    return value
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Mapping):
+        return sum(_size(k) + _size(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    return 0
+
+
+def _clean_field(name: str, value: Any, errors: dict[str, list[str]]) -> Any:
+    """The value as it will be written, or None (with errors) if it cannot be."""
+    count = len(errors.get(name, []))
+    if _size(value) > MAX_FIELD_CHARS:
+        errors.setdefault(name, []).append(f"is longer than {MAX_FIELD_CHARS:,} characters")
+        return None
+    if name in _TEXT_FIELDS:
+        return _clean_text(value, name, errors)
+    if name == "answer":
+        if isinstance(value, Mapping):
+            variants = {}
+            for key, text in value.items():
+                key = _clean_text(key, name, errors)
+                text = _clean_text(text, name, errors)
+                if key is not None and text is not None:
+                    variants[key] = text
+            return variants if len(errors.get(name, [])) == count else None
+        return _clean_text(value, name, errors)
+    if name in _LIST_FIELDS:
+        if not isinstance(value, (list, tuple)):
+            errors.setdefault(name, []).append("must be a list of text items")
+            return None
+        items = [_clean_text(item, name, errors) for item in value]
+        if len(errors.get(name, [])) > count:
+            return None
+        return items or (None if name == "follow_ups" else [])
+    if name == "facts":
+        if not isinstance(value, (list, tuple)):
+            errors.setdefault(name, []).append("must be a list of facts, each a claim and source")
+            return None
+        facts = []
+        for entry in value:
+            if not isinstance(entry, Mapping):
+                errors.setdefault(name, []).append("each fact must have 'claim' and 'source'")
+                continue
+            fact = {}
+            # Known keys in the file's order; unknown ones kept, for the validator to name.
+            keys = [k for k in loader.FACT_FIELDS if k in entry]
+            keys += [k for k in entry if k not in loader.FACT_FIELDS]
+            for key in keys:
+                if _clean_text(key, name, errors) is None:
+                    continue
+                if key == "pump_type" and entry[key] in (None, ""):
+                    continue
+                text = _clean_text(entry[key], name, errors)
+                if text is not None:
+                    fact[key] = text
+            facts.append(fact)
+        return facts if len(errors.get(name, [])) == count else None
+    if name == "reviewed_on":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                    return dt.date.fromisoformat(value.strip())
+        errors.setdefault(name, []).append("must be a date written YYYY-MM-DD")
+        return None
+    errors.setdefault(name, []).append("is not a field the editor can change")
+    return None
+
+
+def _clean(fields: Any) -> dict[str, Any]:
+    """The given fields, cleaned; Invalid for any of a wrong type, too long, or
+    unknown. None means: take the field out of the file."""
+    if not isinstance(fields, Mapping):
+        raise Invalid({"file": ["the fields must be a mapping of field name to value"]})
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            errors.setdefault(str(name), []).append("is not a field the editor can change")
+            continue
+        cleaned[name] = None if value is None else _clean_field(name, value, errors)
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def _check_author(author: Any) -> None:
+    if not isinstance(author, Author) or not author.valid():
+        raise Invalid({"author": ["needs a name and an email address, each on one line"]})
+
+
+# --- writing YAML ----------------------------------------------------------------
+
+
+class _Block(str):
+    """An answer text, written as a block like the shipped files: folded (">-",
+    wrapped) if it is one paragraph, literal ("|-", as typed) if it has line breaks."""
+
+    style = ">"
+
+
+class _Flow(list):
+    """A list of keys written on one line, "[JH, P1]", as every shipped topic file
+    writes its sources and follow_ups."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # "  - item" under its key, as in the shipped files.
+        return super().increase_indent(flow, False)
+
+
+def _represent_block(dumper: yaml.SafeDumper, value: _Block) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=value.style)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
+
+
+_Dumper.add_representer(_Block, _represent_block)
+_Dumper.add_representer(_Flow, _represent_flow)
+
+
+def _dump(data: dict, styled: bool = True) -> str:
+    """Each key on its own: answers wrapped near 80 columns as in the shipped
+    files, every other text (a claim, an example) kept on one line."""
+    return "".join(
+        yaml.dump(
+            {key: value},
+            Dumper=_Dumper if styled else yaml.SafeDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=72 if key in ("answer", "k") else 10**6,
+        )
+        for key, value in data.items()
+    )
+
+
+def _block(text: str) -> Any:
+    """The text as a block scalar that reads back the same, or as it is."""
+    for style in ("|", ">") if "\n" in text else (">", "|"):
+        candidate = _Block(text)
+        candidate.style = style
+        with contextlib.suppress(yaml.YAMLError):
+            if yaml.safe_load(_dump({"k": candidate})) == {"k": text}:
+                return candidate
+    return text
+
+
+def _styled(name: str, value: Any) -> Any:
+    if name == "answer" and isinstance(value, str):
+        return _block(value)
+    if name == "answer" and isinstance(value, dict):
+        return {k: _block(v) if isinstance(v, str) else v for k, v in value.items()}
+    if name in ("sources", "follow_ups") and isinstance(value, list):
+        return _Flow(value)
+    return value
+
+
+_KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?:[ \t]|$)")
+
+
+def _segments(text: str, keys: list) -> dict[str, tuple[list[str], list[str]]] | None:
+    """The file split by top-level key: for each key, the comment and blank lines
+    before it and its own lines. None if the file is laid out in a way this
+    cannot follow (then it is written whole)."""
+    parts: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] | None = None
+    pending: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if not line.endswith("\n"):
+            line += "\n"
+        if match := _KEY_LINE.match(line):
+            if match.group(1) in parts:
+                return None
+            current = [line]
+            parts[match.group(1)] = (pending, current)
+            pending = []
+        elif not line.strip() or line.startswith("#"):
+            pending.append(line)
+        elif current is not None and (line[0] in " \t" or line.rstrip() == "-" or line[:2] == "- "):
+            current.extend(pending)
+            current.append(line)
+            pending = []
+        else:
+            return None
+    if current is not None:
+        current.extend(pending)
+    if list(parts) != [str(k) for k in keys]:
+        return None
+    return parts
+
+
+def _compose(original: str | None, before: dict, after: dict) -> str:
+    """The file's new text: unchanged keys keep their lines (and comments),
+    changed ones are written afresh, in the shipped files' key order."""
+    styled = {k: _styled(k, v) for k, v in after.items()}
+    parts = _segments(original, list(before)) if original is not None else None
+    text = None
+    if parts is not None:
+        order = [k for k in before if k in after]
+        canonical = [k for k in KEY_ORDER if k in order]
+        if order == canonical:
+            order = [k for k in KEY_ORDER if k in after]
+            order += [k for k in after if k not in order]
+        else:
+            order += [k for k in after if k not in order]
+        out: list[str] = []
+        for key in order:
+            comments, lines = parts.get(key, ([], []))
+            out.extend(comments)
+            if key in before and before[key] == after[key]:
+                out.extend(lines)
+            else:
+                out.append(_with_comments(_dump({key: styled[key]}), lines, after[key]))
+        text = "".join(out)
+    if text is None or not _reads_as(text, after):
+        ordered = {k: styled[k] for k in KEY_ORDER if k in styled}
+        ordered.update({k: v for k, v in styled.items() if k not in ordered})
+        text = _dump(ordered)
+        if not _reads_as(text, after):
+            text = _dump(after, styled=False)
+    if not _reads_as(text, after):
+        raise Invalid({"file": ["cannot be written so that it reads back the same"]})
+    return text
+
+
+def _with_comments(dumped: str, old_lines: list[str], value: Any) -> str:
+    """A rewritten mapping (answer per pump type) keeps the comment lines that
+    opened it ("# This topic's facts hold only for one pump type ...")."""
+    comments = []
+    for line in old_lines[1:]:
+        if not line.lstrip().startswith("#"):
+            break
+        comments.append(line)
+    if not comments or not isinstance(value, dict) or "\n" not in dumped:
+        return dumped
+    first, rest = dumped.split("\n", 1)
+    return first + "\n" + "".join(comments) + rest
+
+
+def _reads_as(text: str, data: dict) -> bool:
+    try:
+        return yaml.safe_load(text) == data
+    except yaml.YAMLError:
+        return False
+
+
+# --- locking, writing, checking ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def locked(content_dir: Path | str) -> Iterator[None]:
+    """Exclusive lock on the content folder (as bot/content/examples.py takes):
+    one save at a time, across threads and processes. The lock is on the folder
+    itself, so no lock file appears among the content."""
+    folder = os.open(content_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # and with it the lock
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Whole or not at all: a crash mid-write leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _sync_dir(path.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _describe(problem: Problem, own: bool) -> str:
+    head = _FIELD_HEAD.match(problem.field)
+    plain = problem.field == "(file)" or (head and head.group(0) == problem.field)
+    where = "" if own and plain else f"{problem.field}: "
+    if not own:
+        topic = f" (topic {problem.topic})" if problem.topic else ""
+        where = f"{problem.file}{topic} {where}"
+    return f"{where}{problem.message}"
+
+
+def _key_of(problem: Problem, own: bool, changed: set[str]) -> str:
+    head = _FIELD_HEAD.match(problem.field)
+    name = head.group(0) if head else ""
+    if own and name in (*EDITABLE_FIELDS, "id"):
+        return name
+    if not own and name in changed:
+        return name  # e.g. an example that another topic already has
+    return "file"
+
+
+_known_lock = threading.Lock()
+_known: dict[Path, tuple[tuple, frozenset[str]]] = {}
+
+
+def _signature(root: Path) -> tuple:
+    return (
+        dt.date.today(),  # reviews age, and dates come to pass
+        *(
+            (str(p), p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(root.rglob("*.yml"))
+        ),
+    )
+
+
+def _known_problems(root: Path) -> frozenset[str]:
+    """The problems content/ has now, as text; remembered until a file changes
+    (each file's inode, time and size, as bot/content/store.py notices edits)."""
+    signature = _signature(root)
+    with _known_lock:
+        cached = _known.get(root.resolve())
+    if cached and cached[0] == signature:
+        return cached[1]
+    problems = frozenset(str(p) for p in loader.load(root).problems)
+    _remember(root, signature, problems)
+    return problems
+
+
+def _remember(root: Path, signature: tuple, problems: frozenset[str]) -> None:
+    with _known_lock:
+        _known[root.resolve()] = (signature, problems)
+
+
+@dataclass
+class _Checked:
+    errors: dict[str, list[str]]
+    warnings: list[str]
+    content: loader.Content
+
+
+def check(
+    content_dir: Path | str,
+    changes: Mapping[str, str | None],
+    own: str | None = None,
+    changed: set[str] | frozenset[str] = frozenset(),
+) -> _Checked:
+    """Run the validator on a temporary copy of content/ with `changes` applied
+    (path relative to content/ -> new text, or None to remove the file). Errors:
+    those the copy has and content/ has not. `own`: the edited file's path
+    relative to content/, whose problems are named by field."""
+    root = Path(content_dir)
+    known = _known_problems(root)
+    own_rel = f"content/{own}" if own else None
+    with tempfile.TemporaryDirectory(prefix="haip-content-") as temp:
+        copy = Path(temp) / "content"
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".*"))
+        for rel, text in changes.items():
+            target = copy / rel
+            if text is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        after = loader.load(copy)
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    for problem in after.problems:
+        is_own = problem.file == own_rel
+        new = str(problem) not in known
+        if problem.level == ERROR and new:
+            key = _key_of(problem, is_own, set(changed))
+            errors.setdefault(key, []).append(_describe(problem, is_own))
+        elif problem.level == WARNING and (is_own or new):
+            warnings.append(_describe(problem, is_own))
+    return _Checked(errors, warnings, after)
+
+
+def _new_data(current: dict, cleaned: dict) -> dict:
+    data = dict(current)
+    for name, value in cleaned.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return data
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return [name for name in EDITABLE_FIELDS if before.get(name) != after.get(name)]
+
+
+# --- the API ----------------------------------------------------------------------------
+
+
+def preview(content_dir: Path | str, topic_id: str, fields: Mapping[str, Any]) -> Preview:
+    """The chat message a patient would get for this topic with these (unsaved)
+    fields applied to its file, made by the assistant's own functions
+    (answers.answer) on a temporary copy: nothing in content_dir changes.
+    Invalid exactly when save_topic would refuse these fields."""
+    root = Path(content_dir)
+    cleaned = _clean(fields)
+    path = _topic_path(root, topic_id)
+    _, text, current = _read(path)
+    data = _new_data(current, cleaned)
+    own = path.relative_to(root).as_posix()
+    checked = check(root, {own: _compose(text, current, data)}, own, set(cleaned))
+    topic_key = data.get("id") if isinstance(data.get("id"), str) else topic_id
+    topic = checked.content.topics.get(topic_key)
+    if checked.errors or topic is None:
+        errors = checked.errors or {
+            "file": [
+                _describe(p, True) for p in checked.content.errors if p.file == f"content/{own}"
+            ]
+            or ["the topic cannot be shown"]
+        }
+        raise Invalid(errors, checked.warnings)
+    content = checked.content
+    reply = answers.answer(content, topic)
+    grade = content.reading_grades()[topic.id]
+    return Preview(
+        text=reply.text,
+        buttons=list(reply.buttons),
+        sources_line=answers.sources_line(content, topic),
+        grade=grade,
+        warnings=checked.warnings,
+    )
+
+
+def save_topic(
+    content_dir: Path | str,
+    topic_id: str,
+    fields: Mapping[str, Any],
+    base_version: str,
+    author: Author,
+    history: ContentHistory | None = None,
+) -> Saved:
+    """Save the given fields of the topic (the others keep their value).
+
+    Raises Invalid (nothing written) for bad input or if the edit brings new
+    validator errors, Conflict (nothing written) if the file is no longer
+    `base_version`. With `history`, the file is committed with `author` and the
+    message "<topic_id>: <changed fields>" (changes made to the file outside the
+    editor are committed first, under the history's own name). A save that
+    changes nothing writes nothing and returns changed_fields []."""
+    root = Path(content_dir)
+    cleaned = _clean(fields)
+    if history is not None:
+        _check_author(author)
+    with locked(root):
+        path = _topic_path(root, topic_id)
+        raw, text, current = _read(path)
+        data = _new_data(current, cleaned)
+        changed = _changed(current, data)
+        version = version_of(raw)
+        if not changed:
+            checked = check(root, {}, path.relative_to(root).as_posix())
+            return Saved(version=version, commit=None, warnings=checked.warnings)
+        mine = _compose(text, current, data)
+        if base_version != version:
+            raise Conflict(theirs=text, mine=mine, version=version)
+        own = path.relative_to(root).as_posix()
+        checked = check(root, {own: mine}, own, set(changed))
+        if checked.errors:
+            raise Invalid(checked.errors, checked.warnings)
+        commit = _write_and_commit(
+            checked,
+            root,
+            {path: mine},
+            author,
+            history,
+            f"{topic_id}: {', '.join(changed)}",
+        )
+        return Saved(
+            version=version_of(mine.encode("utf-8")),
+            commit=commit,
+            warnings=checked.warnings,
+            changed_fields=changed,
+        )
+
+
+def new_topic(
+    content_dir: Path | str,
+    fields: Mapping[str, Any],
+    author: Author,
+    history: ContentHistory | None = None,
+) -> Saved:
+    """Create content/topics/<id>.yml from `fields`, which include "id" and every
+    field the validator requires (title, answer, facts, examples, sources,
+    reviewed_on, reviewed_by; follow_ups optional). Invalid if the id is taken,
+    malformed, or the topic would not be valid. Commit message "<id>: new topic"."""
+    root = Path(content_dir)
+    if not isinstance(fields, Mapping):
+        raise Invalid({"file": ["the fields must be a mapping of field name to value"]})
+    topic_id = _check_id(fields.get("id"))
+    cleaned = _clean({k: v for k, v in fields.items() if k != "id"})
+    if history is not None:
+        _check_author(author)
+    data = {"id": topic_id, **{k: v for k, v in cleaned.items() if v is not None}}
+    with locked(root):
+        path = _topics_dir(root) / f"{topic_id}.yml"
+        if path.exists():
+            raise Invalid({"id": [f"'{topic_id}' is already a topic"]})
+        text = _compose(None, {}, data)
+        own = path.relative_to(root).as_posix()
+        checked = check(root, {own: text}, own, set(cleaned))
+        if checked.errors:
+            raise Invalid(checked.errors, checked.warnings)
+        commit = _write_and_commit(
+            checked, root, {path: text}, author, history, f"{topic_id}: new topic"
+        )
+        return Saved(
+            version=version_of(text.encode("utf-8")),
+            commit=commit,
+            warnings=checked.warnings,
+            changed_fields=[name for name in EDITABLE_FIELDS if name in data],
+        )
+
+
+def retire_topic(
+    content_dir: Path | str,
+    topic_id: str,
+    author: Author,
+    history: ContentHistory | None = None,
+    base_version: str | None = None,
+) -> Saved:
+    """Move the topic's file to content/retired/ (replacing an older retired copy
+    of the same name), where the assistant does not read it. Invalid if there is
+    no such topic or anything still names it (another topic's follow_ups, a red
+    flag's topics, a message's buttons): the messages say where. With
+    base_version, Conflict if the file changed since. Returns the retired file's
+    version; commit message "<id>: retired"."""
+    root = Path(content_dir)
+    if history is not None:
+        _check_author(author)
+    with locked(root):
+        path = _topic_path(root, topic_id)
+        raw, text, _ = _read(path)
+        version = version_of(raw)
+        if base_version is not None and base_version != version:
+            raise Conflict(theirs=text, mine="", version=version)
+        own = path.relative_to(root).as_posix()
+        target = root / RETIRED_DIR / path.name
+        checked = check(root, {own: None}, None)
+        if checked.errors:
+            raise Invalid(checked.errors, checked.warnings)
+        commit = _write_and_commit(
+            checked, root, {target: text, path: None}, author, history, f"{topic_id}: retired"
+        )
+        return Saved(version=version, commit=commit, warnings=[], changed_fields=[])
+
+
+def _write_and_commit(
+    checked: _Checked,
+    root: Path,
+    changes: Mapping[Path, str | None],
+    author: Author,
+    history: ContentHistory | None,
+    message: str,
+) -> str | None:
+    """Write (or remove) the files, then commit them. Called with the folder
+    locked. The history is made ready before anything is written, so a broken
+    history fails the save before a file changes."""
+    paths = list(changes)
+    if history is not None:
+        history.ensure()
+        history.commit(paths, history.system_author, "Changed outside the editor")
+    for path, text in changes.items():
+        if text is None:
+            path.unlink()
+            _sync_dir(path.parent)
+        else:
+            write_atomic(path, text)
+    # Checked on a copy with just these changes: content/ has those problems now.
+    _remember(root, _signature(root), frozenset(str(p) for p in checked.content.problems))
+    if history is None:
+        return None
+    return history.commit(paths, author, message)

@@ -76,6 +76,11 @@ TABLE: tuple[Setting, ...] = (
         shown_default="(none)",
     ),
     Setting(
+        "HAIP_CONTENT_HISTORY",
+        "var/content.git",
+        "git repository of the content's history: every save in the staff workspace is a commit",
+    ),
+    Setting(
         "HAIP_STAFF_SESSION_MINUTES",
         "30",
         "a staff session ends after this many minutes without a request",

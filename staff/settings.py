@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "staff.accounts",
     "staff.audit",
     "staff.review",
+    "staff.editor",
 ]
 
 MIDDLEWARE = [

@@ -5,21 +5,14 @@ import pytest
 import yaml
 
 from bot import paths
-from tests.servers import free_port, started_assistant
+from tests.ports import CLINIC_SITE, STAFF_PUBLIC_URL
+from tests.servers import started_assistant
 
 # The browser tests of the chat widget (tests/test_widget.py) and of the staff
 # workspace (tests/staff/test_staff_browser.py) share one assistant, because
 # starting one takes a minute or more; each test keeps to its own conversations.
-# A clinic's own site that embeds the widget: another origin, on loopback too,
-# because Chromium keeps other sites from loading anything from 127.0.0.1
-# (Local Network Access); a real clinic serves the widget over HTTPS instead.
-CLINIC_PORT = free_port()
-CLINIC_SITE = f"http://localhost:{CLINIC_PORT}"
 # Long enough for a slow machine to close the chat before a test reminder comes.
 REMINDER_LEAD_S = 10
-# Where nginx serves the staff workspace over HTTPS (deploy/nginx-staff.conf).
-STAFF_HTTPS_PORT = free_port()
-STAFF_PUBLIC_URL = f"https://localhost:{STAFF_HTTPS_PORT}"
 
 
 @pytest.fixture

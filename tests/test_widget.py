@@ -18,7 +18,7 @@ from tests.browser import (
     nginx,
     nginx_config,
 )
-from tests.conftest import CLINIC_PORT, CLINIC_SITE
+from tests.ports import CLINIC_PORT, CLINIC_SITE
 from tests.servers import Assistant, free_port, started_assistant
 
 pytestmark = pytest.mark.integration

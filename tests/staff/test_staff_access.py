@@ -61,8 +61,18 @@ def test_a_nurse_cannot_open_the_admin_pages(nurse):
 
 def test_an_editor_cannot_open_the_inbox(client):
     client.force_login(accounts.add("ed", roles.EDITOR, PASSWORD))
-    for path in ["/", "/api/inbox/", "/messages/1/", "/export.csv", "/reminders/"]:
+    for path in ["/api/inbox/", "/messages/1/", "/export.csv", "/reminders/"]:
         assert client.get(path).status_code == 403, path
+    assert client.get("/")["Location"] == "/content/"  # where an editor works
+
+
+def test_a_nurse_cannot_edit_content(nurse):
+    for path in ["/content/", "/content/hospital_stay/", "/content/hospital_stay/history/",
+                 "/content/red-flags/"]:  # fmt: skip
+        assert nurse.get(path).status_code == 403, path
+    for path in ["/content/hospital_stay/", "/content/hospital_stay/preview/",
+                 "/content/hospital_stay/revert/abc123/"]:  # fmt: skip
+        assert nurse.post(path, {"title": "x"}).status_code == 403, path
 
 
 def login(client, password):

@@ -7,113 +7,26 @@ from __future__ import annotations
 import csv
 import sqlite3
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from bot import paths
 from tests.browser import (
     SCREENSHOTS,
     axe_violations,
-    certificate_names,
-    chromium,
-    nginx,
-    nginx_config,
 )
-from tests.conftest import STAFF_HTTPS_PORT, STAFF_PUBLIC_URL
-from tests.servers import Assistant, wait_until
+from tests.servers import wait_until
+from tests.staff.workspace import LAUNCHER, Workspace, log_in, new_page
 
 # The test's certificate is self-signed.
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
 ]
-
-PASSWORD = "a-long-passphrase-9"
-LAUNCHER = "Questions about your pump? Chat with us"
-WAIT_MS = 60_000
-expect.set_options(timeout=WAIT_MS)
-
-
-@dataclass
-class Workspace:
-    url: str  # through nginx, HTTPS
-    assistant: Assistant
-    root: Path
-
-    @property
-    def staff_db(self) -> Path:
-        return Path(self.assistant.env["HAIP_STAFF_DB"])
-
-    def add_account(self, name: str, role: str) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "staff", "users", "add", name, "--role", role],
-            input=PASSWORD + "\n", text=True, env=self.assistant.env, cwd=paths.ROOT,
-            check=True, capture_output=True,
-        )  # fmt: skip
-
-    def logged(self, where: str = "text LIKE ?", *args) -> list[tuple]:
-        with sqlite3.connect(self.staff_db, timeout=30) as db:
-            return db.execute(
-                f"SELECT text, outcome, status FROM review_message WHERE sender = 'patient'"
-                f" AND {where} ORDER BY id",
-                args,
-            ).fetchall()
-
-
-@pytest.fixture(scope="module")
-def workspace(browser_assistant, tmp_path_factory):
-    """The workspace of the assistant the widget's tests share (tests/conftest.py),
-    behind nginx with the shipped server block."""
-    running = browser_assistant
-    root = tmp_path_factory.mktemp("staff-nginx")
-    work = Workspace(STAFF_PUBLIC_URL, running, Path(running.env["HAIP_CONTENT_DIR"]).parent)
-    for name, role in [("nina", "nurse"), ("nora", "nurse"), ("ada", "admin"),
-                       ("lockme", "nurse")]:  # fmt: skip
-        work.add_account(name, role)
-    config = nginx_config(
-        root,
-        "nginx-staff.conf",
-        [
-            ("listen 443 ssl;", f"listen 127.0.0.1:{STAFF_HTTPS_PORT} ssl;"),
-            ("server_name staff.example-clinic.org;", "server_name localhost;"),
-            *certificate_names("staff.example-clinic.org", root),
-            ("http://127.0.0.1:8001", running.staff_url),
-        ],
-    )
-    with nginx(config, STAFF_HTTPS_PORT):
-        yield work
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-def new_page(browser, width: int = 1280, height: int = 900) -> Page:
-    # bypass_csp: axe is injected in some tests.
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, ignore_https_errors=True, bypass_csp=True,
-        accept_downloads=True,
-    )  # fmt: skip
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))
-    return page
-
-
-def log_in(page: Page, workspace: Workspace, name: str, password: str = PASSWORD) -> None:
-    page.goto(workspace.url + "/login/")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from staff.accounts import roles
@@ -51,8 +52,12 @@ def filtered(params) -> tuple[object, dict]:
 
 
 @require_GET
-@roles.require(*roles.REVIEWERS)
 def inbox(request):
+    """Also where everyone lands after signing in: an editor goes on to the answers."""
+    if not roles.has_role(request.user, roles.REVIEWERS):
+        if roles.has_role(request.user, roles.EDITORS):
+            return redirect("editor-topics")
+        raise PermissionDenied
     messages, chosen = filtered(request.GET)
     page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
     topics = (

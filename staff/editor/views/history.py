@@ -1,0 +1,46 @@
+"""A topic's history from git: who changed what, the diff, and a one-click
+revert (itself a commit)."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from bot import paths
+from bot.content import editing
+from staff.accounts import roles
+from staff.audit import log
+from staff.editor import common
+
+
+def _topic_path(topic_id: str):
+    try:
+        return editing.load_topic(paths.CONTENT_DIR, topic_id).file
+    except editing.Invalid:
+        return paths.CONTENT_DIR / "topics" / f"{topic_id}.yml"
+
+
+@require_GET
+@roles.require(*roles.EDITORS)
+def history(request, topic_id: str):
+    kept = common.history()
+    path = _topic_path(topic_id)
+    commits = kept.log(path)
+    shown = [(c, kept.diff(c.sha, path)) for c in commits]
+    return render(request, "staff/editor/history.html", {"topic_id": topic_id, "commits": shown})
+
+
+@require_POST
+@roles.require(*roles.EDITORS)
+def revert(request, topic_id: str, sha: str):
+    kept = common.history()
+    try:
+        commit = kept.revert(sha, _topic_path(topic_id), common.author(request.user))
+    except editing.Invalid as invalid:
+        problems = "; ".join(m for ms in invalid.errors.values() for m in ms)
+        flash.error(request, f"Not reverted: that version is not valid now ({problems}).")
+        return redirect("editor-history", topic_id=topic_id)
+    log.record(request.user, "reverted topic", topic_id, f"to {sha[:10]}")
+    flash.success(request, f"Reverted to the version of {sha[:10]} (commit {str(commit)[:10]}).")
+    return redirect("editor-history", topic_id=topic_id)

@@ -1,0 +1,130 @@
+"""The answers section: every topic with its last review, overdue first; one
+topic's editor with a live preview; saving; the red flags, read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages as flash
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bot import paths
+from bot.content import editing, loader
+from staff.accounts import roles
+from staff.audit import log
+from staff.editor import common, forms
+
+
+@require_GET
+@roles.require(*roles.EDITORS)
+def topics(request):
+    content = loader.load(paths.CONTENT_DIR)
+    today = dt.date.today()
+    rows = sorted(
+        (
+            {
+                "id": t.id,
+                "title": t.title,
+                "reviewed_on": t.reviewed_on,
+                "reviewed_by": t.reviewed_by,
+                "overdue": (today - t.reviewed_on).days > loader.REVIEW_MAX_AGE_DAYS,
+            }
+            for t in content.topics.values()
+        ),
+        key=lambda r: (not r["overdue"], r["reviewed_on"], r["title"]),
+    )
+    return render(request, "staff/editor/topics.html", {"topics": rows})
+
+
+def _choices() -> dict:
+    content = loader.load(paths.CONTENT_DIR)
+    return {
+        "all_topics": sorted((t.id, t.title) for t in content.topics.values()),
+        "all_sources": sorted((s.key, s.citation) for s in content.sources.values()),
+    }
+
+
+def _load(topic_id: str) -> editing.Editable:
+    try:
+        return editing.load_topic(paths.CONTENT_DIR, topic_id)
+    except editing.Invalid:
+        raise Http404("No such topic") from None
+
+
+@require_http_methods(["GET", "POST"])
+@roles.require(*roles.EDITORS)
+def edit(request, topic_id: str):
+    current = _load(topic_id)
+    if request.method == "GET":
+        return _form(request, current, forms.to_form(current.fields), {})
+    fields = forms.from_form(request.POST, current.fields)
+    try:
+        saved = editing.save_topic(
+            paths.CONTENT_DIR,
+            topic_id,
+            fields,
+            request.POST.get("base_version", ""),
+            common.author(request.user),
+            common.history(),
+        )
+    except editing.Invalid as invalid:
+        return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
+    except editing.Conflict as conflict:
+        return render(
+            request,
+            "staff/editor/conflict.html",
+            {"topic_id": topic_id, "theirs": conflict.theirs, "mine": conflict.mine},
+            status=409,
+        )
+    log.record(request.user, "edited topic", topic_id, ", ".join(saved.changed_fields))
+    changed = ", ".join(saved.changed_fields) or "nothing"
+    note = " The example questions changed: the assistant learns them at the next training." \
+        if "examples" in saved.changed_fields else ""  # fmt: skip
+    flash.success(request, f"Saved ({changed}). Patients get it from their next question.{note}")
+    return redirect("editor-topic", topic_id=topic_id)
+
+
+def _form(request, current: editing.Editable, shown: dict, errors: dict, status: int = 200):
+    return render(
+        request,
+        "staff/editor/edit.html",
+        {
+            "topic_id": current.topic_id,
+            "version": current.version,
+            "f": shown,
+            "errors": errors,
+            "file_errors": errors.get("file", []),
+            **_choices(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@roles.require(*roles.EDITORS)
+def preview(request, topic_id: str):
+    current = _load(topic_id)
+    fields = forms.from_form(request.POST, current.fields)
+    try:
+        shown = editing.preview(paths.CONTENT_DIR, topic_id, fields)
+    except editing.Invalid as invalid:
+        return JsonResponse({"errors": invalid.errors}, status=400)
+    return JsonResponse(
+        {
+            "text": shown.text,
+            "buttons": shown.buttons,
+            "sources_line": shown.sources_line,
+            "grade": shown.grade,
+            "warnings": shown.warnings,
+        }
+    )
+
+
+@require_GET
+@roles.require(*roles.EDITORS)
+def red_flags(request):
+    """Read-only: a change to the red flags goes through the clinic's clinical review."""
+    text = (paths.CONTENT_DIR / "red_flags.yml").read_text(encoding="utf-8")
+    return render(request, "staff/editor/red_flags.html", {"text": text})

@@ -1,0 +1,125 @@
+"""The content editor's pages with Django's test client, on a private copy of the
+content: saving, errors beside fields, conflicts, history and revert, roles."""
+
+import shutil
+
+import pytest
+
+from bot import paths
+from bot.content import loader
+from staff.accounts import accounts, roles
+from staff.audit.models import Entry
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-passphrase-9"
+TOPIC = "hair_loss"
+
+
+@pytest.fixture
+def content(tmp_path, monkeypatch):
+    shutil.copytree(paths.ROOT / "content", tmp_path / "content")
+    monkeypatch.setattr(paths, "CONTENT_DIR", tmp_path / "content")
+    monkeypatch.setenv("HAIP_CONTENT_HISTORY", str(tmp_path / "content.git"))
+    return tmp_path / "content"
+
+
+@pytest.fixture
+def editor(client, content):
+    client.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
+    return client
+
+
+def form_of(client, topic=TOPIC) -> dict:
+    """The edit form as the page fills it."""
+    page = client.get(f"/content/{topic}/")
+    assert page.status_code == 200
+    f = page.context["f"]
+    data = {
+        "base_version": page.context["version"],
+        "title": f["title"],
+        "facts": f["facts"],
+        "examples": f["examples"],
+        "reviewed_by": f["reviewed_by"],
+        "reviewed_on": f["reviewed_on"],
+        "sources": list(f["sources"]),
+        "follow_ups": list(f.get("follow_ups") or []),
+    }
+    if f["answer_variants"]:
+        data.update({f"answer__{k}": v for k, v in f["answer_variants"].items()})
+    else:
+        data["answer"] = f["answer"]
+    return data
+
+
+def test_the_topic_list_puts_overdue_reviews_first(editor):
+    page = editor.get("/content/")
+    assert page.status_code == 200
+    rows = page.context["topics"]
+    assert len(rows) == len(loader.load(paths.CONTENT_DIR).topics)
+    overdue = [r["overdue"] for r in rows]
+    assert overdue == sorted(overdue, reverse=True)
+
+
+def test_a_save_is_live_committed_and_audited(editor, content):
+    data = form_of(editor)
+    data["answer"] = data["answer"].replace("Sources differ", "Sources do not agree")
+    response = editor.post(f"/content/{TOPIC}/", data)
+    assert response.status_code == 302
+    assert "Sources do not agree" in loader.load(content).topics[TOPIC].answer
+    history = editor.get(f"/content/{TOPIC}/history/")
+    commits = history.context["commits"]
+    assert commits[0][0].author == "eddie" and "answer" in commits[0][0].message
+    assert Entry.objects.filter(action="edited topic", target=TOPIC).exists()
+
+
+def test_an_invalid_save_shows_errors_and_writes_nothing(editor, content):
+    before = (content / "topics" / f"{TOPIC}.yml").read_bytes()
+    for field, value in [("answer", ""), ("reviewed_on", "next tuesday"),
+                         ("answer", "About 99 of 100 people keep their hair.")]:  # fmt: skip
+        data = form_of(editor)
+        data[field] = value
+        response = editor.post(f"/content/{TOPIC}/", data)
+        assert response.status_code == 400, field
+        assert response.context["errors"].get(field), (field, response.context["errors"])
+        assert f'id="{field}-error"'.encode() in response.content
+        assert (content / "topics" / f"{TOPIC}.yml").read_bytes() == before
+
+
+def test_a_stale_form_gets_a_conflict_with_both_texts(editor, content):
+    first, second = form_of(editor), form_of(editor)
+    first["reviewed_by"] = "First Editor"
+    second["reviewed_by"] = "Second Editor"
+    assert editor.post(f"/content/{TOPIC}/", first).status_code == 302
+    response = editor.post(f"/content/{TOPIC}/", second)
+    assert response.status_code == 409
+    assert b"First Editor" in response.content and b"Second Editor" in response.content
+    assert "First Editor" in (content / "topics" / f"{TOPIC}.yml").read_text()
+
+
+def test_revert_restores_the_earlier_text(editor, content):
+    original = (content / "topics" / f"{TOPIC}.yml").read_text()
+    data = form_of(editor)
+    data["title"] = "Losing hair"
+    editor.post(f"/content/{TOPIC}/", data)
+    commits = editor.get(f"/content/{TOPIC}/history/").context["commits"]
+    earlier = commits[-1][0].sha
+    assert editor.post(f"/content/{TOPIC}/revert/{earlier}/").status_code == 302
+    assert (content / "topics" / f"{TOPIC}.yml").read_text() == original
+
+
+def test_the_preview_is_what_the_patient_gets(editor):
+    data = form_of(editor)
+    data["answer"] = "Ask {clinic_name} about hair loss."
+    shown = editor.post(f"/content/{TOPIC}/preview/", data).json()
+    assert "{clinic_name}" not in shown["text"] and "Lakeside" in shown["text"]
+    assert shown["sources_line"] in shown["text"] and shown["grade"] >= 0
+
+
+def test_unknown_topics_and_odd_ids_are_not_found(editor):
+    for path in ["/content/no_such_topic/", "/content/..%2Fclinic/"]:
+        assert editor.get(path).status_code == 404, path
+
+
+def test_the_red_flags_are_shown_and_cannot_be_posted(editor):
+    assert b"Red flags (read-only)" in editor.get("/content/red-flags/").content
+    assert editor.post("/content/red-flags/").status_code == 405

@@ -1,0 +1,104 @@
+"""The content editor in a real browser, through nginx and HTTPS, against the
+shared assistant: an edit reaches the patient's next reply; an invalid edit
+changes nothing; two editors never overwrite each other; history reverts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.servers import all_text
+from tests.staff.workspace import log_in, new_page
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+]
+TOPIC = "hair_loss"  # no other browser test asks about it
+QUESTION = "will i lose my hair from the pump"
+
+
+@pytest.fixture
+def editor(browser, workspace):
+    page = new_page(browser)
+    log_in(page, workspace, "eddie")
+    expect(page.get_by_role("heading", name="Answers")).to_be_visible()
+    yield page
+    page.context.close()
+
+
+def topic_file(workspace):
+    return workspace.root / "content" / "topics" / f"{TOPIC}.yml"
+
+
+def open_topic(page, workspace) -> None:
+    page.goto(f"{workspace.url}/content/{TOPIC}/")
+    expect(page.get_by_role("heading", name="Edit “Hair loss”")).to_be_visible()
+
+
+def test_an_edit_reaches_the_next_reply_and_a_revert_brings_the_old_text_back(workspace, editor):
+    before = all_text(workspace.assistant.ask("hair-1", QUESTION))
+    assert "Sources differ on hair loss" in before
+    open_topic(editor, workspace)
+    answer = editor.get_by_label("Answer", exact=True)
+    answer.fill(answer.input_value().replace("Sources differ on hair loss.",
+                                             "Sources do not agree about hair loss."))  # fmt: skip
+    # The live preview shows the patient's view before saving, with its grade.
+    expect(editor.locator("#preview")).to_contain_text("Sources do not agree about hair loss.")
+    expect(editor.locator("#preview-grade")).to_contain_text("Reading grade")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_role("status")).to_contain_text("Saved (answer)")
+    assert "Sources do not agree" in all_text(workspace.assistant.ask("hair-2", QUESTION))
+
+    editor.goto(f"{workspace.url}/content/{TOPIC}/history/")
+    expect(editor.get_by_text("eddie").first).to_be_visible()
+    editor.get_by_role("button", name="Restore this version").first.click()
+    expect(editor.get_by_role("status")).to_contain_text("Reverted")
+    assert "Sources differ on hair loss" in topic_file(workspace).read_text()
+    assert "Sources differ on hair loss" in all_text(workspace.assistant.ask("hair-3", QUESTION))
+
+
+def test_an_invalid_edit_shows_the_error_beside_the_field_and_changes_nothing(workspace, editor):
+    on_disk = topic_file(workspace).read_bytes()
+    open_topic(editor, workspace)
+    answer = editor.get_by_label("Answer", exact=True)
+    answer.fill(answer.input_value() + " About 99 out of 100 people keep their hair.")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_text("Not saved")).to_be_visible()
+    error = editor.locator("#answer-error")
+    expect(error).to_contain_text("99")
+    assert editor.get_by_label("Answer", exact=True).get_attribute("aria-invalid") == "true"
+    assert topic_file(workspace).read_bytes() == on_disk
+
+
+def test_two_editors_saving_one_topic_get_a_conflict_not_a_lost_edit(browser, workspace, editor):
+    other = new_page(browser)
+    try:
+        log_in(other, workspace, "edna")
+        open_topic(editor, workspace)
+        open_topic(other, workspace)
+        editor.get_by_label("Reviewed by").fill("Eddie Editor, RN")
+        editor.get_by_role("button", name="Save").click()
+        expect(editor.get_by_role("status")).to_contain_text("Saved")
+        other.get_by_label("Reviewed by").fill("Edna Educator, RN")
+        other.get_by_role("button", name="Save").click()
+        expect(
+            other.get_by_role("heading", name="Someone else saved this topic first")
+        ).to_be_visible()
+        expect(other.get_by_text("Eddie Editor, RN").first).to_be_visible()
+        expect(other.get_by_text("Edna Educator, RN").first).to_be_visible()
+        saved = topic_file(workspace).read_text()
+        assert "Eddie Editor, RN" in saved and "Edna Educator" not in saved
+    finally:
+        other.context.close()
+
+
+def test_a_nurse_cannot_open_the_editor(browser, workspace):
+    page = new_page(browser)
+    try:
+        log_in(page, workspace, "nina")
+        expect(page.get_by_role("link", name="Answers", exact=True)).to_have_count(0)
+        response = page.goto(f"{workspace.url}/content/{TOPIC}/")
+        assert response.status == 403
+    finally:
+        page.context.close()

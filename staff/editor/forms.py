@@ -56,8 +56,14 @@ def from_form(post, current: dict[str, Any]) -> dict[str, Any]:
             fact["pump_type"] = parts[2]
         facts.append(fact)
     fields["facts"] = facts
-    fields["follow_ups"] = post.getlist("follow_ups")
-    fields["sources"] = post.getlist("sources")
+    for name in ("follow_ups", "sources"):
+        chosen = post.getlist(name)
+        old = list(current.get(name) or [])
+        # Checkboxes come in page order: the same choice keeps the file's order,
+        # so an untouched list is not a change.
+        fields[name] = old if set(chosen) == set(old) else chosen
+        if not chosen and current.get(name) is None:
+            fields[name] = None
     fields["reviewed_by"] = (post.get("reviewed_by") or "").strip()
     raw_date = (post.get("reviewed_on") or "").strip()
     try:

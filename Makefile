@@ -26,7 +26,7 @@ help:
 	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
 	@echo "make train     train a model if training data, domain or config changed"
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
-	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff inbox and overview)"
+	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff pages)"
 
 install: $(ENV_STAMP) $(NODE_STAMP)
 
@@ -82,7 +82,8 @@ screenshots: $(ENV_STAMP) $(NODE_STAMP) browser
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
 		$(PY) -m pytest -q tests/test_widget.py -k fits_phones
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
-		$(PY) -m pytest -q tests/staff/test_staff_browser.py -k axe_finds
+		$(PY) -m pytest -q tests/staff/test_staff_browser.py tests/staff/test_staff_editor_browser.py \
+		-k "axe_finds or edit_reaches"
 
 eval: train
 	$(PY) -m bot eval --json results/eval.json

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import SCREENSHOTS
 from tests.servers import all_text
 from tests.staff.workspace import log_in, new_page
 
@@ -46,6 +47,8 @@ def test_an_edit_reaches_the_next_reply_and_a_revert_brings_the_old_text_back(wo
     # The live preview shows the patient's view before saving, with its grade.
     expect(editor.locator("#preview")).to_contain_text("Sources do not agree about hair loss.")
     expect(editor.locator("#preview-grade")).to_contain_text("Reading grade")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    editor.screenshot(path=str(SCREENSHOTS / "staff-editor.png"))
     editor.get_by_role("button", name="Save").click()
     expect(editor.get_by_role("status")).to_contain_text("Saved (answer)")
     assert "Sources do not agree" in all_text(workspace.assistant.ask("hair-2", QUESTION))

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.editor.views import history, topics
+from staff.editor.views import approvals, history, topics
 from staff.review.views import conversation, dashboard, health, inbox, reminders
 
 admin.site.site_header = "HAI pump assistant: staff administration"
@@ -28,6 +28,9 @@ urlpatterns = [
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
     path("content/", topics.topics, name="editor-topics"),
     path("content/red-flags/", topics.red_flags, name="editor-red-flags"),
+    path("content/drafts/", approvals.pending, name="editor-drafts"),
+    path("content/drafts/<int:pk>/", approvals.draft, name="editor-draft"),
+    path("content/drafts/<int:pk>/decide/", approvals.decide, name="editor-decide"),
     path("content/<slug:topic_id>/", topics.edit, name="editor-topic"),
     path("content/<slug:topic_id>/preview/", topics.preview, name="editor-preview"),
     path("content/<slug:topic_id>/history/", history.history, name="editor-history"),

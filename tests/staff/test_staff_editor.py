@@ -123,3 +123,46 @@ def test_unknown_topics_and_odd_ids_are_not_found(editor):
 def test_the_red_flags_are_shown_and_cannot_be_posted(editor):
     assert b"Red flags (read-only)" in editor.get("/content/red-flags/").content
     assert editor.post("/content/red-flags/").status_code == 405
+
+
+def test_with_approval_on_an_edit_waits_until_a_second_person_approves(editor, content, client):
+    from django.test import Client
+
+    from staff.editor.models import Approval, Draft
+
+    Approval.objects.create(require_approval=True)
+    path = content / "topics" / f"{TOPIC}.yml"
+    before = path.read_bytes()
+    data = form_of(editor)
+    data["answer"] = data["answer"].replace("Sources differ", "Sources do not agree")
+    assert editor.post(f"/content/{TOPIC}/", data).status_code == 302
+    assert path.read_bytes() == before  # patients still get the old answer
+    draft = Draft.objects.get()
+    assert draft.status == Draft.PENDING and draft.changed == "answer"
+
+    # Its author cannot approve it.
+    editor.post(f"/content/drafts/{draft.pk}/decide/", {"decision": "approve"})
+    draft.refresh_from_db()
+    assert draft.status == Draft.PENDING and path.read_bytes() == before
+
+    second = Client()
+    second.force_login(accounts.add("edna", roles.EDITOR, PASSWORD))
+    page = second.get(f"/content/drafts/{draft.pk}/")
+    assert b"Sources do not agree" in page.content and b"Sources differ" in page.content
+    second.post(f"/content/drafts/{draft.pk}/decide/", {"decision": "approve"})
+    draft.refresh_from_db()
+    assert draft.status == Draft.APPROVED
+    assert "Sources do not agree" in loader.load(content).topics[TOPIC].answer
+    commits = second.get(f"/content/{TOPIC}/history/").context["commits"]
+    assert commits[0][0].author == "eddie"  # the edit's author; the approver is audited
+    assert Entry.objects.filter(action="approved edit", username="edna").exists()
+
+
+def test_an_invalid_or_stale_draft_is_never_written(editor, content):
+    from staff.editor.models import Approval, Draft
+
+    Approval.objects.create(require_approval=True)
+    data = form_of(editor)
+    data["answer"] = ""
+    assert editor.post(f"/content/{TOPIC}/", data).status_code == 400
+    assert not Draft.objects.exists()

@@ -4,6 +4,8 @@ changes nothing; two editors never overwrite each other; history reverts."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from playwright.sync_api import expect
 
@@ -105,3 +107,33 @@ def test_a_nurse_cannot_open_the_editor(browser, workspace):
         assert response.status == 403
     finally:
         page.context.close()
+
+
+def test_with_approval_on_an_unapproved_edit_does_not_reach_patients(browser, workspace, editor):
+    admin = new_page(browser)
+    second = new_page(browser)
+    try:
+        log_in(admin, workspace, "ada")
+        admin.goto(f"{workspace.url}/admin/editor/approval/add/")
+        admin.get_by_label("Require approval").check()
+        admin.get_by_role("button", name="Save", exact=True).click()
+        expect(admin.get_by_text("was added successfully")).to_be_visible()
+
+        open_topic(editor, workspace)
+        answer = editor.get_by_label("Answer", exact=True)
+        answer.fill(answer.input_value().replace("from your own treatment", "from your own care"))
+        editor.get_by_role("button", name="Send for approval").click()
+        expect(editor.get_by_role("status")).to_contain_text("Sent for approval")
+        assert "from your own care" not in all_text(workspace.assistant.ask("hair-4", QUESTION))
+
+        log_in(second, workspace, "edna")
+        second.goto(f"{workspace.url}/content/drafts/")
+        second.get_by_role("link", name=TOPIC).first.click()
+        second.get_by_role("button", name="Approve").click()
+        expect(second.get_by_role("status")).to_contain_text("Approved")
+        assert "from your own care" in all_text(workspace.assistant.ask("hair-5", QUESTION))
+    finally:
+        with sqlite3.connect(workspace.staff_db) as db:
+            db.execute("UPDATE editor_approval SET require_approval = 0")
+        admin.context.close()
+        second.context.close()

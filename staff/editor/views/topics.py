@@ -14,7 +14,8 @@ from bot import paths
 from bot.content import editing, loader
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common, forms
+from staff.editor import common, drafts, forms
+from staff.editor.models import Approval
 
 
 @require_GET
@@ -60,6 +61,8 @@ def edit(request, topic_id: str):
     if request.method == "GET":
         return _form(request, current, forms.to_form(current.fields), {})
     fields = forms.from_form(request.POST, current.fields)
+    if Approval.required():
+        return _propose(request, current, fields)
     try:
         saved = editing.save_topic(
             paths.CONTENT_DIR,
@@ -86,6 +89,27 @@ def edit(request, topic_id: str):
     return redirect("editor-topic", topic_id=topic_id)
 
 
+def _propose(request, current: editing.Editable, fields: dict):
+    """With approval on, an edit waits as a draft: content/ is not touched."""
+    try:
+        drafts.propose(request.user, current, fields, request.POST.get("base_version", ""))
+    except editing.Invalid as invalid:
+        return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
+    except editing.Conflict as conflict:
+        return render(
+            request,
+            "staff/editor/conflict.html",
+            {"topic_id": current.topic_id, "theirs": conflict.theirs, "mine": conflict.mine},
+            status=409,
+        )
+    flash.success(
+        request,
+        "Sent for approval. Patients keep getting the current answer until a second "
+        "person approves the change.",
+    )
+    return redirect("editor-topic", topic_id=current.topic_id)
+
+
 def _form(request, current: editing.Editable, shown: dict, errors: dict, status: int = 200):
     return render(
         request,
@@ -96,6 +120,7 @@ def _form(request, current: editing.Editable, shown: dict, errors: dict, status:
             "f": shown,
             "errors": errors,
             "file_errors": errors.get("file", []),
+            "approval": Approval.required(),
             **_choices(),
         },
         status=status,

@@ -1,0 +1,64 @@
+"""Drafts waiting for approval: what would change, and approve or reject."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from bot import paths
+from bot.content import editing
+from staff.accounts import roles
+from staff.editor import drafts
+from staff.editor.models import Draft
+
+
+@require_GET
+@roles.require(*roles.EDITORS)
+def pending(request):
+    waiting = Draft.objects.filter(status=Draft.PENDING).select_related("author")
+    return render(request, "staff/editor/drafts.html", {"drafts": waiting})
+
+
+@require_GET
+@roles.require(*roles.EDITORS)
+def draft(request, pk: int):
+    chosen = get_object_or_404(Draft, pk=pk)
+    try:
+        proposed = editing.preview(paths.CONTENT_DIR, chosen.topic_id, drafts.fields_of(chosen))
+    except editing.Invalid as invalid:
+        proposed = None
+        flash.error(request, "This draft is no longer valid: " + "; ".join(
+            m for ms in invalid.errors.values() for m in ms))  # fmt: skip
+    try:
+        current = editing.load_topic(paths.CONTENT_DIR, chosen.topic_id)
+        now = editing.preview(paths.CONTENT_DIR, chosen.topic_id, current.fields)
+    except editing.Invalid:
+        now = None
+    return render(
+        request,
+        "staff/editor/draft.html",
+        {"draft": chosen, "proposed": proposed, "now": now},
+    )
+
+
+@require_POST
+@roles.require(*roles.EDITORS)
+def decide(request, pk: int):
+    chosen = get_object_or_404(Draft, pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            drafts.approve(request.user, chosen)
+            flash.success(request, "Approved: patients get it from their next question.")
+        else:
+            drafts.reject(request.user, chosen)
+            flash.success(request, "Rejected: the content is unchanged.")
+    except drafts.NotAllowed as exc:
+        flash.error(request, str(exc))
+    except editing.Conflict:
+        flash.error(request, "Not approved: the topic changed since this draft was made. "
+                             "Edit the topic again.")  # fmt: skip
+    except editing.Invalid as invalid:
+        flash.error(request, "Not approved: " + "; ".join(
+            m for ms in invalid.errors.values() for m in ms))  # fmt: skip
+    return redirect("editor-drafts")

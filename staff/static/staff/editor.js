@@ -40,7 +40,10 @@
     }
     data.text.split("\n\n").forEach(function (para) {
       var p = document.createElement("p");
-      addText(p, para);
+      para.split("\n").forEach(function (line, i) {
+        if (i) p.appendChild(document.createElement("br"));
+        addText(p, line);
+      });
       box.appendChild(p);
     });
     if (data.buttons && data.buttons.length) {

@@ -28,11 +28,13 @@ urlpatterns = [
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
     path("content/", topics.topics, name="editor-topics"),
     path("content/red-flags/", topics.red_flags, name="editor-red-flags"),
+    path("content/new/", topics.new, name="editor-new"),
     path("content/drafts/", approvals.pending, name="editor-drafts"),
     path("content/drafts/<int:pk>/", approvals.draft, name="editor-draft"),
     path("content/drafts/<int:pk>/decide/", approvals.decide, name="editor-decide"),
     path("content/<slug:topic_id>/", topics.edit, name="editor-topic"),
     path("content/<slug:topic_id>/preview/", topics.preview, name="editor-preview"),
+    path("content/<slug:topic_id>/retire/", topics.retire, name="editor-retire"),
     path("content/<slug:topic_id>/history/", history.history, name="editor-history"),
     path(
         "content/<slug:topic_id>/revert/<str:sha>/",

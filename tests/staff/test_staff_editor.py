@@ -166,3 +166,22 @@ def test_an_invalid_or_stale_draft_is_never_written(editor, content):
     data["answer"] = ""
     assert editor.post(f"/content/{TOPIC}/", data).status_code == 400
     assert not Draft.objects.exists()
+
+
+def test_a_new_topic_is_added_and_a_topic_retired(editor, content):
+    examples = "\n".join(f"question {n} about the pump noise" for n in range(12))
+    data = {
+        "id": "pump_noise", "title": "Noises from the pump", "answer": "Ask your care team.",
+        "facts": "Ask the care team | CLINIC", "examples": examples, "sources": ["CLINIC"],
+        "reviewed_by": "Nurse educator", "reviewed_on": "2026-11-30",
+    }  # fmt: skip
+    bad = editor.post("/content/new/", {**data, "id": "../escape"})
+    assert bad.status_code == 400 and bad.context["errors"].get("id")
+    assert editor.post("/content/new/", data).status_code == 302
+    assert "pump_noise" in loader.load(content).topics
+    assert editor.post("/content/pump_noise/retire/").status_code == 302  # not confirmed
+    assert "pump_noise" in loader.load(content).topics
+    assert editor.post("/content/pump_noise/retire/", {"confirm": "yes"}).status_code == 302
+    assert "pump_noise" not in loader.load(content).topics
+    assert (content / "retired" / "pump_noise.yml").exists()
+    assert Entry.objects.filter(action="retired topic", target="pump_noise").exists()

@@ -127,6 +127,64 @@ def _form(request, current: editing.Editable, shown: dict, errors: dict, status:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@roles.require(*roles.EDITORS)
+def new(request):
+    """A new topic: patients can be matched to it after the next training."""
+    blank = {"title": "", "answer": "", "examples": [], "facts": [], "sources": [],
+             "follow_ups": None, "reviewed_by": "", "reviewed_on": dt.date.today()}  # fmt: skip
+    if request.method == "GET":
+        return _new_form(request, {**forms.to_form(blank), "id": ""}, {})
+    fields = forms.from_form(request.POST, blank)
+    fields["id"] = (request.POST.get("id") or "").strip()
+    try:
+        editing.new_topic(paths.CONTENT_DIR, fields, common.author(request.user), common.history())
+    except editing.Invalid as invalid:
+        return _new_form(request, {**forms.to_form(fields), "id": fields["id"]}, invalid.errors)
+    log.record(request.user, "added topic", fields["id"])
+    flash.success(
+        request,
+        "Topic added. The assistant can match questions to it after the next training "
+        "(make run retrains when example questions changed).",
+    )
+    return redirect("editor-topic", topic_id=fields["id"])
+
+
+def _new_form(request, shown: dict, errors: dict):
+    return render(
+        request,
+        "staff/editor/new.html",
+        {"f": shown, "errors": errors, "file_errors": errors.get("file", []), **_choices()},
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+@roles.require(*roles.EDITORS)
+def retire(request, topic_id: str):
+    if request.POST.get("confirm") != "yes":
+        flash.error(request, "Not retired: tick the box to confirm.")
+        return redirect("editor-topic", topic_id=topic_id)
+    try:
+        editing.retire_topic(
+            paths.CONTENT_DIR,
+            topic_id,
+            common.author(request.user),
+            common.history(),
+            base_version=request.POST.get("base_version") or None,
+        )
+    except editing.Invalid as invalid:
+        problems = "; ".join(m for ms in invalid.errors.values() for m in ms)
+        flash.error(request, f"Not retired: {problems}")
+        return redirect("editor-topic", topic_id=topic_id)
+    except editing.Conflict:
+        flash.error(request, "Not retired: someone changed the topic meanwhile. Look again.")
+        return redirect("editor-topic", topic_id=topic_id)
+    log.record(request.user, "retired topic", topic_id)
+    flash.success(request, f"Retired {topic_id}: patients no longer get it (history keeps it).")
+    return redirect("editor-topics")
+
+
 @require_POST
 @roles.require(*roles.EDITORS)
 def preview(request, topic_id: str):

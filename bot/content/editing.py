@@ -50,14 +50,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
-import os
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bot.content import answers, loader
+from bot.content.files import locked, sync_dir, write_atomic
 from bot.content.history import Author
 from bot.content.problems import ERROR, WARNING, Problem
 
@@ -529,45 +528,6 @@ def _reads_as(text: str, data: dict) -> bool:
 # --- locking, writing, checking ----------------------------------------------------
 
 
-@contextlib.contextmanager
-def locked(content_dir: Path | str) -> Iterator[None]:
-    """Exclusive lock on the content folder (as bot/content/examples.py takes):
-    one save at a time, across threads and processes. The lock is on the folder
-    itself, so no lock file appears among the content."""
-    folder = os.open(content_dir, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(folder)  # and with it the lock
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Whole or not at all: a crash mid-write leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _sync_dir(path.parent)
-
-
-def _sync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _describe(problem: Problem, own: bool) -> str:
     head = _FIELD_HEAD.match(problem.field)
     plain = problem.field == "(file)" or (head and head.group(0) == problem.field)
@@ -856,7 +816,7 @@ def _write_and_commit(
     for path, text in changes.items():
         if text is None:
             path.unlink()
-            _sync_dir(path.parent)
+            sync_dir(path.parent)
         else:
             write_atomic(path, text)
     # Checked on a copy with just these changes: content/ has those problems now.

@@ -4,15 +4,13 @@ editor left them; the result must load without new errors, or nothing changes.""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from bot.content import loader
+from bot.content.files import locked, write_atomic
 from bot.nlu.plain_text import normalise
 
 MAX_LENGTH = 300
@@ -57,11 +55,8 @@ def add(content_dir: Path | str, topic_id: str, question: str) -> Path:
         raise ExampleError(f"There is no topic {topic_id!r}.")
     rel = topic.file
     path = root / rel.removeprefix("content/")
-    # Two staff saving at once: one waits, neither loses the other's line. The
-    # lock is on the folder itself, so no lock file appears among the content.
-    folder = os.open(root, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
+    # Two staff saving at once: one waits, neither loses the other's line.
+    with locked(root):
         original = path.read_text(encoding="utf-8")
         current = yaml.safe_load(original) or {}
         if text.casefold() in {str(e).casefold() for e in current.get("examples") or []}:
@@ -69,27 +64,10 @@ def add(content_dir: Path | str, topic_id: str, question: str) -> Path:
         lines = original.splitlines(keepends=True)
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
-        _write(path, "".join(_insert(lines, _quoted(text), rel)))
+        write_atomic(path, "".join(_insert(lines, _quoted(text), rel)))
         after = loader.load(root)
         new_errors = {str(p) for p in after.errors} - {str(p) for p in before.errors}
         if new_errors:
-            _write(path, original)
+            write_atomic(path, original)
             raise ExampleError("Not added: " + "; ".join(sorted(new_errors)))
-    finally:
-        os.close(folder)  # and with it the lock
     return path
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a crash mid-write leaves the old file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -20,7 +20,7 @@ from tests.browser import (
     axe_violations,
 )
 from tests.servers import wait_until
-from tests.staff.workspace import LAUNCHER, Workspace, log_in, new_page
+from tests.staff.workspace import LAUNCHER, Workspace, log_in, new_page, signed_in
 
 # The test's certificate is self-signed.
 pytestmark = [
@@ -31,11 +31,7 @@ pytestmark = [
 
 @pytest.fixture
 def nurse_page(browser, workspace):
-    page = new_page(browser)
-    log_in(page, workspace, "nina")
-    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
-    yield page
-    page.context.close()
+    yield from signed_in(browser, workspace, "nina", "Inbox")
 
 
 def patient_says(browser, workspace: Workspace, text: str) -> None:

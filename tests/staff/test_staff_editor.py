@@ -4,6 +4,7 @@ content: saving, errors beside fields, conflicts, history and revert, roles."""
 import shutil
 
 import pytest
+from django.test import Client
 
 from bot import paths
 from bot.content import loader
@@ -185,3 +186,22 @@ def test_a_new_topic_is_added_and_a_topic_retired(editor, content):
     assert "pump_noise" not in loader.load(content).topics
     assert (content / "retired" / "pump_noise.yml").exists()
     assert Entry.objects.filter(action="retired topic", target="pump_noise").exists()
+
+
+def test_a_missed_question_from_the_inbox_is_a_commit_by_the_nurse(client, content, tmp_path):
+    from staff.review.follower import Follower
+    from staff.review.models import Message
+    from tests.staff.tracker_events import Tracker
+
+    client.force_login(accounts.add("nina", roles.NURSE, PASSWORD))
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "does the pump make my hair thin", "action_not_sure", "Not sure.")
+    Follower(tracker.path).catch_up()
+    message = Message.objects.get(sender=Message.PATIENT)
+    response = client.post(f"/messages/{message.pk}/topic/", {"topic": TOPIC})
+    assert response.status_code == 302
+    assert "does the pump make my hair thin" in loader.load(content).topics[TOPIC].examples
+    editor_page = Client()
+    editor_page.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
+    latest = editor_page.get(f"/content/{TOPIC}/history/").context["commits"][0][0]
+    assert latest.author == "nina" and "from the inbox" in latest.message

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser import SCREENSHOTS
 from tests.servers import all_text
-from tests.staff.workspace import log_in, new_page
+from tests.staff.workspace import log_in, new_page, signed_in
 
 pytestmark = [
     pytest.mark.integration,
@@ -23,11 +23,7 @@ QUESTION = "will i lose my hair from the pump"
 
 @pytest.fixture
 def editor(browser, workspace):
-    page = new_page(browser)
-    log_in(page, workspace, "eddie")
-    expect(page.get_by_role("heading", name="Answers")).to_be_visible()
-    yield page
-    page.context.close()
+    yield from signed_in(browser, workspace, "eddie", "Answers")
 
 
 def topic_file(workspace):

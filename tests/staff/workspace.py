@@ -65,3 +65,13 @@ def log_in(page: Page, workspace: Workspace, name: str, password: str = PASSWORD
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def signed_in(browser, workspace: Workspace, name: str, heading: str):
+    """A new page with `name` signed in, on the page whose heading says so; a
+    generator for fixtures (the page closes after the test)."""
+    page = new_page(browser)
+    log_in(page, workspace, name)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    yield page
+    page.context.close()

@@ -75,12 +75,7 @@ def edit(request, topic_id: str):
     except editing.Invalid as invalid:
         return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
     except editing.Conflict as conflict:
-        return render(
-            request,
-            "staff/editor/conflict.html",
-            {"topic_id": topic_id, "theirs": conflict.theirs, "mine": conflict.mine},
-            status=409,
-        )
+        return _conflict(request, topic_id, conflict)
     log.record(request.user, "edited topic", topic_id, ", ".join(saved.changed_fields))
     changed = ", ".join(saved.changed_fields) or "nothing"
     note = " The example questions changed: the assistant learns them at the next training." \
@@ -96,18 +91,23 @@ def _propose(request, current: editing.Editable, fields: dict):
     except editing.Invalid as invalid:
         return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
     except editing.Conflict as conflict:
-        return render(
-            request,
-            "staff/editor/conflict.html",
-            {"topic_id": current.topic_id, "theirs": conflict.theirs, "mine": conflict.mine},
-            status=409,
-        )
+        return _conflict(request, current.topic_id, conflict)
     flash.success(
         request,
         "Sent for approval. Patients keep getting the current answer until a second "
         "person approves the change.",
     )
     return redirect("editor-topic", topic_id=current.topic_id)
+
+
+def _conflict(request, topic_id: str, conflict: editing.Conflict):
+    """Both texts side by side; nothing was written."""
+    return render(
+        request,
+        "staff/editor/conflict.html",
+        {"topic_id": topic_id, "theirs": conflict.theirs, "mine": conflict.mine},
+        status=409,
+    )
 
 
 def _form(request, current: editing.Editable, shown: dict, errors: dict, status: int = 200):

@@ -13,6 +13,7 @@ from bot import paths
 from bot.content import examples, loader
 from staff.accounts import roles
 from staff.audit import log
+from staff.editor import common as editor_common
 from staff.review import originals
 from staff.review.models import Message, Note, Status
 
@@ -97,11 +98,17 @@ def update(request, pk: int):
 def assign_topic(request, pk: int):
     message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
     topic = request.POST.get("topic") or ""
+    # Started before the change, so the change is a commit of its own.
+    history = editor_common.history()
     try:
-        examples.add(paths.CONTENT_DIR, topic, message.text)
+        changed = examples.add(paths.CONTENT_DIR, topic, message.text)
     except examples.ExampleError as exc:
         flash.error(request, str(exc))
         return redirect("conversation", pk=pk)
+    # Into the content's history too, with the nurse as author.
+    history.commit(
+        [changed], editor_common.author(request.user), f"{topic}: example question from the inbox"
+    )
     message.corrected_topic = topic
     message.save(update_fields=["corrected_topic"])
     log.record(request.user, "added example question", topic, f"from message {pk}")

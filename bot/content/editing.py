@@ -711,7 +711,7 @@ def save_topic(
         checked = check(root, {own: mine}, own, set(changed))
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
-        commit = _write_and_commit(
+        commit = write_and_commit(
             checked,
             root,
             {path: mine},
@@ -754,7 +754,7 @@ def new_topic(
         checked = check(root, {own: text}, own, set(cleaned))
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
-        commit = _write_and_commit(
+        commit = write_and_commit(
             checked, root, {path: text}, author, history, f"{topic_id}: new topic"
         )
         return Saved(
@@ -792,13 +792,13 @@ def retire_topic(
         checked = check(root, {own: None}, None)
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
-        commit = _write_and_commit(
+        commit = write_and_commit(
             checked, root, {target: text, path: None}, author, history, f"{topic_id}: retired"
         )
         return Saved(version=version, commit=commit, warnings=[], changed_fields=[])
 
 
-def _write_and_commit(
+def write_and_commit(
     checked: _Checked,
     root: Path,
     changes: Mapping[Path, str | None],

@@ -205,3 +205,44 @@ def test_a_missed_question_from_the_inbox_is_a_commit_by_the_nurse(client, conte
     editor_page.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
     latest = editor_page.get(f"/content/{TOPIC}/history/").context["commits"][0][0]
     assert latest.author == "nina" and "from the inbox" in latest.message
+
+
+def test_clinic_details_are_edited_line_by_line_and_validated(editor, content):
+    page = editor.get("/settings/clinic/")
+    version = page.context["version"]
+    before = (content / "clinic.yml").read_text()
+    bad = editor.post("/settings/clinic/", {"base_version": version, "refill_interval_days": "999"})
+    assert bad.status_code == 400 and b'id="refill_interval_days-error"' in bad.content
+    assert (content / "clinic.yml").read_text() == before
+    good = editor.post(
+        "/settings/clinic/", {"base_version": version, "phone_main": "(555) 555-0123"}
+    )
+    assert good.status_code == 302
+    after = (content / "clinic.yml").read_text()
+    assert loader.load(content).clinic["phone_main"] == "(555) 555-0123"
+    assert [x for x in after.splitlines() if x.startswith("#")] == [
+        x for x in before.splitlines() if x.startswith("#")
+    ]  # the comments stay
+    stale = editor.post("/settings/clinic/", {"base_version": version, "hours": "9 to 5"})
+    assert stale.status_code == 409
+
+
+def test_sources_are_listed_added_and_a_cited_one_cannot_go(editor, content):
+    page = editor.get("/settings/sources/")
+    rows = [r for _, r, _ in page.context["rows"] if r["key"]]
+    form = {"base_version": page.context["version"], "rows": str(len(rows) + 1)}
+    for n, row in enumerate(rows):
+        form.update({f"{p}-{n}": row[p] for p in ("key", "name", "citation", "url")})
+    form.update({f"key-{len(rows)}": "NEW1", f"name-{len(rows)}": "Example Health",
+                 f"citation-{len(rows)}": "Example Health: the pump",
+                 f"url-{len(rows)}": "https://example.org/pump"})  # fmt: skip
+    assert editor.post("/settings/sources/", form).status_code == 302
+    assert loader.load(content).sources["NEW1"].url == "https://example.org/pump"
+
+    page = editor.get("/settings/sources/")
+    form["base_version"] = page.context["version"]
+    cited = next(n for n, row in enumerate(rows) if row["key"] == "JH")
+    form[f"key-{cited}"] = ""  # remove a source topics cite
+    response = editor.post("/settings/sources/", form)
+    assert response.status_code == 400
+    assert "JH" in loader.load(content).sources

@@ -119,6 +119,7 @@ class Assistant:
             "HAIP_STAFF_PORT": str(self.staff_port),
             "HAIP_REMINDERS_DB": str(tracker_db.parent / "reminders.db"),
             "HAIP_STAFF_DB": str(tracker_db.parent / "staff.db"),
+            "HAIP_CONTENT_HISTORY": str(tracker_db.parent / "content.git"),
             # Test settings: reminders come 4 s after they are set, checked every second.
             "HAIP_REMINDER_LEAD_SECONDS": "4",
             "HAIP_REMINDER_POLL_SECONDS": "1",

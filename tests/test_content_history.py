@@ -124,7 +124,7 @@ def test_revert_restores_the_file_as_it_was_at_that_commit(content_dir, history)
     first = save(content_dir, history, title="Your hospital stay")
     at_first = (content_dir / REL).read_text()
     save(content_dir, history, author=DOCTOR, reviewed_by="Dr Bo Example, surgeon")
-    sha = history.revert(first.commit, REL, DOCTOR)
+    sha = editing.revert(content_dir, history, first.commit, REL, DOCTOR)
     assert (content_dir / REL).read_text() == at_first
     [last, *_] = history.log(REL)
     assert (last.sha, last.message, last.author) == (
@@ -135,12 +135,12 @@ def test_revert_restores_the_file_as_it_was_at_that_commit(content_dir, history)
     assert "-reviewed_by: Dr Bo Example, surgeon" in history.diff(sha)
     # Back to the content as found; the revert is live for the assistant.
     found = history.log(REL)[-1]
-    history.revert(found.sha, content_dir / REL, NURSE)
+    editing.revert(content_dir, history, found.sha, content_dir / REL, NURSE)
     assert (content_dir / REL).read_bytes() == original
     assert loader.load(content_dir).topics[TOPIC].title == "How long you stay in the hospital"
     assert len(history.log(REL)) == 5
     # Nothing to do: already as it was.
-    assert history.revert(found.sha, REL, NURSE) is None
+    assert editing.revert(content_dir, history, found.sha, REL, NURSE) is None
 
 
 def test_a_revert_to_text_that_is_invalid_now_changes_nothing(content_dir, history):
@@ -155,7 +155,7 @@ def test_a_revert_to_text_that_is_invalid_now_changes_nothing(content_dir, histo
     before = (content_dir / REL).read_bytes()
     count = len(history.log())
     with pytest.raises(Invalid) as raised:
-        history.revert(cited.commit, REL, NURSE)
+        editing.revert(content_dir, history, cited.commit, REL, NURSE)
     assert any("'NEW'" in m for m in raised.value.errors["sources"])
     assert (content_dir / REL).read_bytes() == before
     # Only the outside change to sources.yml may have been recorded, never a revert.
@@ -182,7 +182,7 @@ def test_bad_versions_are_invalid(content_dir, history, sha):
     with pytest.raises(Invalid):
         history.file_at(sha, REL)
     with pytest.raises(Invalid):
-        history.revert(sha, REL, NURSE)
+        editing.revert(content_dir, history, sha, REL, NURSE)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_paths_outside_content_are_invalid(content_dir, history, path):
     with pytest.raises(Invalid):
         history.log(path)
     with pytest.raises(Invalid):
-        history.revert(sha, path, NURSE)
+        editing.revert(content_dir, history, sha, path, NURSE)
 
 
 def test_a_file_that_did_not_exist_then_is_invalid(content_dir, history):
@@ -213,5 +213,5 @@ def test_a_retired_topic_comes_back_by_revert(content_dir, history):
     created = editing.new_topic(content_dir, fields, NURSE, history)
     editing.retire_topic(content_dir, "pump_noises", NURSE, history)
     assert "pump_noises" not in loader.load(content_dir).topics
-    history.revert(created.commit, "topics/pump_noises.yml", DOCTOR)
+    editing.revert(content_dir, history, created.commit, "topics/pump_noises.yml", DOCTOR)
     assert loader.load(content_dir).topics["pump_noises"].title == "Sounds from the pump"

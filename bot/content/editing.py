@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bot.content import answers, loader
+from bot.content.edit_errors import Conflict, Invalid
 from bot.content.files import locked, sync_dir, write_atomic
 from bot.content.history import Author
 from bot.content.problems import ERROR, WARNING, Problem
@@ -106,32 +107,6 @@ _TEXT_FIELDS = ("title", "reviewed_by")
 _LIST_FIELDS = ("examples", "sources", "follow_ups")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FIELD_HEAD = re.compile(r"^[A-Za-z_]+")
-
-
-class Invalid(Exception):
-    """The edit cannot be saved. `errors`: field name -> messages ("file": the
-    whole file, or another file the edit would break; "id": the topic id;
-    "author": the account). `warnings`: what would also have been said."""
-
-    def __init__(self, errors: Mapping[str, list[str]], warnings: list[str] | None = None):
-        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
-        self.warnings: list[str] = list(warnings or [])
-        super().__init__(
-            "; ".join(f"{name}: {msg}" for name, msgs in self.errors.items() for msg in msgs)
-        )
-
-
-class Conflict(Exception):
-    """The file changed since the editor opened it. `theirs`: its text now;
-    `mine`: the text this save would have written (the given fields applied to
-    `theirs`). Nothing was written."""
-
-    def __init__(self, theirs: str, mine: str, version: str):
-        self.theirs = theirs
-        self.mine = mine
-        # The version `theirs` is: a save based on it goes through.
-        self.version = version
-        super().__init__("The topic was changed by someone else since it was opened.")
 
 
 @dataclass
@@ -824,3 +799,26 @@ def write_and_commit(
     if history is None:
         return None
     return history.commit(paths, author, message)
+
+
+def revert(
+    content_dir: Path | str, history: ContentHistory, sha: str, path: Path | str, author: Author
+) -> str | None:
+    """Restore the file as it was at commit `sha`, and commit that ("Revert
+    <topic> to <short sha>") by `author`. The old text is checked with the
+    validator first, as a save is: Invalid if it would bring errors now (a
+    source since removed, say), and then nothing changes. None if the file
+    already is as it was then."""
+    root = Path(content_dir)
+    old, rel, message = history.restore_plan(sha, path)
+    with locked(root):
+        history.ensure()
+        history.commit([rel], history.system_author, "Changed outside the editor")
+        target = root / rel
+        if target.exists() and target.read_bytes() == old.encode("utf-8"):
+            return None
+        checked = check(root, {rel: old}, rel)
+        if checked.errors:
+            raise Invalid(checked.errors, checked.warnings)
+        write_atomic(target, old)
+        return history.commit([rel], author, message)

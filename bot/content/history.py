@@ -13,7 +13,7 @@ for each commit, so it works on a server with no git identity.
     history.log(path=None, limit=50)         -> [Commit], newest first
     history.diff(sha, path=None)             -> unified diff of that commit
     history.file_at(sha, path)               -> the file's text at that commit
-    history.revert(sha, path, author)        -> sha of a new commit restoring
+    history.restore_plan(sha, path)          -> what bot/content/editing.revert writes:
                                                 the file as it was at `sha`
 
 Paths are files in content/, given relative to it ("topics/mri.yml") or as
@@ -34,6 +34,8 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.content.edit_errors import Invalid
 
 DEFAULT_BRANCH = "main"
 FIRST_MESSAGE = "Content as found"
@@ -75,8 +77,6 @@ class HistoryError(RuntimeError):
 
 
 def _invalid(errors: dict[str, list[str]]) -> Exception:
-    from bot.content.editing import Invalid
-
     return Invalid(errors)
 
 
@@ -283,28 +283,14 @@ class ContentHistory:
             raise _invalid({"file": [f"content/{rel} did not exist in version {full[:7]}"]})
         return shown.stdout
 
-    def revert(self, sha: str, path: Path | str, author: Author) -> str | None:
-        """Restore the file as it was at commit `sha`, and commit that ("Revert
-        <topic> to <short sha>") by `author`. The old text is checked with the
-        validator first, as a save is: editing.Invalid if it would bring errors
-        now (a source since removed, say), and then nothing changes. None if the
-        file already is as it was then."""
-        from bot.content import editing
-
+    def restore_plan(self, sha: str, path: Path | str) -> tuple[str, str, str]:
+        """What restoring the file as at commit `sha` writes: (its text then,
+        its path in content/, the commit message). bot/content/editing.revert
+        checks and writes it."""
         rel = self._rel(path)
         full = self._resolve(sha)
         old = self.file_at(full, rel)
-        with editing.locked(self.content_dir):
-            self.ensure()
-            self.commit([rel], self.system_author, "Changed outside the editor")
-            target = self.content_dir / rel
-            if target.exists() and target.read_bytes() == old.encode("utf-8"):
-                return None
-            checked = editing.check(self.content_dir, {rel: old}, rel)
-            if checked.errors:
-                raise editing.Invalid(checked.errors, checked.warnings)
-            editing.write_atomic(target, old)
-            return self.commit([rel], author, f"Revert {_name(rel, old)} to {full[:7]}")
+        return old, rel, f"Revert {_name(rel, old)} to {full[:7]}"
 
 
 def _name(rel: str, text: str) -> str:

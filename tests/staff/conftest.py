@@ -36,7 +36,9 @@ def workspace(browser_assistant, tmp_path_factory):
         yield work
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: a Playwright left open keeps its event loop in
+# this thread, and later tests that run asyncio (or their own Playwright) fail.
+@pytest.fixture(scope="module")
 def browser():
     with chromium() as launched:
         yield launched

@@ -177,7 +177,8 @@ def test_the_json_endpoint_gives_the_figures(nurse):
     assert len(nurse.get("/api/dashboard/?days=1000").json()["daily"]) == 30
 
 
-def test_the_page_has_a_table_for_every_chart_and_no_inline_script(nurse):
+def test_the_page_has_a_table_for_every_chart_and_no_inline_script(nurse, tmp_path, monkeypatch):
+    monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "no-reminders-yet.db"))
     today = timezone.localdate()
     message(today, Outcome.ANSWERED, topic="refill-visit")
     message(today, Outcome.NOT_UNDERSTOOD)

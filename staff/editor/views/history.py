@@ -36,7 +36,9 @@ def history(request, topic_id: str):
 def revert(request, topic_id: str, sha: str):
     kept = common.history()
     try:
-        commit = kept.revert(sha, _topic_path(topic_id), common.author(request.user))
+        commit = editing.revert(
+            paths.CONTENT_DIR, kept, sha, _topic_path(topic_id), common.author(request.user)
+        )
     except editing.Invalid as invalid:
         problems = "; ".join(m for ms in invalid.errors.values() for m in ms)
         flash.error(request, f"Not reverted: that version is not valid now ({problems}).")

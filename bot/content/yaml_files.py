@@ -10,10 +10,15 @@ import yaml
 
 from bot.content.problems import ERROR, Problem
 
+# libyaml's parser (PyYAML's C extension) reads the content about four times
+# faster than the pure-Python one, with the same safe constructor; the
+# validator runs on every save in the staff editor.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -1,6 +1,8 @@
 """Every page and API needs a login; roles decide the rest; five wrong passwords
 lock the account itself, whatever address they come from, until an admin unlocks it."""
 
+import time
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -155,3 +157,16 @@ def test_review_note_assign_and_audit(nurse, tmp_path):
     assert "Called" not in entry.detail and "follow_up" in entry.detail
     # Only an admin sees the original text.
     assert nurse.get(f"/messages/{message.pk}/original/").status_code == 403
+
+
+def test_the_inbox_background_check_does_not_keep_a_session_alive(nurse):
+    from django.contrib.sessions.models import Session
+
+    nurse.get("/")
+    key = nurse.session.session_key
+    before = Session.objects.get(session_key=key).expire_date
+    time.sleep(1.1)
+    assert nurse.get("/api/inbox/", headers={"X-Staff-Background": "1"}).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == before
+    nurse.get("/")  # a page a nurse opens is activity
+    assert Session.objects.get(session_key=key).expire_date > before

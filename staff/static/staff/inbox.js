@@ -33,8 +33,20 @@
   }
 
   function check() {
-    fetch(url + "?after=" + newest, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    // Marked as background: it does not keep the session alive (staff/accounts/middleware.py).
+    fetch(url + "?after=" + newest, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Staff-Background": "1" }
+    })
+      .then(function (r) {
+        if (r.redirected || r.status === 401 || r.status === 403) {
+          clearInterval(timer);
+          live.hidden = false;
+          live.textContent = "Your session has ended. Reload the page to log in again.";
+          return null;
+        }
+        return r.ok ? r.json() : null;
+      })
       .then(function (data) {
         if (!data || !data.messages.length) return;
         newest = Math.max.apply(null, [newest].concat(data.messages.map(function (m) { return m.id; })));
@@ -46,5 +58,5 @@
       })
       .catch(function () { /* offline for a moment: the next round tries again */ });
   }
-  setInterval(check, Number(table.dataset.every || 10000));
+  var timer = setInterval(check, Number(table.dataset.every || 10000));
 })();

@@ -246,3 +246,13 @@ def test_sources_are_listed_added_and_a_cited_one_cannot_go(editor, content):
     response = editor.post("/settings/sources/", form)
     assert response.status_code == 400
     assert "JH" in loader.load(content).sources
+
+
+@pytest.mark.parametrize("rows", ["abc", "-1", "1e9", "99999999999", "٣"])
+def test_a_broken_sources_form_gets_an_answer_not_an_error_page(editor, content, rows):
+    before = (content / "sources.yml").read_bytes()
+    version = editor.get("/settings/sources/").context["version"]
+    response = editor.post("/settings/sources/", {"base_version": version, "rows": rows})
+    assert response.status_code in (200, 302, 400)
+    # No rows at all would drop every source: the validator refuses that.
+    assert (content / "sources.yml").read_bytes() == before

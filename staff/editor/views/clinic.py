@@ -49,6 +49,12 @@ def clinic(request):
     )
 
 
+def _row_count(raw: str) -> int:
+    """The form's row count; anything but a small whole number (a tampered or
+    broken form) means no rows, never an error page."""
+    return min(int(raw), MAX_SOURCE_ROWS) if raw.isdigit() else 0
+
+
 @require_http_methods(["GET", "POST"])
 @roles.require(*roles.EDITORS)
 def sources(request):
@@ -60,7 +66,7 @@ def sources(request):
                 part: request.POST.get(f"{part}-{n}", "")
                 for part in ("key", "name", "citation", "url")
             }
-            for n in range(int(request.POST.get("rows", "0") or 0))
+            for n in range(_row_count(request.POST.get("rows", "")))
         ]
         try:
             saved = clinic_editing.save_sources(

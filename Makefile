@@ -89,7 +89,7 @@ eval: train
 	$(PY) -m bot eval --json results/eval.json
 
 test: lint validate train test-unit test-stories
-	$(PY) -m bot eval --json results/eval.json --min-accuracy 0.97 --gate-safety
+	$(PY) -m bot eval --json results/eval.json --gates
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

@@ -129,6 +129,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return services.run_reminder_scheduler()
 
 
+def cmd_trainer(args: argparse.Namespace) -> int:
+    from bot.training import trainer
+
+    return trainer.main()
+
+
 def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
@@ -221,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
         "deliver due reminders through Rasa's API, until SIGTERM. Needs "
         "HAIP_RASA_API_TOKEN in the environment; `run` starts it.",
     ).set_defaults(func=cmd_scheduler)
+    commands.add_parser(
+        "trainer",
+        help="(started by `run`) train when an editor asks for it in the staff workspace",
+        description="Take trainings asked for in the staff workspace, one at a time: build "
+        "the data from content/, train at low priority, run the release gates (as `make "
+        "test`), and only then put the model in models/ for `run` to switch to, until SIGTERM.",
+    ).set_defaults(func=cmd_trainer)
 
     reminders = commands.add_parser(
         "reminders",

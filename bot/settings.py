@@ -81,6 +81,11 @@ TABLE: tuple[Setting, ...] = (
         "git repository of the content's history: every save in the staff workspace is a commit",
     ),
     Setting(
+        "HAIP_TRAINING_DIR",
+        "var/training",
+        "trainings asked for in the staff workspace: their record and build folders",
+    ),
+    Setting(
         "HAIP_STAFF_SESSION_MINUTES",
         "30",
         "a staff session ends after this many minutes without a request",
@@ -98,6 +103,7 @@ INTERNAL = {
     "HAIP_ACTION_ENDPOINT": "the action server's URL, for endpoints.yml",
     "HAIP_SOCKET_ORIGINS": "the origins the socket.io channel accepts, for credentials.yml",
     "HAIP_RASA_API_TOKEN": "Rasa's API token, for the processes that use the API",
+    "HAIP_READY_FD": "the pipe on which a Rasa server tells the supervisor it takes connections",
 }
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.editor.views import approvals, clinic, history, topics
+from staff.editor.views import approvals, clinic, history, topics, training
 from staff.review.views import conversation, dashboard, health, inbox, reminders
 
 admin.site.site_header = "HAI pump assistant: staff administration"
@@ -31,6 +31,8 @@ urlpatterns = [
     path("content/new/", topics.new, name="editor-new"),
     path("settings/clinic/", clinic.clinic, name="editor-clinic"),
     path("settings/sources/", clinic.sources, name="editor-sources"),
+    path("content/training/", training.status, name="editor-training"),
+    path("content/training/start/", training.retrain, name="editor-retrain"),
     path("content/drafts/", approvals.pending, name="editor-drafts"),
     path("content/drafts/<int:pk>/", approvals.draft, name="editor-draft"),
     path("content/drafts/<int:pk>/decide/", approvals.decide, name="editor-decide"),

@@ -6,7 +6,7 @@ import yaml
 
 from bot import paths
 from tests.ports import CLINIC_SITE, STAFF_PUBLIC_URL
-from tests.servers import started_assistant
+from tests.servers import models_copy, started_assistant
 
 # The browser tests of the chat widget (tests/test_widget.py) and of the staff
 # workspace (tests/staff/test_staff_browser.py) share one assistant, because
@@ -34,6 +34,8 @@ def browser_assistant(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-assistant")
     with started_assistant(
         root,
+        HAIP_MODELS_DIR=str(models_copy(root)),
+        HAIP_TRAINING_DIR=str(root / "training"),
         HAIP_CORS_ORIGINS=CLINIC_SITE,
         HAIP_REMINDER_LEAD_SECONDS=str(REMINDER_LEAD_S),
         HAIP_STAFF_URL=STAFF_PUBLIC_URL,

@@ -105,6 +105,21 @@ def bot_texts(db: Path, sender: str) -> list[str]:
     return [json.loads(r[0]).get("text") or "" for r in rows]
 
 
+def models_copy(root: Path) -> Path:
+    """A models folder of its own under root, holding the current model: what a
+    test trains (the staff workspace's "Retrain now") stays out of models/."""
+    from bot.training import train
+
+    folder = root / "models"
+    folder.mkdir()
+    current = train.model_path()
+    try:
+        os.link(current, folder / current.name)
+    except OSError:  # another file system
+        shutil.copy2(current, folder / current.name)
+    return folder
+
+
 class Assistant:
     def __init__(self, content_dir: Path, tracker_db: Path):
         self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()

@@ -1,9 +1,22 @@
-"""Rasa's server, as `rasa run --enable-api` starts it, but with the API token
-from the environment (HAIP_RASA_API_TOKEN) instead of the command line.
+"""Rasa's server, as `rasa run --enable-api` starts it (Rasa's own configure_app
+and model loading), with four differences:
 
-`rasa run` takes the token only as `--auth-token`, where any local user can
-read it with `ps`; this launcher hands it to Rasa in-process. Logging is set up
-the way `rasa run` does it (INFO unless LOG_LEVEL says otherwise).
+- The API token comes from the environment (HAIP_RASA_API_TOKEN), not the
+  command line: `rasa run` takes it only as `--auth-token`, where any local user
+  can read it with `ps`.
+- It takes connections only once its model is loaded and has answered one
+  message (the first answer of a fresh model loads parts of the pipeline, which
+  made the first patient wait about 6 s). Its port is bound with SO_REUSEPORT, so
+  a second server with a newly trained model can start on the same port while
+  this one answers, and the supervisor moves traffic by stopping the old one
+  (bot/servers/supervisor.py): patients never wait for a model load, which
+  Rasa's own `PUT /model` makes them do.
+- When it takes connections, it says so on the file descriptor in
+  HAIP_READY_FD, if given (how the supervisor knows which of two servers on one
+  port is ready).
+- Rasa's `PUT /model` loads only model files in models/ (HAIP_MODELS_DIR).
+
+Logging is set up the way `rasa run` does it (INFO unless LOG_LEVEL says otherwise).
 
     python -m bot.servers.rasa_server --model models/x.tar.gz [--interface 127.0.0.1]
         [--port 5005] [--credentials credentials.yml] [--endpoints endpoints.yml]
@@ -14,8 +27,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+from functools import partial
+from pathlib import Path
 
+from bot import settings
 from bot.servers import api_token
+
+READY_FD = "HAIP_READY_FD"
+WARM_UP_TEXT = "hello"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,6 +71,60 @@ def configure_logging(logging_config_file: str | None) -> None:
     configure_structlog(None)
 
 
+def shared_socket(interface: str, port: int) -> socket.socket:
+    """Bound now, listening only once the server starts (after its model is
+    loaded): the kernel gives a new connection only to a listening socket, so
+    while a second server loads, the first takes every connection."""
+    family, kind, proto, _, address = socket.getaddrinfo(interface, port, type=socket.SOCK_STREAM)[
+        0
+    ]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    sock.set_inheritable(False)
+    return sock
+
+
+def allowed_model(body: object, models_dir: Path) -> bool:
+    """Whether a `PUT /model` body names a model file inside models_dir, and
+    nothing else to load from (no model server, no remote storage)."""
+    if not isinstance(body, dict) or set(body) - {"model_file"}:
+        return False
+    name = body.get("model_file")
+    if not isinstance(name, str) or not name.endswith(".tar.gz"):
+        return False
+    path = Path(name) if Path(name).is_absolute() else models_dir / name
+    return path.resolve().parent == models_dir.resolve() and path.is_file()
+
+
+async def _only_local_models(request):
+    from sanic import response
+
+    if request.method == "PUT" and request.path.rstrip("/") == "/model":
+        try:
+            body = request.json
+        except Exception:  # malformed JSON: Rasa would refuse it too
+            body = None
+        if not allowed_model(body, settings.path("HAIP_MODELS_DIR")):
+            return response.json(
+                {"status": "failure", "reason": "Only model files in models/ are loaded."},
+                status=403,
+            )
+    return None
+
+
+async def _warm_up(app, loop) -> None:
+    # Parsing writes nothing to any conversation.
+    await app.ctx.agent.parse_message(WARM_UP_TEXT)
+
+
+async def _say_ready(app, loop) -> None:
+    if fd := os.environ.pop(READY_FD, None):
+        os.write(int(fd), b"ready\n")
+        os.close(int(fd))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     token = api_token.take_from_env()
@@ -58,19 +132,32 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.logging_config_file)
     api_token.keep_out_of_logs(token)
 
-    from rasa.core.run import serve_application
+    from rasa.core.run import (
+        close_resources,
+        configure_app,
+        create_http_input_channels,
+        load_agent_on_start,
+    )
     from rasa.core.utils import AvailableEndpoints
 
-    serve_application(
-        model_path=args.model,
-        interface=args.interface,
-        port=args.port,
-        credentials=args.credentials,
+    endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    app = configure_app(
+        create_http_input_channels(None, args.credentials),
         cors=args.cors or None,
         auth_token=token,
         enable_api=True,
-        endpoints=AvailableEndpoints.read_endpoints(args.endpoints),
+        port=args.port,
+        endpoints=endpoints,
     )
+    app.register_middleware(_only_local_models, "request")
+    # In this order, before the socket listens.
+    app.register_listener(
+        partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
+    )
+    app.register_listener(_warm_up, "before_server_start")
+    app.register_listener(_say_ready, "after_server_start")
+    app.register_listener(close_resources, "after_server_stop")
+    app.run(sock=shared_socket(args.interface, args.port), workers=1, backlog=100)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The supervisor behind `make run` (`python -m bot run`): starts the assistant's
-six processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
+seven processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
 SIGTERM.
 
   action server       rasa-sdk, answers FAQ topics from content/
@@ -8,9 +8,15 @@ SIGTERM.
   reminder scheduler  delivers refill reminders (python -m bot scheduler)
   staff workspace     the nurses' and editors' web app (python -m staff serve)
   review log          copies Rasa's events to the workspace (python -m staff follow)
+  trainer             trains when an editor asks for it (python -m bot trainer)
 
-The action server, Rasa and the two staff processes start first; the web server
-and the scheduler once Rasa has loaded its model. Once a day the supervisor runs
+When the trainer has a new model that passed its gates, the supervisor starts a
+second Rasa server with it on the same port (SO_REUSEPORT; it takes connections
+only once loaded: bot/servers/rasa_server.py), then stops the old one, which
+finishes the replies it has started: patients are answered throughout.
+
+The action server, Rasa, the two staff processes and the trainer start first;
+the web server and the scheduler once Rasa has loaded its model. Once a day the supervisor runs
 the retention command (python -m staff retention). A process that stops after
 that is restarted on its own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s
 once it has run for a minute); the others keep running. Every child dies with the supervisor, even
@@ -52,9 +58,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
-from bot.rasa_api import RasaAPI, RasaAPIError
 from bot.servers import api_token
+from bot.servers.rasa_server import READY_FD
 from bot.settings import Settings
+from bot.trainings import TrainingStore
 
 READY_TIMEOUT_S = 300  # first start; Rasa alone takes 20-40 s to load its model
 FIRST_RESTART_DELAY_S = 1.0
@@ -68,7 +75,11 @@ HEALTH_EVERY_S = 10.0
 HUNG_AFTER_S = 45.0
 
 ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
-STAFF, REVIEW_LOG = "staff workspace", "review log"
+STAFF, REVIEW_LOG, TRAINER = "staff workspace", "review log", "trainer"
+# How often the supervisor looks for a newly trained model, and how long the new
+# Rasa server may take to load it before the switch is given up.
+TRAININGS_EVERY_S = 2.0
+SWITCH_TIMEOUT_S = 300.0
 RETENTION_EVERY_S = 24 * 3600
 # Only these call or serve Rasa's API; the action server never sees the token.
 NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
@@ -105,12 +116,14 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
         SCHEDULER: python + ["bot", "scheduler"],
         STAFF: python + ["staff", "serve"],
         REVIEW_LOG: python + ["staff", "follow"],
+        TRAINER: python + ["bot", "trainer"],
     }
 
 
 def ready_urls(settings: Settings) -> dict[str, str]:
-    """What answers once a child is ready; the scheduler is ready once it runs.
-    Rasa answers only after it has loaded the model."""
+    """What answers while a child works (the health check); the scheduler, the
+    review log and the trainer are ready once they run. Rasa says itself when it
+    is ready (READY_FD): two of them can share one port."""
     return {
         ACTIONS: f"{settings.actions_url}/health",
         RASA: f"{settings.rasa_url}/",
@@ -183,6 +196,7 @@ class Child:
     command: list[str]
     env: dict[str, str]
     ready_url: str | None
+    notifies: bool = False  # says "ready" on a pipe (READY_FD) rather than by ready_url
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     ready: bool = False
@@ -191,17 +205,29 @@ class Child:
     next_delay_s: float = FIRST_RESTART_DELAY_S
     answered_at: float = 0.0  # last time its health check answered
     checked_at: float = 0.0
+    ready_pipe: int | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=paths.ROOT,
-            env=self.env,
-            # Its own process group: Ctrl-C reaches only the supervisor, which
-            # stops the children itself, and a stop reaches a child's workers too.
-            start_new_session=True,
-            preexec_fn=_die_with(os.getpid()),
-        )
+        env, keep = self.env, ()
+        if self.notifies:
+            self._close_pipe()
+            self.ready_pipe, write_end = os.pipe()
+            os.set_blocking(self.ready_pipe, False)
+            env, keep = {**self.env, READY_FD: str(write_end)}, (write_end,)
+        try:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=paths.ROOT,
+                env=env,
+                pass_fds=keep,
+                # Its own process group: Ctrl-C reaches only the supervisor, which
+                # stops the children itself, and a stop reaches a child's workers too.
+                start_new_session=True,
+                preexec_fn=_die_with(os.getpid()),
+            )
+        finally:
+            for fd in keep:
+                os.close(fd)
         self.started_at = time.monotonic()
         self.ready = False
         self.restart_at = None
@@ -214,10 +240,26 @@ class Child:
         """True once, when a started child first answers."""
         if self.ready or not self.running:
             return False
-        self.ready = self.ready_url is None or _is_up(self.ready_url)
+        if self.notifies:
+            self.ready = self._said_ready()
+        else:
+            self.ready = self.ready_url is None or _is_up(self.ready_url)
         if self.ready:
             self.answered_at = self.checked_at = time.monotonic()
         return self.ready
+
+    def _said_ready(self) -> bool:
+        try:
+            said = os.read(self.ready_pipe, 64)
+        except BlockingIOError:
+            return False
+        self._close_pipe()
+        return said.startswith(b"ready")
+
+    def _close_pipe(self) -> None:
+        if self.ready_pipe is not None:
+            os.close(self.ready_pipe)
+            self.ready_pipe = None
 
     def hung_for(self, now: float) -> float:
         """Seconds since a ready child last answered its health check (0 if it
@@ -246,13 +288,22 @@ def log(message: str) -> None:
 class Supervisor:
     def __init__(self, settings: Settings, model: Path):
         self.settings = settings
+        self.model = model
         self.api_token = api_token.new()
         self.stopping = False
-        urls = ready_urls(settings)
         self.children = {
-            name: Child(name, command, self._env_for(name), urls.get(name))
-            for name, command in commands(settings, model).items()
+            name: self._child(name, command) for name, command in commands(settings, model).items()
         }
+        self.trainings: TrainingStore | None = None
+        self.trainings_at = 0.0
+        # A Rasa server with a new model, until it takes over; then the old one,
+        # until it has finished its replies.
+        self.incoming: tuple[Child, int] | None = None
+        self.outgoing: list[tuple[Child, float]] = []  # with when to kill it
+
+    def _child(self, name: str, command: list[str]) -> Child:
+        url = ready_urls(self.settings).get(name)
+        return Child(name, command, self._env_for(name), url, notifies=name == RASA)
 
     def _env_for(self, name: str) -> dict[str, str]:
         env = child_env(self.settings)
@@ -269,10 +320,11 @@ class Supervisor:
         """First start. A child that stops before it is ready means something to
         fix (a broken model, a port taken meanwhile), not something a restart
         mends: RuntimeError."""
-        self._start_and_wait([ACTIONS, RASA, STAFF, REVIEW_LOG])
+        self._start_and_wait([ACTIONS, RASA, STAFF, REVIEW_LOG, TRAINER])
         if not self.stopping:
-            self.warm_up()
             self._start_and_wait([WEB, SCHEDULER])
+            self.trainings = TrainingStore()
+            self.trainings.set_live_model(self.model.name)
 
     def _start_and_wait(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
         for name in names:
@@ -290,15 +342,6 @@ class Supervisor:
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
             time.sleep(POLL_S)
-
-    def warm_up(self) -> None:
-        """Rasa loads parts of the NLU pipeline on the first message, which made the
-        first patient after a start wait about 6 s. A parse through the API does it
-        now instead, and writes nothing to any conversation."""
-        try:
-            RasaAPI(self.settings.rasa_url, self.api_token).parse("hello", timeout_s=120)
-        except RasaAPIError as exc:
-            log(f"Warm-up failed ({exc}); the first answer may be slow.")
 
     def watch(self) -> None:
         """Until a stop signal: restart each child that stops, on its own, and
@@ -321,7 +364,67 @@ class Supervisor:
                     self._stopped(child, now)
                 elif now >= child.restart_at:
                     self._restart(child, now)
+            if self.trainings is not None:
+                self._follow_trainings(now)
             time.sleep(POLL_S)
+
+    def _follow_trainings(self, now: float) -> None:
+        """Moves patients to a newly trained model once it passed its gates, with
+        no moment in which nobody answers: the new server loads beside the old."""
+        self._retire(now)
+        if self.incoming is not None:
+            self._switch_step(now)
+        elif now >= self.trainings_at:
+            self.trainings_at = now + TRAININGS_EVERY_S
+            if (training := self.trainings.waiting_to_load()) is not None:
+                self._start_switch(training.id, training.model)
+
+    def _start_switch(self, training_id: int, name: str) -> None:
+        models_dir = paths.MODELS_DIR.resolve()
+        model = (models_dir / name).resolve()
+        if model.parent != models_dir or not model.name.endswith(".tar.gz") or not model.is_file():
+            # Only a model file in models/ is ever loaded.
+            self.trainings.failed(training_id, "The new model file is missing from models/.")
+            return
+        if model == self.model.resolve():
+            self.trainings.went_live(training_id, model.name)
+            return
+        command = commands(self.settings, model)[RASA]
+        child = self._child(RASA, command)
+        child.start()
+        self.incoming = (child, training_id)
+        log(f"Loading the new model {model.name} beside the current one.")
+
+    def _switch_step(self, now: float) -> None:
+        child, training_id = self.incoming
+        model = Path(child.command[child.command.index("--model") + 1])
+        if child.became_ready():
+            old = self.children[RASA]
+            self.children[RASA], self.model, self.incoming = child, model, None
+            if old.running:
+                old.signal_group(signal.SIGTERM)  # Sanic finishes what it has started
+                self.outgoing.append((old, time.monotonic() + 2 * STOP_GRACE_S))
+            self.trainings.went_live(training_id, model.name)
+            log(f"The new model {model.name} is answering (pid {child.process.pid}).")
+            return
+        stopped = not child.running
+        if stopped or now - child.started_at > SWITCH_TIMEOUT_S:
+            why = describe_exit(child.process.returncode) if stopped else "too slow to load"
+            child.signal_group(signal.SIGKILL)
+            child.process.wait()
+            self.incoming = None
+            self.trainings.failed(
+                training_id,
+                f"The new model could not be started ({why}). The current model keeps answering.",
+            )
+            log(f"The new model did not start ({why}); the current one keeps answering.")
+
+    def _retire(self, now: float) -> None:
+        for old, kill_at in list(self.outgoing):
+            if not old.running or now >= kill_at:
+                old.signal_group(signal.SIGKILL)  # too slow, or a worker it left
+                old.process.wait()
+                self.outgoing.remove((old, kill_at))
 
     def _run_retention(self) -> subprocess.Popen | None:
         """Deletes what is older than the clinic's retention setting; its own
@@ -364,8 +467,6 @@ class Supervisor:
         return delay
 
     def _back(self, child: Child) -> None:
-        if child.name == RASA:
-            self.warm_up()
         if child.down_since is not None:
             log(
                 f"The {child.name} is back (pid {child.process.pid}), "
@@ -374,7 +475,12 @@ class Supervisor:
             child.down_since = None
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> None:
-        started = [child for child in self.children.values() if child.process]
+        incoming = [self.incoming[0]] if self.incoming else []
+        started = [
+            child
+            for child in [*self.children.values(), *incoming, *(old for old, _ in self.outgoing)]
+            if child.process
+        ]
         for child in started:
             if child.running:
                 child.signal_group(signal.SIGTERM)

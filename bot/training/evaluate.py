@@ -21,6 +21,9 @@ from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 TEST_SET = paths.NLU_TEST_SET
 RED_FLAG_SETS = paths.RED_FLAG_TEST_SETS
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+# What a model must pass before it answers patients: in `make test`, and before
+# a model trained from the staff workspace is loaded (bot/training/trainer.py).
+RELEASE_MIN_ACCURACY = 0.97
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,9 @@ def print_red_flag_report(result: dict) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.training import train
 
+    if args.gates:
+        args.gate_safety = True
+        args.min_accuracy = max(args.min_accuracy, RELEASE_MIN_ACCURACY)
     model = Path(args.model) if args.model else train.model_path()
     if not model.exists():
         print(f"No model at {model}: run `make train` first.", file=sys.stderr)
@@ -400,6 +406,11 @@ def add_parser(commands) -> None:
         action="store_true",
         help="exit 1 unless every urgent phrasing gets urgent guidance, at most one "
         "non-urgent one does, and no wrong answer is given",
+    )
+    parser.add_argument(
+        "--gates",
+        action="store_true",
+        help=f"the release gates: --gate-safety and --min-accuracy {RELEASE_MIN_ACCURACY}",
     )
     parser.add_argument("--json", help="also write the full report to this file")
     parser.set_defaults(func=cmd_eval)

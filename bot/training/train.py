@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from importlib.metadata import version
 from pathlib import Path
 
@@ -50,16 +51,26 @@ def training_inputs(root: Path = paths.ROOT) -> list[Path]:
     return files
 
 
-def fingerprint(root: Path = paths.ROOT) -> str:
+def fingerprint(root: Path = paths.ROOT, built: Mapping[Path, str] | None = None) -> str:
+    """A hash of what Rasa trains on; `built` gives the text of generated files
+    (data/nlu/faq.yml ...) as they would be built now, in place of the files."""
+    built = dict(built or {})
+    files = training_inputs(root)
+    files = files[:2] + sorted(set(files[2:]) | set(built))
     digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
-    for path in training_inputs(root):
+    for path in files:
+        text = built[path].encode() if path in built else path.read_bytes()
         digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(text + b"\0")
     return digest.hexdigest()[:16]
 
 
+def model_name(fingerprint_: str) -> str:
+    return f"haip-{fingerprint_}.tar.gz"
+
+
 def model_path(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -> Path:
-    return models_dir / f"haip-{fingerprint(root)}.tar.gz"
+    return models_dir / model_name(fingerprint(root))
 
 
 def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -> Path:

@@ -16,6 +16,7 @@ from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common, drafts, forms
 from staff.editor.models import Approval
+from staff.editor.views import training
 
 
 @require_GET
@@ -36,7 +37,7 @@ def topics(request):
         ),
         key=lambda r: (not r["overdue"], r["reviewed_on"], r["title"]),
     )
-    return render(request, "staff/editor/topics.html", {"topics": rows})
+    return render(request, "staff/editor/topics.html", {"topics": rows, "model": training.panel()})
 
 
 def _choices() -> dict:
@@ -78,7 +79,7 @@ def edit(request, topic_id: str):
         return _conflict(request, topic_id, conflict)
     log.record(request.user, "edited topic", topic_id, ", ".join(saved.changed_fields))
     changed = ", ".join(saved.changed_fields) or "nothing"
-    note = " The example questions changed: the assistant learns them at the next training." \
+    note = " The example questions changed: retrain from the Answers page to teach them." \
         if "examples" in saved.changed_fields else ""  # fmt: skip
     flash.success(request, f"Saved ({changed}). Patients get it from their next question.{note}")
     return redirect("editor-topic", topic_id=topic_id)

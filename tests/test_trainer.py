@@ -1,0 +1,118 @@
+"""The trainer behind "Retrain now" (bot/training/trainer.py) on its failure
+paths, with the real gates of `make test` run on the real model, and the rule
+that Rasa loads only model files in models/ (bot/servers/rasa_server.py). The
+whole way, from the page to a patient's answer, is in
+tests/staff/test_staff_training_browser.py."""
+
+import shutil
+
+import pytest
+import yaml
+
+from bot import paths, trainings
+from bot.content import loader
+from bot.servers.rasa_server import allowed_model
+from bot.training import train, trainer
+from tests.servers import models_copy
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    """A models folder holding the current model, as `make train` left it."""
+    return models_copy(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("HAIP_TRAINING_DIR", str(tmp_path / "training"))
+    opened = trainings.TrainingStore()
+    yield opened
+    opened.close()
+
+
+def run_one(store, trainer_):
+    asked = store.request("editor1")
+    trainer_.run(store.claim_next())
+    return store.get(asked.id)
+
+
+def test_a_model_that_fails_a_gate_is_never_put_in_models(store, models_dir, tmp_path):
+    before = sorted(p.name for p in models_dir.iterdir())
+    # The real gates with a bar no model reaches: the real check fails.
+    strict = trainer.Trainer(store, models_dir, gates=("--gates", "--min-accuracy", "0.9999"))
+    ended = run_one(store, strict)
+    assert ended.state == trainings.FAILED
+    assert "did not pass the safety and accuracy check" in ended.message
+    assert "is below 100%" in ended.message and "current model keeps answering" in ended.message
+    assert sorted(p.name for p in models_dir.iterdir()) == before
+    assert store.waiting_to_load() is None
+    assert not list((tmp_path / "training").glob("build-*"))  # nothing left behind
+
+
+def test_content_with_errors_is_not_trained(store, models_dir, tmp_path, monkeypatch):
+    broken = tmp_path / "content"
+    shutil.copytree(paths.CONTENT_DIR, broken)
+    topic = sorted((broken / "topics").glob("*.yml"))[0]
+    data = yaml.safe_load(topic.read_text())
+    del data["answer"]
+    topic.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    monkeypatch.setattr(paths, "CONTENT_DIR", broken)
+    ended = run_one(store, trainer.Trainer(store, models_dir))
+    assert ended.state == trainings.FAILED and ended.message.startswith("The content has errors")
+    assert topic.name in ended.message
+
+
+def test_the_build_folder_trains_the_model_the_page_asks_for(tmp_path):
+    """The page says "retrain" when the content's model is not the live one; the
+    trainer must build exactly that model, and the unchanged content the
+    current one."""
+    content = loader.load(paths.CONTENT_DIR)
+    trainer.prepare(tmp_path / "build", content)
+    assert train.model_path(tmp_path / "build").name == trainer.model_for(content)
+    assert trainer.model_for(content) == train.model_path().name
+    topic = next(iter(content.topics.values()))
+    object.__setattr__(topic, "examples", (*topic.examples, "a brand new way to ask"))
+    assert trainer.model_for(content) != train.model_path().name
+
+
+def test_progress_follows_rasa_s_own_log_lines():
+    line = "2026-11-30 INFO rasa.engine.training.hooks  - Finished training component 'RulePolicy'."
+    assert trainer.COMPONENT_DONE.search(line).group(1) == "RulePolicy"
+    assert trainer.EPOCHS.search("Epochs:  45%|████▌     | 18/40 [00:10<00:12").group(1) == "45"
+
+
+@pytest.mark.parametrize(
+    "body, allowed",
+    [
+        ({"model_file": "MODEL"}, True),
+        ({"model_file": "ABSOLUTE"}, True),
+        ({"model_file": "../elsewhere.tar.gz"}, False),
+        ({"model_file": "/etc/passwd"}, False),
+        ({"model_file": "/tmp/elsewhere.tar.gz"}, False),
+        ({"model_file": "missing.tar.gz"}, False),
+        ({"model_file": "MODEL", "model_server": {"url": "http://example.org/m"}}, False),
+        ({"model_file": "MODEL", "remote_storage": "aws"}, False),
+        ({"model_server": {"url": "http://example.org/m"}}, False),
+        ({"model_file": ["MODEL"]}, False),
+        ("MODEL", False),
+        (None, False),
+    ],
+)
+def test_rasa_loads_only_model_files_in_models(body, allowed, models_dir, tmp_path):
+    name = next(models_dir.glob("*.tar.gz")).name
+    (tmp_path / "elsewhere.tar.gz").write_bytes(b"x")
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if value == "MODEL":
+            return name
+        if value == "ABSOLUTE":
+            return str(models_dir / name)
+        if value == "/tmp/elsewhere.tar.gz":
+            return str(tmp_path / "elsewhere.tar.gz")
+        return value
+
+    assert allowed_model(fill(body), models_dir) is allowed

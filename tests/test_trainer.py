@@ -4,6 +4,7 @@ that Rasa loads only model files in models/ (bot/servers/rasa_server.py). The
 whole way, from the page to a patient's answer, is in
 tests/staff/test_staff_training_browser.py."""
 
+import os
 import shutil
 
 import pytest
@@ -116,3 +117,13 @@ def test_rasa_loads_only_model_files_in_models(body, allowed, models_dir, tmp_pa
         return value
 
     assert allowed_model(fill(body), models_dir) is allowed
+
+
+def test_old_models_are_pruned_but_never_the_live_one(tmp_path):
+    names = [f"haip-{n:016x}.tar.gz" for n in range(6)]
+    for age, name in enumerate(names):
+        (tmp_path / name).write_bytes(b"m")
+        os.utime(tmp_path / name, (1000 - age, 1000 - age))  # names[0] is the newest
+    live, new = tmp_path / names[5], tmp_path / names[0]
+    train.prune(tmp_path, new, live)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([names[0], names[1], names[5]])

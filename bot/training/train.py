@@ -91,11 +91,12 @@ def ensure_model(root: Path = paths.ROOT, models_dir: Path = paths.MODELS_DIR) -
     )
     if code:
         raise subprocess.CalledProcessError(code, "rasa train")
-    _prune(models_dir, keep=target)
+    prune(models_dir, target)
     return target
 
 
-def _prune(models_dir: Path, keep: Path) -> None:
+def prune(models_dir: Path, *keep: Path) -> None:
+    """Keeps the models in `keep`, and the newest others up to KEEP_MODELS in all."""
     models = sorted(models_dir.glob("haip-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [m for m in models if m != keep][KEEP_MODELS - 1 :]:
-        old.unlink()
+    for old in [m for m in models if m not in keep][max(0, KEEP_MODELS - len(keep)) :]:
+        old.unlink(missing_ok=True)

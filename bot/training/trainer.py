@@ -177,6 +177,8 @@ class Trainer:
         staged = self.models_dir / f".{name}.partial"
         shutil.copyfile(folder / name, staged)
         os.replace(staged, self.models_dir / name)
+        live = self.store.live_model() or name
+        train.prune(self.models_dir, self.models_dir / name, self.models_dir / live)
         return name, summary
 
     def _train(self, training: Training, folder: Path, name: str) -> None:

@@ -121,7 +121,8 @@ def test_retraining_from_the_page_teaches_new_questions_while_patients_are_answe
         editor.wait_for_function(
             "() => document.getElementById('training-progress').value >= 10", timeout=600_000
         )
-        chat_asks(patient, "how long is the hospital stay", "stay in the hospital")  # during training
+        # Asked in the chat during training.
+        chat_asks(patient, "how long is the hospital stay", "stay in the hospital")
         expect(panel).to_contain_text("Checking the new model", timeout=600_000)
         expect(panel).to_contain_text("is answering patients", timeout=TRAINING_TIMEOUT_S * 1000)
         # The old server finishes its replies and goes; patients go on asking.

@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import expect
 
 from bot import trainings
+from tests.browser import SCREENSHOTS, axe_violations
 from tests.servers import all_text, live_pids, wait_until
 from tests.staff.workspace import LAUNCHER, new_page, signed_in
 
@@ -121,6 +122,9 @@ def test_retraining_from_the_page_teaches_new_questions_while_patients_are_answe
         editor.wait_for_function(
             "() => document.getElementById('training-progress').value >= 10", timeout=600_000
         )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(SCREENSHOTS / "staff-retrain.png"))
+        assert axe_violations(editor) == []  # the page with its progress bar
         # Asked in the chat during training.
         chat_asks(patient, "how long is the hospital stay", "stay in the hospital")
         expect(panel).to_contain_text("Checking the new model", timeout=600_000)

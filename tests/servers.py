@@ -29,6 +29,7 @@ CHILD_MARKERS = {
     "reminder scheduler": "-m bot scheduler",
     "staff workspace": "-m gunicorn staff.wsgi",  # `-m staff serve` execs gunicorn
     "review log": "-m staff follow",
+    "trainer": "-m bot trainer",
 }
 
 

@@ -115,6 +115,10 @@ async def _only_local_models(request):
 
 
 async def _warm_up(app, loop) -> None:
+    # Rasa logs a model it cannot load and serves on without one; a server that
+    # cannot answer must not take the port: it stops here, before listening.
+    if not app.ctx.agent.is_ready():
+        raise SystemExit("The model could not be loaded; see the error above.")
     # Parsing writes nothing to any conversation.
     await app.ctx.agent.parse_message(WARM_UP_TEXT)
 

@@ -6,6 +6,8 @@ of the new questions gets its topic. The failure paths are in tests/test_trainer
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -161,3 +163,38 @@ def test_a_nurse_cannot_start_a_training(browser, workspace):
         response = page.request.post(f"{workspace.url}/content/training/start/")
         assert response.status == 403
         assert page.request.get(f"{workspace.url}/content/training/").status == 403
+
+
+def test_a_new_model_that_cannot_start_leaves_the_current_one_answering(workspace):
+    """The supervisor's side: a model that passed but does not load (here, a
+    damaged file) is given up, said why, and patients never notice."""
+    assistant = workspace.assistant
+    rasa_before = assistant.child_pid("rasa server")
+    damaged = workspace.root / "models" / "haip-00000000000000ff.tar.gz"
+    damaged.write_bytes(b"not a model")
+    store = trainings.TrainingStore(workspace.root / "training" / "trainings.db")
+    try:
+        live_before = store.live_model()
+        # Held here, not by the trainer (paused meanwhile): it would train a real model.
+        trainer_pid = assistant.child_pid("trainer")
+        os.kill(trainer_pid, signal.SIGSTOP)
+        try:
+            asked = store.request("eddie")
+            assert store.claim_next().id == asked.id
+            store.passed(asked.id, damaged.name, "")
+        finally:
+            os.kill(trainer_pid, signal.SIGCONT)
+        with Patients(assistant.rasa_port) as patients:
+            assert wait_until(lambda: not store.get(asked.id).under_way, 300, 1)
+            time.sleep(2)
+        ended = store.get(asked.id)
+        assert ended.state == trainings.FAILED
+        assert "could not be started" in ended.message
+        assert "current model keeps answering" in ended.message
+        assert store.live_model() == live_before
+    finally:
+        store.close()
+        damaged.unlink()
+    assert patients.problems == [] and patients.replies
+    assert assistant.child_pid("rasa server") == rasa_before
+    assert "refill" in all_text(assistant.ask("after-damaged", "how do refills work")).lower()

@@ -5,6 +5,7 @@ appears in a log line of ours, and errors name only the path."""
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 import requests
 
@@ -27,7 +28,7 @@ class RasaAPI:
     def _conversation(self, sender_id: str, what: str) -> str:
         return f"{self.url}/conversations/{urllib.parse.quote(sender_id, safe='')}/{what}"
 
-    def _call(self, method: str, url: str, **kwargs) -> dict:
+    def _call(self, method: str, url: str, expect: int = 200, **kwargs) -> dict:
         try:
             response = self.session.request(
                 method,
@@ -41,9 +42,9 @@ class RasaAPI:
             raise RasaUnreachable(f"{method} {_path(url)}: {type(exc).__name__}") from None
         except requests.RequestException as exc:
             raise RasaAPIError(f"{method} {_path(url)}: {type(exc).__name__}") from None
-        if response.status_code != 200:
+        if response.status_code != expect:
             raise RasaAPIError(f"{method} {_path(url)}: HTTP {response.status_code}")
-        return response.json()
+        return {} if response.status_code == 204 else response.json()  # 204: no content
 
     def tracker(self, sender_id: str) -> dict:
         return self._call("GET", self._conversation(sender_id, "tracker"))
@@ -63,6 +64,23 @@ class RasaAPI:
     def parse(self, text: str, timeout_s: float | None = None) -> dict:
         return self._call(
             "POST", f"{self.url}/model/parse", json={"text": text}, timeout=timeout_s or 120
+        )
+
+    def status(self) -> dict:
+        """Rasa's `GET /status`: "model_file" is the model it answers with."""
+        return self._call("GET", f"{self.url}/status")
+
+    def load_model(self, model_file: Path | str, timeout_s: float = 600) -> None:
+        """Rasa's `PUT /model` (HTTP 204 when done): loads a model file from
+        models/, the only place bot/servers/rasa_server.py loads from, in place of
+        the current one. Rasa answers nobody while it loads (bench/model_load_wait.py);
+        the supervisor's switch to a new model does not use it."""
+        self._call(
+            "PUT",
+            f"{self.url}/model",
+            expect=204,
+            json={"model_file": str(model_file)},
+            timeout=timeout_s,
         )
 
 

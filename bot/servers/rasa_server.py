@@ -26,8 +26,11 @@ Logging is set up the way `rasa run` does it (INFO unless LOG_LEVEL says otherwi
 from __future__ import annotations
 
 import argparse
+import ctypes
+import logging
 import os
 import socket
+import struct
 from functools import partial
 from pathlib import Path
 
@@ -123,6 +126,28 @@ async def _warm_up(app, loop) -> None:
     await app.ctx.agent.parse_message(WARM_UP_TEXT)
 
 
+# A classic BPF program for the port's SO_REUSEPORT group: "the socket at index
+# 1". Sockets join the group as they start listening, so while a new server runs
+# beside the old one, every new connection goes to the new one; the old one
+# drains what it has and closes an empty queue (closing a listening socket
+# resets the connections still waiting in it). With one server there is no
+# index 1, and the kernel picks the only socket as usual.
+SO_ATTACH_REUSEPORT_CBPF = getattr(socket, "SO_ATTACH_REUSEPORT_CBPF", 51)
+_BPF_RET_K = 0x06
+
+
+def send_new_connections_here(sock: socket.socket) -> bool:
+    """Attach the program above; False where the kernel cannot (then both
+    servers share new connections until the old one stops)."""
+    program = ctypes.create_string_buffer(struct.pack("HBBI", _BPF_RET_K, 0, 0, 1))
+    fprog = struct.pack("HL", 1, ctypes.addressof(program))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, fprog)
+    except OSError:
+        return False
+    return True
+
+
 async def _say_ready(app, loop) -> None:
     if fd := os.environ.pop(READY_FD, None):
         os.write(int(fd), b"ready\n")
@@ -159,9 +184,19 @@ def main(argv: list[str] | None = None) -> None:
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )
     app.register_listener(_warm_up, "before_server_start")
+    sock = shared_socket(args.interface, args.port)
+
+    async def take_new_connections(app, loop) -> None:  # once listening
+        if not send_new_connections_here(sock):
+            logging.getLogger(__name__).warning(
+                "SO_ATTACH_REUSEPORT_CBPF is not available: a model switch shares new "
+                "connections between the two servers until the old one stops."
+            )
+
+    app.register_listener(take_new_connections, "after_server_start")
     app.register_listener(_say_ready, "after_server_start")
     app.register_listener(close_resources, "after_server_stop")
-    app.run(sock=shared_socket(args.interface, args.port), workers=1, backlog=100)
+    app.run(sock=sock, workers=1, backlog=100)
 
 
 if __name__ == "__main__":

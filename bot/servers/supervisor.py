@@ -357,9 +357,10 @@ class Supervisor:
                 if child.running:
                     if child.became_ready():
                         self._back(child)
-                    elif (silent := child.hung_for(now)) >= HUNG_AFTER_S:
+                    elif self._may_hang(child) and (silent := child.hung_for(now)) >= HUNG_AFTER_S:
                         log(f"The {child.name} has not answered for {silent:.0f} s; restarting it.")
                         child.signal_group(signal.SIGKILL)  # seen as stopped next round
+                        child.answered_at = now  # said once, not again until it is reaped
                 elif child.restart_at is None:
                     self._stopped(child, now)
                 elif now >= child.restart_at:
@@ -413,6 +414,7 @@ class Supervisor:
             child.signal_group(signal.SIGKILL)
             child.process.wait()
             self.incoming = None
+            self.children[RASA].answered_at = time.monotonic()  # its health checks resume
             self.trainings.failed(
                 training_id,
                 f"The new model could not be started ({why}). The current model keeps answering.",
@@ -425,6 +427,12 @@ class Supervisor:
                 old.signal_group(signal.SIGKILL)  # too slow, or a worker it left
                 old.process.wait()
                 self.outgoing.remove((old, kill_at))
+
+    def _may_hang(self, child: Child) -> bool:
+        """While a new model loads beside it, Rasa answers slowly (they share the
+        CPUs) and health checks queue behind patients' questions: not a hang. The
+        switch has its own time limit (SWITCH_TIMEOUT_S)."""
+        return not (child.name == RASA and self.incoming is not None)
 
     def _run_retention(self) -> subprocess.Popen | None:
         """Deletes what is older than the clinic's retention setting; its own

@@ -15,6 +15,7 @@ import requests
 from bot.servers import api_token
 from staff import server as staff_server
 from tests.servers import (
+    CHILD_MARKERS,
     all_text,
     bot_texts,
     command_line,
@@ -28,14 +29,7 @@ from tests.servers import (
 
 pytestmark = pytest.mark.integration
 
-ALL_CHILDREN = (
-    "action server",
-    "rasa server",
-    "web server",
-    "reminder scheduler",
-    "staff workspace",
-    "review log",
-)
+ALL_CHILDREN = tuple(CHILD_MARKERS)
 # Generous: on a loaded 2-core machine Rasa alone has taken minutes to load.
 BACK_WITHIN_S = {
     "action server": 90,
@@ -124,6 +118,7 @@ def test_the_api_token_is_on_no_command_line_and_in_no_output(assistant):
         "reminder scheduler": True,
         "staff workspace": False,
         "review log": False,
+        "trainer": False,
     }
     assert api_token.VARIABLE not in environment(assistant.process.pid)
 
@@ -169,6 +164,15 @@ def test_a_killed_web_server_comes_back(assistant, report):
 
     assert wait_until(page_loads, BACK_WITHIN_S["web server"])
     report("web server (kill -9 to the page loading)", time.monotonic() - killed_at)
+    assert pids(assistant, others) == others
+
+
+def test_a_killed_trainer_comes_back(assistant, report):
+    others = pids(assistant, ["rasa server", "web server"])
+    old = assistant.child_pid("trainer")
+    killed_at = kill(old)
+    assert assistant.wait_for_new_child("trainer", old, BACK_WITHIN_S["web server"])
+    report("trainer (kill -9 to running again)", time.monotonic() - killed_at)
     assert pids(assistant, others) == others
 
 

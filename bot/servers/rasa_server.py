@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         load_agent_on_start,
     )
     from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import update_sanic_log_level
 
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
     app = configure_app(
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     app.register_listener(_warm_up, "before_server_start")
     sock = shared_socket(args.interface, args.port)
+    # As `rasa run`: Sanic's own logs at LOG_LEVEL_LIBRARIES (ERROR), so no
+    # access log line prints a request's URL, where the API token is.
+    update_sanic_log_level()
 
     async def take_new_connections(app, loop) -> None:  # once listening
         if not send_new_connections_here(sock):

@@ -33,13 +33,17 @@ def _shown(training: trainings.Training | None) -> dict | None:
     }
 
 
-def panel() -> dict:
-    """What the answers page says about the model."""
+def _latest_and_live() -> tuple[trainings.Training | None, str | None]:
     store = trainings.TrainingStore()
     try:
-        latest, live = store.latest(), store.live_model()
+        return store.latest(), store.live_model()
     finally:
         store.close()
+
+
+def panel() -> dict:
+    """What the answers page says about the model."""
+    latest, live = _latest_and_live()
     content = loader.load(paths.CONTENT_DIR)
     wanted = None if content.errors else trainer.model_for(content)
     under_way = latest is not None and latest.under_way
@@ -53,7 +57,9 @@ def panel() -> dict:
 @require_GET
 @roles.require(*roles.EDITORS)
 def status(request):
-    return JsonResponse(panel())
+    """The training's progress, asked for every 3 s while one is under way: only
+    the record, not the content (the page reloads when the training ends)."""
+    return JsonResponse({"latest": _shown(_latest_and_live()[0])})
 
 
 @require_POST

@@ -79,6 +79,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
+from bench.questions import QUESTIONS  # noqa: E402
 from bot import paths, trainings  # noqa: E402
 from bot.content import answers  # noqa: E402
 from bot.content.store import ContentStore  # noqa: E402
@@ -97,13 +98,6 @@ from tests.servers import (  # noqa: E402
     port_open,
 )
 
-QUESTIONS = [
-    "how long is the hospital stay",
-    "how often is the pump refilled",
-    "can I shower after surgery",
-    "what is the pump made of",
-    "asdf what",
-]
 RESULTS = Path(__file__).resolve().parent / "results" / "model_load_wait.json"
 READY_TIMEOUT_S = supervisor.READY_TIMEOUT_S
 ASSISTANT_READY_TIMEOUT_S = 600  # seven processes, two of them Rasa's, on a busy machine

@@ -19,15 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.questions import QUESTIONS  # noqa: E402
 from tests.servers import started_assistant  # noqa: E402
-
-QUESTIONS = [
-    "how long is the hospital stay",
-    "how often is the pump refilled",
-    "can I shower after surgery",
-    "what is the pump made of",
-    "asdf what",
-]
 
 
 def p95(values: list[float]) -> float:

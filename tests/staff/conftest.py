@@ -1,6 +1,7 @@
 """Fixtures of the staff workspace's browser tests, shared by their modules so
 the accounts are made and nginx started once."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,26 @@ def workspace(browser_assistant, tmp_path_factory):
 def browser():
     with chromium() as launched:
         yield launched
+
+
+# The editor's client tests (test_staff_editor.py, test_staff_training.py).
+@pytest.fixture
+def content(tmp_path, monkeypatch) -> Path:
+    """A private copy of the content, with its own history and trainings."""
+    from bot import paths
+
+    shutil.copytree(paths.ROOT / "content", tmp_path / "content")
+    monkeypatch.setattr(paths, "CONTENT_DIR", tmp_path / "content")
+    monkeypatch.setenv("HAIP_CONTENT_HISTORY", str(tmp_path / "content.git"))
+    monkeypatch.setenv("HAIP_TRAINING_DIR", str(tmp_path / "training"))
+    return tmp_path / "content"
+
+
+@pytest.fixture
+def editor(client, content):
+    """Django's test client, logged in as an editor."""
+    from staff.accounts import accounts, roles
+    from tests.staff.workspace import PASSWORD
+
+    client.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
+    return client

@@ -1,8 +1,6 @@
 """The content editor's pages with Django's test client, on a private copy of the
 content: saving, errors beside fields, conflicts, history and revert, roles."""
 
-import shutil
-
 import pytest
 from django.test import Client
 
@@ -10,24 +8,11 @@ from bot import paths
 from bot.content import loader
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
+from tests.staff.workspace import PASSWORD
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-passphrase-9"
+
 TOPIC = "hair_loss"
-
-
-@pytest.fixture
-def content(tmp_path, monkeypatch):
-    shutil.copytree(paths.ROOT / "content", tmp_path / "content")
-    monkeypatch.setattr(paths, "CONTENT_DIR", tmp_path / "content")
-    monkeypatch.setenv("HAIP_CONTENT_HISTORY", str(tmp_path / "content.git"))
-    return tmp_path / "content"
-
-
-@pytest.fixture
-def editor(client, content):
-    client.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
-    return client
 
 
 def form_of(client, topic=TOPIC) -> dict:

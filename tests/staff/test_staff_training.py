@@ -3,27 +3,16 @@ what the page says in each state, one training at a time, audit, roles. The
 training itself, in a real browser against the real servers, is in
 test_staff_training_browser.py."""
 
-import shutil
-
 import pytest
 
-from bot import paths, trainings
+from bot import trainings
 from bot.content import loader
 from bot.training import trainer
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
+from tests.staff.workspace import PASSWORD
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-passphrase-9"
-
-
-@pytest.fixture
-def content(tmp_path, monkeypatch):
-    shutil.copytree(paths.ROOT / "content", tmp_path / "content")
-    monkeypatch.setattr(paths, "CONTENT_DIR", tmp_path / "content")
-    monkeypatch.setenv("HAIP_CONTENT_HISTORY", str(tmp_path / "content.git"))
-    monkeypatch.setenv("HAIP_TRAINING_DIR", str(tmp_path / "training"))
-    return tmp_path / "content"
 
 
 @pytest.fixture
@@ -31,12 +20,6 @@ def store(content):
     opened = trainings.TrainingStore()
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def editor(client, content):
-    client.force_login(accounts.add("eddie", roles.EDITOR, PASSWORD))
-    return client
 
 
 def panel_text(client) -> str:

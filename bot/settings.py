@@ -91,6 +91,64 @@ TABLE: tuple[Setting, ...] = (
         "a staff session ends after this many minutes without a request",
     ),
     Setting(
+        "HAIP_PUBLIC_URL",
+        None,
+        "the web chat's public `https://` address, for the unsubscribe link in reminder e-mails",
+        shown_default="the web chat",
+    ),
+    Setting(
+        "HAIP_SMTP_HOST",
+        None,
+        "the clinic's SMTP server; with none, reminders are not offered by e-mail",
+        shown_default="(none)",
+    ),
+    Setting("HAIP_SMTP_PORT", "587", "the SMTP server's port"),
+    Setting(
+        "HAIP_SMTP_STARTTLS",
+        "yes",
+        "`yes`: STARTTLS before logging in (`no` only for a server on 127.0.0.1)",
+    ),
+    Setting("HAIP_SMTP_USER", None, "the SMTP account, if the server needs one", "(none)"),
+    Setting(
+        "HAIP_SMTP_PASSWORD_FILE",
+        None,
+        "a file holding the SMTP password (never on a command line)",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_SMTP_PASSWORD",
+        None,
+        "the SMTP password itself, if not in a file (from the environment only)",
+        shown_default="(none)",
+    ),
+    Setting("HAIP_SMTP_SENDER", None, "the From address of reminder e-mails", "(none)"),
+    Setting(
+        "HAIP_TWILIO_ACCOUNT_SID",
+        None,
+        "the Twilio account; with none, text messages are off and not offered",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_TWILIO_AUTH_TOKEN_FILE",
+        None,
+        "a file holding the Twilio auth token",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_TWILIO_AUTH_TOKEN",
+        None,
+        "the Twilio auth token itself, if not in a file (from the environment only)",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_TWILIO_NUMBER", None, "the clinic's Twilio number, e.g. `+15555550100`", "(none)"
+    ),
+    Setting(
+        "HAIP_TWILIO_API_URL",
+        "https://api.twilio.com",
+        "Twilio's API address (a test points it at a local stand-in)",
+    ),
+    Setting(
         "HAIP_REMINDER_LEAD_SECONDS",
         None,
         "test setting: remind this many seconds after a reminder is set, instead of the day before",

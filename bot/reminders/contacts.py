@@ -259,8 +259,8 @@ def stop_rows(store: ReminderStore, where: str, args: list, now: dt.datetime) ->
     (one in flight is checked again before it goes, see outbox.py). Runs in the
     caller's transaction."""
     ids = [
-        r["id"]
-        for r in store.db.execute(
+        row[0]
+        for row in store.db.execute(
             f"SELECT id FROM {CONTACTS} WHERE ({where}) AND stopped_at IS NULL", args
         ).fetchall()
     ]

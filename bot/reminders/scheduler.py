@@ -131,7 +131,7 @@ _NUMBERS = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 def _short_for(exc: Exception, contact: Contact) -> str:
     """_short without the patient's address, nor any other address or phone
     number a provider may quote in its error text."""
-    text = f"{type(exc).__name__}: {exc}".replace(contact.address, contacts.mask(contact))
+    text = f"{type(exc).__name__}: {exc}".replace(contact.address, "[address]")
     text = _EMAILS.sub("[address]", text)
     return _NUMBERS.sub("[number]", text)[:200]
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.reminders import contacts, outbox
 from bot.reminders.scheduler import ReminderScheduler, RetryPolicy
@@ -304,6 +305,11 @@ def test_quiet_hours_from_the_clinic(tmp_path):
     assert outbox.quiet_until(at(2026, 12, 2, 3), clinic) is None
     none = dict(NY, quiet_hours_start="00:00", quiet_hours_end="00:00")
     assert outbox.quiet_until(at(2026, 12, 3, 4), none) is None
+    # Written without quotes in clinic.yml, 21:00 reaches us as 1260.
+    unquoted = yaml.safe_load("quiet_hours_start: 21:00\nquiet_hours_end: 08:00\n")
+    clinic = dict(NY, **unquoted)
+    assert outbox.quiet_until(at(2026, 12, 3, 2), clinic) == at(2026, 12, 3, 13)
+    assert outbox.quiet_until(at(2026, 12, 3, 1, 59), clinic) is None
 
 
 def test_a_text_held_on_the_night_the_clocks_go_back(tmp_path):

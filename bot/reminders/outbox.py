@@ -219,6 +219,17 @@ def recover_interrupted(store: ReminderStore, now: dt.datetime) -> list[int]:
     return ids
 
 
+def _clock(value: str | int | None, default: str) -> dt.time:
+    """A clinic.yml time, or the default when absent or empty. Unquoted, YAML
+    1.1 reads 21:00 as the number 1260 (minutes, base 60) but 08:00 as a
+    string; both mean the same here."""
+    if value is None or value == "":
+        value = default
+    if isinstance(value, int):
+        return dt.time(value // 60 % 24, value % 60)
+    return dt.time.fromisoformat(value.strip())
+
+
 def quiet_until(now: dt.datetime, clinic: dict) -> dt.datetime | None:
     """If `now` is inside the clinic's quiet hours, when they end; else None.
 
@@ -227,8 +238,8 @@ def quiet_until(now: dt.datetime, clinic: dict) -> dt.datetime | None:
     longer. Aware datetimes sharing a tzinfo compare by wall time, so every
     comparison here is in UTC."""
     zone = ZoneInfo(clinic["timezone"])
-    start = dt.time.fromisoformat(str(clinic.get("quiet_hours_start") or QUIET_START))
-    end = dt.time.fromisoformat(str(clinic.get("quiet_hours_end") or QUIET_END))
+    start = _clock(clinic.get("quiet_hours_start"), QUIET_START)
+    end = _clock(clinic.get("quiet_hours_end"), QUIET_END)
     if start == end:
         return None  # no quiet hours
     moment = now.astimezone(dt.timezone.utc)

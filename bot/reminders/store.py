@@ -16,6 +16,11 @@ delivered, error, unreachable (Rasa was down: not counted against the retry
 limit) or interrupted (its process died). Whatever finishes a
 reminder also sets the next cycle's reminder, in the same transaction, so a
 crash can never end a patient's chain of reminders.
+
+Reminders by e-mail or text message use two more tables, kept here so one file
+and one upgrade path hold them all: `contacts` (an address the patient gave and
+confirmed, see contacts.py) and `sends` (one row per reminder and contact, the
+channel outbox, see outbox.py).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import sqlite_utils
 
 TABLE = "reminders"
 DELIVERIES = "deliveries"
+CONTACTS = "contacts"
+SENDS = "sends"
 PENDING, DELIVERING, SENT, MISSED, FAILED, CANCELLED = (
     "pending",
     "delivering",
@@ -135,6 +142,58 @@ class ReminderStore:
                     foreign_keys=[("reminder_id", TABLE, "id")],
                 )
                 self.db[DELIVERIES].create_index(["reminder_id", "attempt"], unique=True)
+            self._create_channels()
+
+    def _create_channels(self) -> None:
+        """Reminders by e-mail and text message: the addresses, then the sends."""
+        if CONTACTS not in self.db.table_names():
+            self.db[CONTACTS].create(
+                {
+                    "id": int,
+                    "sender_id": str,
+                    # The reminder the patient gave it for; it serves later ones too.
+                    "reminder_id": int,
+                    "kind": str,
+                    "address": str,
+                    "consented_at": str,
+                    "code_hash": str,
+                    "code_sent_at": str,
+                    "code_tries": int,
+                    "confirmed_at": str,
+                    "stopped_at": str,
+                    "unsubscribe_token": str,
+                    "created_at": str,
+                },
+                pk="id",
+                not_null={"sender_id", "kind", "address", "consented_at", "unsubscribe_token"},
+            )
+            self.db[CONTACTS].create_index(["sender_id", "kind"])
+            self.db[CONTACTS].create_index(["kind", "address"])
+            self.db[CONTACTS].create_index(["unsubscribe_token"], unique=True)
+        if SENDS not in self.db.table_names():
+            self.db[SENDS].create(
+                {
+                    "id": int,
+                    "reminder_id": int,
+                    "contact_id": int,
+                    "kind": str,
+                    "status": str,
+                    "attempts": int,
+                    "retry_at": str,
+                    "last_error": str,
+                    "message_id": str,
+                    "provider_id": str,
+                    "created_at": str,
+                    "sent_at": str,
+                    "updated_at": str,
+                },
+                pk="id",
+                not_null={"reminder_id", "contact_id", "kind", "status", "message_id"},
+                foreign_keys=[("reminder_id", TABLE, "id"), ("contact_id", CONTACTS, "id")],
+            )
+            # One send per reminder and contact, however often it is queued.
+            self.db[SENDS].create_index(["reminder_id", "contact_id"], unique=True)
+            self.db[SENDS].create_index(["status", "retry_at"])
 
     def _rows(self, where: str, args: list, order: str = "remind_at") -> list[Reminder]:
         rows = self.db[TABLE].rows_where(where, args, order_by=order)

@@ -203,6 +203,7 @@ def test_with_text_messages_off_the_webhook_is_not_there(monkeypatch):
         assert post(base, incoming("hi")).status_code == 404
         assert requests.get(f"{base}/webhooks/twilio/", timeout=10).status_code == 404
     assert rasa.received == []
+    assert channel.get_output_channel().name() == "collector"
 
 
 def test_settings_come_from_the_environment_not_credentials(twilio, monkeypatch, tmp_path):

@@ -35,7 +35,12 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from rasa.core.channels.twilio import TwilioInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -246,6 +251,9 @@ class SMSChannel(TwilioInput):
     def get_output_channel(self) -> OutputChannel:
         """For Rasa writing first (trigger_intent with output_channel=latest);
         replies to the numbers this process has seen."""
+        if self.twilio is None:
+            # Text messages off: no conversation can have come by text.
+            return CollectingOutputChannel()
         return SMSOutput(self.twilio, self.patients, self.on_stop)
 
     def signed_url(self, request: Request) -> str:

@@ -161,9 +161,7 @@ def test_no_account_means_text_messages_are_off():
 
 def test_settings_from_the_environment_and_the_token_stays_out_of_repr():
     settings = sms.TwilioSettings.from_env(env())
-    assert settings == sms.TwilioSettings(
-        ACCOUNT_SID, AUTH_TOKEN, NUMBER, "https://api.twilio.com"
-    )
+    assert settings == sms.TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, NUMBER, "https://api.twilio.com")
     assert AUTH_TOKEN not in repr(settings) and ACCOUNT_SID in repr(settings)
     local = sms.TwilioSettings.from_env(env(HAIP_TWILIO_API_URL="http://127.0.0.1:9/"))
     assert local.api_url == "http://127.0.0.1:9"

@@ -176,9 +176,7 @@ def _rfc2822(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _call(
-    method: str, twilio: TwilioSettings, url: str, timeout_s: float, **kwargs: Any
-) -> dict:
+def _call(method: str, twilio: TwilioSettings, url: str, timeout_s: float, **kwargs: Any) -> dict:
     try:
         answer = requests.request(
             method,

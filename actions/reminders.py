@@ -5,9 +5,7 @@ from content/clinic.yml); texts come from content/messages.yml."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,12 +13,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
-from bot import paths
+from actions import contacts, replies
+from actions.reminder_store import store
 from bot.content import answers
 from bot.nlu import plain_text
 from bot.reminders import dates, external, ics, rules
-from bot.reminders.store import DELIVERING, ReminderStore
+from bot.reminders.store import DELIVERING
 
 GAVE_UP = "gave_up"
 MAX_ATTEMPTS = 3
@@ -31,16 +29,6 @@ _REFILL_WORDS = re.compile(
 )
 _FILLER = re.compile(r"\b(?:i think|it's|it is|its|is|was|will be|scheduled for|on|at)\b")
 _LAST = re.compile(r"\b(?:last|previous|was|had)\b")
-
-
-def store() -> ReminderStore:
-    return _store_at(paths.reminders_db())
-
-
-@functools.lru_cache(maxsize=8)
-def _store_at(path: Path) -> ReminderStore:
-    # Opened once per file and process, not on every action call.
-    return ReminderStore(path)
 
 
 def clinic_today(content) -> dt.date:
@@ -144,18 +132,7 @@ class ActionSetReminder(Action):
                 "next_dates": ", ".join(f"{d:%b} {d.day}" for d in cycle[1:]) or "-",
             },
         )
-        text = {
-            key: answers.message(content, f"calendar_{key}").text
-            for key in ("link", "title", "note", "alarm")
-        }
-        calendar = ics.refill_calendar(
-            cycle,
-            text["title"],
-            text["note"],
-            text["alarm"],
-            alarm_hour=clinic["reminder_hour"],
-            sender_id=tracker.sender_id,
-        )
+        calendar = ics.for_refill(content, refill, tracker.sender_id)
         replies.send(dispatcher, tracker, [reply])
         replies.send_custom(
             dispatcher,
@@ -164,10 +141,12 @@ class ActionSetReminder(Action):
                 "type": "calendar",
                 "filename": "pump-refills.ics",
                 "mime_type": "text/calendar",
-                "label": text["link"],
+                "label": answers.message(content, "calendar_link").text,
                 "content": calendar,
             },
         )
+        if more := contacts.offer(content, tracker.sender_id):
+            replies.send(dispatcher, tracker, [more])
         return reset
 
 

@@ -9,13 +9,10 @@ import email
 import ipaddress
 import logging
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,31 +28,13 @@ from bot.outreach.email import (
     send,
 )
 from tests.servers import free_port
+from tests.smtp_server import Recorder, smtp_server
 
 SENDER = "refills@clinic.example.org"
 PATIENT = "patient@example.org"
 PASSWORD = "correct horse battery staple"
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nSUMMARY:Pump refill – café\r\nEND:VCALENDAR\r\n".encode()
 UNSUBSCRIBE = "https://chat.clinic.example.org/unsubscribe/abc123"
-
-
-class Recorder:
-    """aiosmtpd handler: keeps what it accepts; replies as told to RCPT and DATA."""
-
-    def __init__(self, rcpt_reply: str | None = None, data_reply: str = "250 OK"):
-        self.rcpt_reply, self.data_reply = rcpt_reply, data_reply
-        self.received: list[bytes] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data_reply.startswith("250"):
-            self.received.append(envelope.content)
-        return self.data_reply
 
 
 def one_user(server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -65,17 +44,6 @@ def one_user(server, session, envelope, mechanism, auth_data) -> AuthResult:
     )
     # handled=False: aiosmtpd then replies 535 itself (its default waits for us to).
     return AuthResult(success=ok, handled=False)
-
-
-@contextmanager
-def smtp_server(handler: Recorder, **smtp_parameters) -> Iterator[int]:
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, **smtp_parameters)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")

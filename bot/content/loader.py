@@ -61,7 +61,13 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "calendar_refills": int,
     "chat_id_days": int,
     "log_retention_days": int,
+    "quiet_hours_start": str,
+    "quiet_hours_end": str,
 }
+# No text messages between these times on the clinic's clock (reminders by e-mail
+# go any time); a window may cross midnight.
+QUIET_HOURS = {"quiet_hours_start": "21:00", "quiet_hours_end": "08:00"}
+CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Default and allowed range of each whole-number clinic setting.
 CLINIC_NUMBERS = {
     "refill_interval_days": (DEFAULT_REFILL_INTERVAL_DAYS, 1, 90),
@@ -202,6 +208,12 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             problems.append(Problem(ERROR, rel, key, f"must be a whole number, not {value!r}"))
             continue
+        if key in QUIET_HOURS and not (isinstance(value, str) and CLOCK_TIME.match(value)):
+            # YAML reads an unquoted 21:00 as the number 1260.
+            problems.append(
+                Problem(ERROR, rel, key, f'must be a time in quotes, like "21:00", not {value!r}')
+            )
+            continue
         if kind is str:
             if not isinstance(value, (str, int, float)) or not str(value).strip():
                 problems.append(Problem(ERROR, rel, key, "must be non-empty text"))
@@ -214,6 +226,8 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
             problems.append(
                 Problem(ERROR, rel, key, f"must be between {low} and {high}, not {value}")
             )
+    for key, default in QUIET_HOURS.items():
+        clinic.setdefault(key, default)
     if "pump_type" in clinic and clinic["pump_type"] not in PUMP_TYPES:
         problems.append(
             Problem(

@@ -18,7 +18,6 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -89,27 +88,31 @@ def _utc(moment: dt.datetime) -> str:
 
 # -- addresses ------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+# Numbers typed without a country code are read as this country's.
+PHONE_REGION = "US"
 
 
 def normalise(kind: str, address: str) -> str:
-    """Lower-cased e-mail; E.164 number (+ and 8 to 15 digits). Raises ValueError
-    otherwise. A number must carry its country code (+1…, or 001…): guessing a
-    country could text a stranger."""
-    text = address.strip()
+    """The address as stored and used: an e-mail address checked and lower-cased
+    by email-validator (no DNS look-up: the code sent to it is the real check),
+    or a valid number in E.164 form by phonenumbers ("(202) 555-0143" ->
+    "+12025550143"). Raises ValueError otherwise."""
+    text = " ".join(str(address or "").split())
+    if len(text) > 254:
+        raise ValueError("too long for an address")
     if kind == EMAIL:
-        text = text.lower()
-        if not _EMAIL.match(text) or len(text) > 254:
-            raise ValueError("not an e-mail address")
-        return text
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(text, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            raise ValueError("not an e-mail address") from None
     if kind == SMS:
-        number = _PHONE_PUNCTUATION.sub("", text)
-        if number.startswith("00"):
-            number = "+" + number[2:]
-        if not re.fullmatch(r"\+[1-9]\d{7,14}", number):
-            raise ValueError("not a mobile number with its country code")
-        return number
+        from bot.outreach import sms
+
+        if number := sms.to_e164(text, PHONE_REGION):
+            return number
+        raise ValueError("not a mobile number")
     raise ValueError(f"unknown contact kind {kind!r}")
 
 

@@ -46,3 +46,24 @@ def refill_calendar(
         event.add_component(alarm)
         calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")
+
+
+def for_refill(content, refill: dt.date, sender_id: str) -> str:
+    """The clinic's calendar file from this refill on: the chat's download and the
+    reminder e-mail's attachment are the same file."""
+    from bot.content import answers
+    from bot.reminders import dates
+
+    clinic = content.clinic
+    cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
+    text = {
+        key: answers.message(content, f"calendar_{key}").text for key in ("title", "note", "alarm")
+    }
+    return refill_calendar(
+        cycle,
+        text["title"],
+        text["note"],
+        text["alarm"],
+        alarm_hour=clinic["reminder_hour"],
+        sender_id=sender_id,
+    )

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 
 from bot import paths
+from bot.content.loader import Content
 from bot.servers import api_token
 from bot.settings import Settings
 
@@ -24,7 +25,7 @@ STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 logger = logging.getLogger(__name__)
 
 
-def _set_up(name: str) -> tuple[Settings, str, Callable[[], dict]]:
+def _set_up(name: str) -> tuple[Settings, str, Callable[[], Content]]:
     from bot.content.store import ContentStore
 
     logging.basicConfig(
@@ -34,8 +35,7 @@ def _set_up(name: str) -> tuple[Settings, str, Callable[[], dict]]:
     )
     token = api_token.take_from_env()
     api_token.keep_out_of_logs(token)
-    content = ContentStore(paths.CONTENT_DIR)
-    return Settings.from_env(), token, lambda: content.get().clinic
+    return Settings.from_env(), token, ContentStore(paths.CONTENT_DIR).get
 
 
 def _run_until_stopped(start: Callable[[], None], stop: Callable[[], None]) -> int:
@@ -51,9 +51,9 @@ def _run_until_stopped(start: Callable[[], None], stop: Callable[[], None]) -> i
 def run_web_server() -> int:
     from bot.servers.web import WebServer
 
-    settings, token, clinic = _set_up("web")
+    settings, token, content = _set_up("web")
     try:
-        web = WebServer(settings, token, clinic)
+        web = WebServer(settings, token, lambda: content().clinic)
     except OSError as exc:
         logger.error("The web chat port %s is not free (%s)", settings.web_port, exc.strerror)
         return 1
@@ -63,6 +63,6 @@ def run_web_server() -> int:
 def run_reminder_scheduler() -> int:
     from bot.servers.supervisor import reminder_scheduler
 
-    settings, token, clinic = _set_up("scheduler")
-    scheduler = reminder_scheduler(settings, token, clinic)
+    settings, token, content = _set_up("scheduler")
+    scheduler = reminder_scheduler(settings, token, content)
     return _run_until_stopped(lambda: scheduler.start(settings.reminder_poll_s), scheduler.stop)

@@ -70,8 +70,21 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def stop_texts(number: str) -> None:
-    """The patient texted STOP: the reminder store's stop, wired in by the
-    integration (for now, nothing: Twilio itself refuses further texts)."""
+    """The patient texted STOP: no more reminders to this number (Twilio itself
+    also refuses to text it again)."""
+    import datetime as dt
+
+    from bot import paths
+    from bot.reminders import contacts
+    from bot.reminders.store import ReminderStore
+
+    store = ReminderStore(paths.reminders_db())
+    try:
+        contacts.stop(
+            store, kind=contacts.SMS, address=number, now=dt.datetime.now(dt.timezone.utc)
+        )
+    finally:
+        store.db.close()
 
 
 def is_stop(text: str) -> bool:
@@ -245,7 +258,7 @@ class SMSChannel(TwilioInput):
         return cls(twilio, settings.get("HAIP_PUBLIC_URL"), reply_deadline())
 
     def on_stop(self, number: str) -> None:
-        # stop_texts looked up when called, so the integration can wire it in.
+        # Looked up when called, so a test can put its own in.
         (self._on_stop or stop_texts)(number)
 
     def get_output_channel(self) -> OutputChannel:

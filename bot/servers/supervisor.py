@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
+from bot.content.loader import Content
 from bot.servers import api_token
 from bot.servers.rasa_server import READY_FD
 from bot.settings import Settings
@@ -502,15 +503,18 @@ class Supervisor:
             child.process.wait()
 
 
-def reminder_scheduler(settings: Settings, api_token: str, clinic: Callable[[], dict]):
+def reminder_scheduler(settings: Settings, api_token: str, content: Callable[[], Content]):
+    from bot.outreach import senders
     from bot.rasa_api import RasaAPI
     from bot.reminders.scheduler import RasaConversations, ReminderScheduler
     from bot.reminders.store import ReminderStore
 
+    store = ReminderStore(settings.reminders_db)
     return ReminderScheduler(
-        ReminderStore(settings.reminders_db),
-        clinic,
+        store,
+        lambda: content().clinic,
         RasaConversations(RasaAPI(settings.rasa_url, api_token)),
+        senders=senders.configured(content, store),
     )
 
 

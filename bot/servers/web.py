@@ -21,7 +21,7 @@ from pathlib import Path
 from bot import paths
 from bot.content.loader import ContentError
 from bot.rasa_api import RasaAPI, RasaAPIError
-from bot.servers import chat_ids, history
+from bot.servers import chat_ids, history, unsubscribe
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,18 @@ def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
 
 
 def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
+    from bot.content.store import ContentStore
+    from bot.reminders.store import ReminderStore
+
     rasa = RasaAPI(settings.rasa_url, rasa_token, timeout_s=15)
     allowed_origins = set(settings.cors_origins)
+    contents = ContentStore(paths.CONTENT_DIR)
+    reminders: list[ReminderStore] = []  # opened at the first unsubscribe
+
+    def reminder_store() -> ReminderStore:
+        if not reminders:
+            reminders.append(ReminderStore(settings.reminders_db))
+        return reminders[0]
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "haip-web"
@@ -116,7 +126,28 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
                 return self._json(HTTPStatus.OK, widget_config(settings, clinic), cache="no-cache")
             if path.startswith("/api/history/"):
                 return self._history(path.removeprefix("/api/history/"))
+            if path == "/unsubscribe":
+                return self._unsubscribe(unsubscribe.page)
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+        def do_POST(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            if path != "/unsubscribe":
+                return self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            # The form's or RFC 8058's one-click body says nothing we need.
+            length = min(int(self.headers.get("Content-Length") or 0), 4096)
+            self.rfile.read(length)
+            self._unsubscribe(unsubscribe.stop)
+
+        def _unsubscribe(self, answer) -> None:
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            token = (query.get("t") or [""])[0][:100]
+            try:
+                status, page = answer(contents.get(), token, reminder_store())
+            except ContentError:
+                return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "unavailable"})
+            headers = {"Cache-Control": "no-store", **page_security_headers(settings.socket_url)}
+            self._send(status, page.encode(), "text/html; charset=utf-8", headers)
 
         def _static(self, path: str) -> None:
             file, content_type = STATIC_FILES[path]

@@ -1,0 +1,174 @@
+"""Reminders by e-mail or text message: the offer after a reminder is set, the
+form that takes the address and checks it with a code, and stopping. The store
+keeps the contact (bot/reminders/contacts.py); the scheduler sends the reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.reminder_store import store
+from bot.content import answers
+from bot.outreach import senders
+from bot.reminders import contacts
+
+logger = logging.getLogger(__name__)
+
+GAVE_UP = "gave_up"
+GIVEN, CONFIRMED = "given", "ok"
+SLOTS = ("contact_kind", "contact_address", "contact_code")
+ASK = {contacts.EMAIL: "contact_ask_email", contacts.SMS: "contact_ask_phone"}
+BAD = {contacts.EMAIL: "contact_bad_email", contacts.SMS: "contact_bad_phone"}
+DONE = {contacts.EMAIL: "contact_confirmed_email", contacts.SMS: "contact_confirmed_text"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def offer(content, sender_id: str) -> answers.Reply | None:
+    """The offer with its buttons, once a reminder is set: only for the kinds the
+    clinic has set up, and not to a patient who already gets them."""
+    kinds = senders.available()
+    if not kinds or contacts.active(store(), sender_id):
+        return None
+    reply = answers.message(content, "contact_offer")
+    buttons = [
+        {"title": answers.message(content, key).text, "payload": f"/{intent}"}
+        for kind, key, intent in (
+            (contacts.EMAIL, "contact_button_email", "contact_by_email"),
+            (contacts.SMS, "contact_button_text", "contact_by_text"),
+        )
+        if kind in kinds
+    ]
+    buttons.append(
+        {"title": answers.message(content, "contact_button_no").text, "payload": "/contact_decline"}
+    )
+    return answers.Reply(text=reply.text, buttons=buttons)
+
+
+def _say(dispatcher, tracker, key: str, **values: str) -> None:
+    content = replies.content()
+    reply = (
+        answers.CONTENT_UNAVAILABLE
+        if content is None
+        else answers.message(content, key, values=values)
+    )
+    replies.send(dispatcher, tracker, [reply])
+
+
+class ValidateContactForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_contact_form"
+
+    def validate_contact_address(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        kind = tracker.get_slot("contact_kind")
+        content = replies.content()
+        if content is None or kind not in senders.available():
+            _say(dispatcher, tracker, "contact_unavailable")
+            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+        try:
+            address = contacts.normalise(kind, slot_value)
+        except ValueError:
+            _say(dispatcher, tracker, BAD[kind])
+            return {"contact_address": None}
+        reminder = store().current(tracker.sender_id)
+        code = contacts.new_code()
+        saved = contacts.offer(
+            store(),
+            tracker.sender_id,
+            reminder.id if reminder else None,
+            kind,
+            address,
+            code,
+            _now(),
+        )
+        try:
+            senders.send_code(saved, code, content)
+        except Exception as exc:  # the sender's SendFailed, or a setting gone wrong
+            # The kind of failure only: never the address or the code.
+            logger.warning("Confirmation code not sent (%s)", type(exc).__name__)
+            _say(dispatcher, tracker, "contact_send_failed")
+            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+        _say(dispatcher, tracker, "contact_code_sent", contact=contacts.mask(saved))
+        # The tracker keeps what was typed; the slot needs no second copy.
+        return {"contact_address": GIVEN}
+
+    def validate_contact_code(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        typed = "".join(str(slot_value or "").split())
+        result = contacts.confirm(store(), tracker.sender_id, typed, _now())
+        if result == contacts.ConfirmResult.CONFIRMED:
+            confirmed = max(contacts.active(store(), tracker.sender_id), key=_confirmed_at)
+            _say(dispatcher, tracker, DONE[confirmed.kind], contact=contacts.mask(confirmed))
+            return {"contact_code": CONFIRMED}
+        if result == contacts.ConfirmResult.WRONG:
+            _say(dispatcher, tracker, "contact_code_wrong")
+            return {"contact_code": None}
+        _say(dispatcher, tracker, "contact_code_expired")
+        return {"contact_code": GAVE_UP}
+
+
+def _confirmed_at(contact: contacts.Contact) -> dt.datetime:
+    return contact.confirmed_at
+
+
+class ActionAskContactAddress(Action):
+    def name(self) -> str:
+        return "action_ask_contact_address"
+
+    def run(self, dispatcher, tracker, domain):
+        kind = tracker.get_slot("contact_kind")
+        if kind not in senders.available():
+            # The form's validation answers and ends it at the next message.
+            _say(dispatcher, tracker, "contact_unavailable")
+            return [SlotSet("contact_address", GAVE_UP), SlotSet("contact_code", GAVE_UP)]
+        _say(dispatcher, tracker, ASK[kind])
+        return []
+
+
+class ActionAskContactCode(Action):
+    """The message that sent the code asked for it, and a wrong code's message
+    asks again: nothing more to say."""
+
+    def name(self) -> str:
+        return "action_ask_contact_code"
+
+    def run(self, dispatcher, tracker, domain):
+        return []
+
+
+class ActionContactDone(Action):
+    def name(self) -> str:
+        return "action_contact_done"
+
+    def run(self, dispatcher, tracker, domain):
+        return [SlotSet(slot, None) for slot in SLOTS]
+
+
+class ActionContactDeclined(Action):
+    def name(self) -> str:
+        return "action_contact_declined"
+
+    def run(self, dispatcher, tracker, domain):
+        _say(dispatcher, tracker, "contact_declined")
+        return [SlotSet(slot, None) for slot in SLOTS]
+
+
+class ActionStopContact(Action):
+    def name(self) -> str:
+        return "action_stop_contact"
+
+    def run(self, dispatcher, tracker, domain):
+        stopped = contacts.stop(store(), sender_id=tracker.sender_id, now=_now())
+        _say(dispatcher, tracker, "contact_stopped" if stopped else "contact_nothing_to_stop")
+        return [SlotSet(slot, None) for slot in SLOTS]

@@ -1,0 +1,191 @@
+"""Reminders by e-mail or text, as the chat takes them: the offer, the address,
+the code sent for real (to an SMTP server and to the SMS stand-in on 127.0.0.1)
+and typed back, and stopping. rasa-sdk's real Tracker and CollectingDispatcher,
+a real SQLite reminder store."""
+
+import datetime as dt
+import re
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import contacts as contact_actions
+from actions import reminders, replies
+from actions.reminder_store import store
+from bot.content.store import ContentStore
+from bot.reminders import contacts
+from tests.sms_provider import SmsProvider
+from tests.smtp_server import Recorder, parsed, smtp_server
+
+NUMBER_TYPED = "(202) 555-0143"
+NUMBER = "+12025550143"
+ADDRESS = "Jane.Doe@Example.org"
+
+
+@pytest.fixture(autouse=True)
+def setup(content_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(replies, "STORE", ContentStore(content_dir))
+    monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "reminders.db"))
+    for variable in ("HAIP_SMTP_HOST", "HAIP_TWILIO_ACCOUNT_SID"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        monkeypatch.setenv("HAIP_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("HAIP_SMTP_PORT", str(port))
+        monkeypatch.setenv("HAIP_SMTP_STARTTLS", "no")
+        monkeypatch.setenv("HAIP_SMTP_SENDER", "refills@clinic.example.org")
+        yield handler
+
+
+@pytest.fixture
+def phone(monkeypatch):
+    with SmsProvider() as provider:
+        for name, value in provider.env().items():
+            monkeypatch.setenv(name, value)
+        yield provider
+
+
+def tracker(slots=None, sender="patient-7"):
+    events = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
+    return Tracker(
+        sender,
+        slots or {},
+        {"text": "x", "intent": {}, "entities": []},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+def texts(dispatcher):
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
+
+
+def give_address(kind, typed, sender="patient-7"):
+    dispatcher = CollectingDispatcher()
+    result = contact_actions.ValidateContactForm().validate_contact_address(
+        typed, dispatcher, tracker({"contact_kind": kind}, sender), {}
+    )
+    return result, texts(dispatcher)
+
+
+def give_code(code, sender="patient-7"):
+    dispatcher = CollectingDispatcher()
+    result = contact_actions.ValidateContactForm().validate_contact_code(
+        code, dispatcher, tracker({"contact_kind": None}, sender), {}
+    )
+    return result, texts(dispatcher)
+
+
+def set_reminder(sender="patient-7"):
+    dispatcher = CollectingDispatcher()
+    refill = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    reminders.ActionSetReminder().run(dispatcher, tracker({"refill_date": refill}, sender), {})
+    return dispatcher.messages
+
+
+def the_code(text: str) -> str:
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def test_no_offer_when_the_clinic_set_up_neither():
+    messages = set_reminder()
+    assert not any("e-mail or text" in (m.get("text") or "") for m in messages)
+
+
+def test_the_offer_lists_only_what_the_clinic_set_up(mailbox):
+    offer = set_reminder()[-1]
+    assert "by e-mail or text message" in offer["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/contact_by_email", "/contact_decline"]
+
+
+def test_an_address_gets_a_code_by_e_mail_and_the_code_confirms_it(mailbox):
+    set_reminder()
+    result, said = give_address("email", f"  {ADDRESS} ")
+    assert result == {"contact_address": "given"}
+    assert "j•••@example.org" in said[0] and ADDRESS.lower() not in said[0]
+    message = parsed(mailbox.received[-1])
+    assert message["To"] == ADDRESS.lower()
+    code = the_code(message.get_body(("plain",)).get_content())
+    assert contacts.active(store(), "patient-7") == []
+
+    result, said = give_code(f"{code[:3]} {code[3:]}")
+    assert result == {"contact_code": "ok"}
+    assert "also come by e-mail to j•••@example.org" in said[0]
+    [active] = contacts.active(store(), "patient-7")
+    assert (active.kind, active.address) == ("email", ADDRESS.lower())
+    # Offered once: a patient who gets them is not asked again.
+    assert not any("e-mail or text" in (m.get("text") or "") for m in set_reminder())
+
+
+def test_a_number_typed_any_common_way_gets_a_code_by_text(phone):
+    result, said = give_address("sms", NUMBER_TYPED)
+    assert result == {"contact_address": "given"}
+    [sent] = phone.messages
+    assert sent["To"] == NUMBER and "+1 ••• ••• 0143" in said[0]
+    result, said = give_code(the_code(sent["Body"]))
+    assert result == {"contact_code": "ok"} and "Reply STOP" in said[0]
+
+
+@pytest.mark.parametrize("typed", ["not an address", "jane@", "<script>@x.org", "😀", "a" * 300])
+def test_what_is_not_an_address_is_asked_again(mailbox, typed):
+    result, said = give_address("email", typed)
+    assert result == {"contact_address": None}
+    assert "does not look like an e-mail address" in said[0]
+    assert mailbox.received == []
+
+
+@pytest.mark.parametrize("typed", ["12", "555-0143", "call me", "+1 555 555 0100"])
+def test_what_is_not_a_number_is_asked_again(phone, typed):
+    result, said = give_address("sms", typed)
+    assert result == {"contact_address": None} and "mobile number" in said[0]
+    assert phone.messages == []
+
+
+def test_a_wrong_code_is_asked_again_then_too_many_tries_end_it(phone):
+    give_address("sms", NUMBER_TYPED)
+    right = the_code(phone.messages[-1]["Body"])
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(contacts.MAX_TRIES - 1):
+        result, said = give_code(wrong)
+        assert result == {"contact_code": None} and "does not match" in said[0]
+    result, said = give_code(wrong)
+    assert result == {"contact_code": "gave_up"} and "no longer works" in said[0]
+    # Even the right code no longer works.
+    assert give_code(right)[0] == {"contact_code": "gave_up"}
+    assert contacts.active(store(), "patient-7") == []
+
+
+def test_a_code_that_cannot_be_sent_says_so_and_keeps_the_chat_reminder(monkeypatch, phone):
+    phone.fail(500)
+    set_reminder()
+    result, said = give_address("sms", NUMBER_TYPED)
+    assert result == {"contact_address": "gave_up", "contact_code": "gave_up"}
+    assert "could not send the code" in said[0] and "still set" in said[0]
+    assert store().current("patient-7") is not None
+
+
+def test_a_kind_the_clinic_does_not_have_is_not_taken(mailbox):
+    result, said = give_address("sms", NUMBER_TYPED)
+    assert result["contact_address"] == "gave_up" and "not set up here" in said[0]
+
+
+def test_stop_texting_me_stops_them_and_the_chat_reminder_stays(phone):
+    set_reminder()
+    give_address("sms", NUMBER_TYPED)
+    give_code(the_code(phone.messages[-1]["Body"]))
+    dispatcher = CollectingDispatcher()
+    contact_actions.ActionStopContact().run(dispatcher, tracker(), {})
+    assert "not send you reminders by e-mail or text" in texts(dispatcher)[0]
+    assert contacts.active(store(), "patient-7") == []
+    assert store().current("patient-7") is not None
+    dispatcher = CollectingDispatcher()
+    contact_actions.ActionStopContact().run(dispatcher, tracker(), {})
+    assert "nothing to stop" in texts(dispatcher)[0]

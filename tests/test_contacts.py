@@ -162,7 +162,8 @@ def test_stopping_an_unconfirmed_contact_withdraws_its_code(store):
     [
         ("email", "not an address"),
         ("email", "a@b"),
-        ("sms", "202 555 0143"),  # no country code
+        ("sms", "555 0143"),  # no area code
+        ("sms", "(555) 555-0100"),  # fictional: no real area code
         ("sms", "+1 555"),
         ("fax", "+12025550143"),
     ],
@@ -175,6 +176,8 @@ def test_what_is_not_an_address_is_refused(store, kind, address):
 def test_numbers_are_normalised_to_e164():
     assert contacts.normalise("sms", "0044 20 7946 0958") == "+442079460958"
     assert contacts.normalise("sms", "+1 (202) 555-0143") == "+12025550143"
+    # Without a country code: the clinic's country (US).
+    assert contacts.normalise("sms", "202.555.0143") == "+12025550143"
 
 
 def test_masked_for_staff_and_logs(store):

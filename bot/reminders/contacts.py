@@ -110,6 +110,8 @@ def normalise(kind: str, address: str) -> str:
     if kind == SMS:
         from bot.outreach import sms
 
+        if text.startswith("00"):  # the international prefix most of the world dials
+            text = "+" + text[2:]
         if number := sms.to_e164(text, PHONE_REGION):
             return number
         raise ValueError("not a mobile number")

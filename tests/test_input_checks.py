@@ -21,3 +21,28 @@ def test_fullwidth_english_is_english():
 def test_length_is_counted_without_invisible_characters():
     assert input_checks.flags("a\u200b" * input_checks.MAX_NLU_CHARS) == []
     assert input_checks.flags("a" * (input_checks.MAX_NLU_CHARS + 1)) == [input_checks.TOO_LONG]
+
+
+def test_stop_words_are_spacy_s_own_without_its_language_packages():
+    import subprocess
+    import sys
+
+    # In a fresh interpreter: read from the files alone, no spaCy language is imported.
+    code = (
+        "import sys; from bot.nlu import input_checks as c; english, others = c._stop_words(); "
+        "print(len(english), len(others), "
+        "sorted(m for m in sys.modules if m.startswith('spacy.lang')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split(" ", 2)[2].strip() == "[]"
+
+    # The same sets as importing spaCy's stop_words modules.
+    from importlib import import_module
+
+    english = frozenset(import_module("spacy.lang.en.stop_words").STOP_WORDS)
+    others = set()
+    for language in input_checks.OTHER_LANGUAGES:
+        others |= import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
+    input_checks._stop_words.cache_clear()
+    assert input_checks._stop_words() == (english, frozenset(others - english))
+    assert len(english) > 300 and {"pour", "und", "para", "questo"} <= input_checks._stop_words()[1]

@@ -1,5 +1,6 @@
 """InputGuard, first in the Rasa pipeline, on messages as Rasa hands them over."""
 
+import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -40,3 +41,105 @@ def test_long_text_is_capped_after_normalising_and_red_flags_are_found_past_the_
 def test_plain_text_is_left_as_it_is_and_no_text_stays_no_text():
     assert guard("how long is the hospital stay").get(TEXT) == "how long is the hospital stay"
     assert guard(None).get(TEXT) is None
+
+
+def trained_classifier(tmp_path):
+    """IntentAndTopicClassifier trained on a few messages with word-count-like
+    sparse features and an embedding-like dense one, as Rasa hands them over."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.components import IntentAndTopicClassifier
+
+    rng = np.random.default_rng(7)
+    labels = ["greet", "faq/hospital_stay", "faq/refills", "urgent_symptom"]
+    examples = []
+    for i in range(40):
+        label = labels[i % len(labels)]
+        intent, _, topic = label.partition("/")
+        message = Message(data={TEXT: f"example {i}", "intent": intent})
+        if topic:
+            message.set("intent_response_key", label)
+        words = rng.poisson(0.3, size=(1, 30)).astype(float)
+        words[0, i % len(labels)] += 2
+        message.add_features(
+            Features(scipy.sparse.coo_matrix(words), FEATURE_TYPE_SENTENCE, TEXT, "words")
+        )
+        embedding = rng.normal(size=(1, 8)) + (i % len(labels))
+        message.add_features(Features(embedding, FEATURE_TYPE_SENTENCE, TEXT, "minilm"))
+        examples.append(message)
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    resource = Resource("classifier")
+    config = {"retrieval_intent": "faq", "C": 10, "weights": {"minilm": 2}}
+    classifier = IntentAndTopicClassifier.create(config, storage, resource, None)
+    classifier.train(TrainingData(examples))
+    return classifier, config, storage, resource, examples
+
+
+def test_a_persisted_classifier_loads_with_the_same_probabilities(tmp_path):
+    from bot.nlu.components import IntentAndTopicClassifier
+
+    trained, config, storage, resource, examples = trained_classifier(tmp_path)
+    loaded = IntentAndTopicClassifier.load(config, storage, resource, None)
+    assert loaded.blocks == trained.blocks == [("minilm", 8), ("words", 30)]
+    matrix = trained._matrix(examples)
+    expected = trained.classifier.predict_proba(matrix)
+    assert (loaded.classifier.predict_proba(matrix) == expected).all()
+    assert list(loaded.classifier.classes_) == list(trained.classifier.classes_)
+    assert loaded.classifier.get_params() == trained.classifier.get_params()
+    # And so the same intents, rankings and topics for Rasa.
+    outputs = []
+    for classifier in (trained, loaded):
+        copies = [Message(data={TEXT: m.get(TEXT)}, features=list(m.features)) for m in examples]
+        outputs.append([m.as_dict() for m in classifier.process(copies)])
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: (d / "classifier.npz").write_bytes(b"not a zip file"),
+        lambda d: (d / "classifier.npz").unlink(),
+        lambda d: (d / "classifier.json").write_text("[1, 2"),
+        lambda d: (d / "classifier.json").write_text('{"no_such_parameter": 1}'),
+        lambda d: (d / "blocks.json").write_text('[["minilm", 8]]'),  # widths disagree
+    ],
+)
+def test_a_damaged_classifier_is_logged_and_not_loaded(tmp_path, caplog, damage):
+    from bot.nlu.components import IntentAndTopicClassifier
+
+    _, config, storage, resource, examples = trained_classifier(tmp_path)
+    with storage.read_from(resource) as directory:
+        damage(directory)
+    loaded = IntentAndTopicClassifier.load(config, storage, resource, None)
+    assert loaded.classifier is None and loaded.blocks == []
+    assert "Intent classifier could not be loaded" in caplog.text
+    message = Message(data={TEXT: "hello"})
+    assert loaded.process([message])[0].get("intent") is None
+
+
+def test_a_pickled_array_is_never_loaded(tmp_path, caplog):
+    """An object array (which only unpickling could read) is refused."""
+    import numpy as np
+
+    from bot.nlu.components import IntentAndTopicClassifier
+
+    trained, config, storage, resource, _ = trained_classifier(tmp_path)
+    with storage.read_from(resource) as directory:
+        classifier = trained.classifier
+        np.savez(
+            directory / "classifier.npz",
+            coef_=classifier.coef_,
+            intercept_=classifier.intercept_,
+            classes_=np.asarray(classifier.classes_, dtype=object),
+            n_iter_=classifier.n_iter_,
+        )
+    loaded = IntentAndTopicClassifier.load(config, storage, resource, None)
+    assert loaded.classifier is None
+    assert "Object arrays cannot be loaded when allow_pickle=False" in caplog.text

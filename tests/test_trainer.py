@@ -79,7 +79,24 @@ def test_the_build_folder_trains_the_model_the_page_asks_for(tmp_path):
 def test_progress_follows_rasa_s_own_log_lines():
     line = "2026-11-30 INFO rasa.engine.training.hooks  - Finished training component 'RulePolicy'."
     assert trainer.COMPONENT_DONE.search(line).group(1) == "RulePolicy"
-    assert trainer.EPOCHS.search("Epochs:  45%|████▌     | 18/40 [00:10<00:12").group(1) == "45"
+    cached = "INFO rasa.engine.training.hooks  - Restored component 'RulePolicy' from cache."
+    assert trainer.COMPONENT_DONE.search(cached).group(1) == "RulePolicy"
+    assert not trainer.COMPONENT_DONE.search("Starting to train component 'RulePolicy'.")
+
+
+def test_progress_counts_the_components_rasa_trains():
+    """One "finished" (or "restored") line for each node of Rasa's training graph
+    that trains: the progress bar reaches the end of the step with the last one."""
+    import rasa.shared.utils.io
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.shared.data import TrainingType
+
+    config = paths.ROOT / "config.yml"
+    schemas = DefaultV1Recipe().graph_config_for_recipe(
+        rasa.shared.utils.io.read_model_configuration(config), {}, training_type=TrainingType.BOTH
+    )
+    trained = [n for n in schemas.train_schema.nodes.values() if n.is_target and not n.is_input]
+    assert trainer.trained_components(config) == len(trained)
 
 
 @pytest.mark.parametrize(

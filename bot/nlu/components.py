@@ -227,14 +227,59 @@ class IntentAndTopicClassifier(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    # The fitted logistic regression as plain arrays (numpy's .npz, read with
+    # allow_pickle=False) and its parameters as JSON: like Rasa's own classifiers,
+    # a model file is never unpickled, and no library has to vet one at load.
+    CLASSIFIER_ARRAYS = "classifier.npz"
+    CLASSIFIER_PARAMS = "classifier.json"
+
     def persist(self) -> None:
         import json
 
-        import skops.io as sio
+        import numpy as np
 
+        classifier = self.classifier
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.classifier, directory / "classifier.skops")
+            np.savez(
+                directory / self.CLASSIFIER_ARRAYS,
+                coef_=classifier.coef_,
+                intercept_=classifier.intercept_,
+                classes_=np.asarray(classifier.classes_, dtype=str),
+                n_iter_=classifier.n_iter_,
+            )
+            (directory / self.CLASSIFIER_PARAMS).write_text(json.dumps(classifier.get_params()))
             (directory / "blocks.json").write_text(json.dumps(self.blocks))
+
+    @classmethod
+    def _load_classifier(cls, directory, width: int):
+        """The LogisticRegression that persist() wrote, refitted by setting its
+        fitted attributes; ValueError if the files do not make one."""
+        import json
+
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+
+        params = json.loads((directory / cls.CLASSIFIER_PARAMS).read_text())
+        if not isinstance(params, dict):
+            raise ValueError("the classifier's parameters are not a mapping")
+        with np.load(directory / cls.CLASSIFIER_ARRAYS, allow_pickle=False) as arrays:
+            fitted = {name: arrays[name] for name in ("coef_", "intercept_", "classes_", "n_iter_")}
+        coef, intercept, classes = fitted["coef_"], fitted["intercept_"], fitted["classes_"]
+        rows = 1 if len(classes) == 2 else len(classes)
+        if (
+            classes.dtype.kind != "U"
+            or classes.ndim != 1
+            or len(classes) < 2
+            or coef.dtype.kind != "f"
+            or coef.shape != (rows, width)
+            or intercept.shape != (rows,)
+        ):
+            raise ValueError("the classifier's arrays do not fit together or the features")
+        classifier = LogisticRegression(**params)
+        for name, value in fitted.items():
+            setattr(classifier, name, value)
+        classifier.n_features_in_ = width
+        return classifier
 
     @classmethod
     def load(
@@ -246,23 +291,18 @@ class IntentAndTopicClassifier(GraphComponent):
         **kwargs: Any,
     ) -> IntentAndTopicClassifier:
         import json
-
-        import skops.io as sio
+        import zipfile
 
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "classifier.skops"
-                untrusted = sio.get_untrusted_types(file=path)
-                if untrusted:
-                    # Like Rasa's own classifiers: never unpickle unknown types.
-                    raise ValueError(f"untrusted types in {path}: {untrusted}")
-                component.classifier = sio.load(path, trusted=[])
-                component.blocks = [
-                    tuple(b) for b in json.loads((directory / "blocks.json").read_text())
-                ]
-        except ValueError:
+                blocks = [tuple(b) for b in json.loads((directory / "blocks.json").read_text())]
+                classifier = cls._load_classifier(directory, sum(w for _, w in blocks))
+        except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile):
+            # A damaged or foreign model: no classifier (messages pass unclassified).
             logger.exception("Intent classifier could not be loaded")
+            return component
+        component.classifier, component.blocks = classifier, blocks
         return component
 
 

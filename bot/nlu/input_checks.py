@@ -20,14 +20,30 @@ OTHER_LANGUAGE = "other_language"
 OTHER_LANGUAGES = ("es", "fr", "de", "pt", "it")
 
 
+def _spacy_stop_words(code: str) -> set[str]:
+    """spaCy's stop words for a language, from its spacy/lang/<code>/stop_words.py
+    alone: importing spacy.lang.<code>.stop_words imports the whole language
+    package first (tokenizer exceptions, lemmatizer ...), ~2 s a language. The
+    file is a plain list of words with no imports of its own."""
+    from importlib.util import find_spec, module_from_spec, spec_from_file_location
+    from pathlib import Path
+
+    spacy = find_spec("spacy")  # finds the package without importing it
+    if spacy is None or not spacy.submodule_search_locations:
+        raise ImportError("spaCy is not installed")
+    path = Path(next(iter(spacy.submodule_search_locations))) / "lang" / code / "stop_words.py"
+    spec = spec_from_file_location(f"_haip_stop_words_{code}", path)
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> tuple[frozenset[str], frozenset[str]]:
-    from importlib import import_module
-
-    english = frozenset(import_module("spacy.lang.en.stop_words").STOP_WORDS)
+    english = frozenset(_spacy_stop_words("en"))
     others = set()
     for code in OTHER_LANGUAGES:
-        others |= import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
+        others |= _spacy_stop_words(code)
     return english, frozenset(others - english)
 
 

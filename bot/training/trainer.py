@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from bot import paths, settings
 from bot.content import loader
 from bot.training import build, evaluate, train
@@ -36,15 +38,25 @@ from bot.trainings import CHECKING, Training, TrainingStore
 
 POLL_S = 2.0
 NICENESS = 10
-# Rasa's own log lines, as `rasa train` prints them.
-COMPONENT_DONE = re.compile(r"Finished training component '(\w+)'")
-EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
-# Progress, in percent, where each step starts and ends.
-BUILD, NLU, DIALOGUE, GATES = (0, 5), (5, 35), (35, 75), (75, 95)
-# How many of config.yml's components report "finished" before TEDPolicy, the
-# long one, reports its epochs (two CountVectorsFeaturizers, the classifier,
-# MemoizationPolicy, RulePolicy). Only for the progress bar.
-COMPONENTS_BEFORE_TED = 5
+# Rasa's own log line, as `rasa train` prints it once for each component it
+# trains (or takes from its cache).
+COMPONENT_DONE = re.compile(r"(?:Finished training|Restored) component '(\w+)'")
+# Progress, in percent, where each step starts and ends: the language model and
+# the dialogue policies are one step, as Rasa trains them in one run.
+BUILD, TRAIN, GATES = (0, 5), (5, 75), (75, 95)
+# The components of config.yml that Rasa does not train, so never report done
+# (tests/test_trainer.py checks this against Rasa's own registry). Only for the
+# progress bar.
+NOT_TRAINED = frozenset(
+    {
+        "SpacyNLP",
+        "SpacyTokenizer",
+        "FallbackClassifier",
+        "InputGuard",
+        "MiniLMFeaturizer",
+        "SafetyRouter",
+    }
+)
 
 
 class StepFailed(Exception):
@@ -183,18 +195,15 @@ class Trainer:
 
     def _train(self, training: Training, folder: Path, name: str) -> None:
         done: list[str] = []
-        step = ["Training the language model"]
+        step = "Training the language model"
+        total = trained_components(folder / "config.yml")
 
         def on_line(line: str) -> None:
             if match := COMPONENT_DONE.search(line):
                 done.append(match.group(1))
-                share = min(len(done), COMPONENTS_BEFORE_TED) / COMPONENTS_BEFORE_TED
-                self._progress(training, step[0], NLU, share)
-            elif match := EPOCHS.search(line):
-                step[0] = "Training the conversation model"
-                self._progress(training, step[0], DIALOGUE, int(match.group(1)) / 100)
+                self._progress(training, step, TRAIN, min(len(done), total) / total)
 
-        self._progress(training, step[0], NLU, 0)
+        self._progress(training, step, TRAIN, 0)
         code = _run(
             [
                 sys.executable,
@@ -264,6 +273,18 @@ class Trainer:
             self.store.progress(training.id, step, percent, state)
         else:
             self.store.progress(training.id, step, percent)
+
+
+def component_names(config: Path) -> list[str]:
+    """The class names of a Rasa config's pipeline components and policies."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    parts = (data.get("pipeline") or []) + (data.get("policies") or [])
+    return [str(part["name"]).rsplit(".", 1)[-1] for part in parts]
+
+
+def trained_components(config: Path) -> int:
+    """How many "finished" lines a `rasa train` of this config prints."""
+    return max(1, sum(name not in NOT_TRAINED for name in component_names(config)))
 
 
 def describe_gates(result: dict) -> str:

@@ -41,6 +41,7 @@ class SmsProvider:
         self._failure: tuple[int, int | None] | None = None
         self._failures_left: int | None = None
         self._stall_s = 0.0
+        self._hold_s = 0.0
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -71,6 +72,11 @@ class SmsProvider:
     def stall(self, seconds: float) -> None:
         """Wait this long before answering each request (0: answer at once)."""
         self._stall_s = seconds
+
+    def hold_answers(self, seconds: float) -> None:
+        """Take each message, then wait this long before answering: the worst
+        moment for a sender to die (sent, but not yet known to be)."""
+        self._hold_s = seconds
 
     def record(self, to: str, body: str, created: datetime, from_: str = NUMBER) -> dict:
         """A message as if sent earlier (for the sent_since tests)."""
@@ -184,6 +190,8 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
                 self._error(400, 21604, "A 'To' and a 'From' are required")
                 return
             message = provider._store(to, from_, body, user, datetime.now(timezone.utc))
+            if provider._hold_s:
+                provider._released.wait(provider._hold_s)
             self._answer(201, _as_json(message))
 
         def do_GET(self) -> None:

@@ -1,5 +1,6 @@
 """The real servers, started the way `make run` starts them, asked over REST."""
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -19,14 +20,44 @@ from tests.servers import (
     started_assistant,
     tracker_events,
 )
+from tests.sms_provider import SmsProvider
+from tests.smtp_server import Recorder, parsed, smtp_server
 from tests.socket_patient import SocketPatient
 
 pytestmark = pytest.mark.integration
 
 
+# Reminders by e-mail and text go to a real SMTP server and to the stand-in for
+# Twilio's API, both on 127.0.0.1; the public address is what nginx would serve.
+PUBLIC_URL = "https://chat.clinic.example.org"
+
+
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    with started_assistant(tmp_path_factory.mktemp("assistant")) as running:
+def mailbox():
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        handler.port = port
+        yield handler
+
+
+@pytest.fixture(scope="module")
+def phone_company():
+    with SmsProvider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, mailbox, phone_company):
+    root = tmp_path_factory.mktemp("assistant")
+    outreach = {
+        "HAIP_SMTP_HOST": "127.0.0.1",
+        "HAIP_SMTP_PORT": str(mailbox.port),
+        "HAIP_SMTP_STARTTLS": "no",
+        "HAIP_SMTP_SENDER": "refills@clinic.example.org",
+        "HAIP_PUBLIC_URL": PUBLIC_URL,
+        **phone_company.env(),
+    }
+    with started_assistant(root, **outreach) as running:
         yield running
 
 
@@ -313,3 +344,193 @@ def test_a_reminder_that_comes_during_the_refill_form_leaves_the_form_working(as
     # The trigger did not fill the date: the form asked again and takes the answer.
     assert "When is your next pump refill" in bot_texts(db, sender)[-1]
     assert "Done." in all_text(assistant.ask(sender, "in 2 weeks"))
+
+
+# -- reminders by e-mail and text message ------------------------------------------
+
+
+def sms_contact(assistant, sender):
+    from bot.reminders import contacts
+    from bot.reminders.store import ReminderStore
+
+    return ReminderStore(assistant.env["HAIP_REMINDERS_DB"]), contacts
+
+
+def code_in(text: str) -> str:
+    import re
+
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def wait_for_mail(mailbox, to: str, count: int, timeout_s: float = 60) -> list:
+    def arrived():
+        return [m for m in map(parsed, mailbox.received) if m["To"] == to]
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and len(arrived()) < count:
+        time.sleep(0.5)
+    return arrived()
+
+
+def test_reminders_by_e_mail_from_consent_to_unsubscribe(assistant, mailbox):
+    import requests
+
+    patient, address = "patient-mail", "jane.doe@example.org"
+    assistant.ask(patient, "remind me about my pump refill")
+    replies = assistant.ask(patient, "in 2 weeks")
+    offer = replies[-1]
+    assert "by e-mail or text message" in offer["text"]
+    titles = [b["title"] for b in offer["buttons"]]
+    assert titles == ["By e-mail", "By text message", "No, thanks"]
+    assert "6-digit code" in all_text(assistant.ask(patient, "/contact_by_email"))
+    said = all_text(assistant.ask(patient, address))
+    assert "I sent a code to j•••@example.org" in said
+    [code_mail] = wait_for_mail(mailbox, address, 1)
+    code = code_in(code_mail.get_body(("plain",)).get_content())
+    assert "by e-mail to j•••@example.org" in all_text(assistant.ask(patient, code))
+
+    # The date moves: the new reminder (due 4 s later here) reaches the chat and
+    # the inbox, with the calendar file, once.
+    assistant.ask(patient, "my refill moved, change the date")
+    assistant.ask(patient, "in 3 weeks")
+    mails = wait_for_mail(mailbox, address, 2)
+    reminder = mails[-1]
+    assert reminder["Subject"].startswith("Reminder: your pump visit is")
+    [calendar] = list(reminder.iter_attachments())
+    assert b"BEGIN:VCALENDAR" in calendar.get_content()
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    assert wait_until_true(lambda: any(t.startswith("Reminder:") for t in bot_texts(db, patient)))
+    time.sleep(3)
+    assert len(wait_for_mail(mailbox, address, 2)) == 2
+
+    # The unsubscribe link, as nginx would pass it to the web server.
+    link = reminder["List-Unsubscribe"].strip("<>").replace(PUBLIC_URL, assistant.web_url)
+    assert requests.get(link, timeout=10).status_code == 200
+    store, contacts = sms_contact(assistant, patient)
+    assert contacts.active(store, patient)  # opening the link stops nothing
+    assert "no more reminder e-mails" in requests.post(link, timeout=10).text
+    assert contacts.active(store, patient) == []
+
+
+def wait_until_true(condition, timeout_s: float = 60) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def text_in(assistant, phone_company, number: str, body: str) -> None:
+    """A text from the patient's phone, as Twilio posts it: signed."""
+    import requests
+    from twilio.request_validator import RequestValidator
+
+    path = "/webhooks/twilio/webhook"
+    form = {"From": number, "To": phone_company.env()["HAIP_TWILIO_NUMBER"], "Body": body}
+    signature = RequestValidator(phone_company.auth_token).compute_signature(
+        f"{PUBLIC_URL}{path}", form
+    )
+    answer = requests.post(
+        f"http://127.0.0.1:{assistant.rasa_port}{path}",
+        data=form,
+        headers={"X-Twilio-Signature": signature},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def texts_to(phone_company, number: str, count: int, timeout_s: float = 60) -> list[str]:
+    wait_until_true(lambda: len(phone_company.bodies(number)) >= count, timeout_s)
+    return phone_company.bodies(number)
+
+
+def test_a_patient_asks_by_text_and_gets_the_same_answers_urgent_first(assistant, phone_company):
+    number = "+12025550161"
+    text_in(assistant, phone_company, number, "how long is the hospital stay")
+    answer = texts_to(phone_company, number, 1)
+    assert any("about 3 days" in t for t in answer)
+    # A short form: no markdown links.
+    assert not any("](" in t for t in answer)
+    before = len(answer)
+    text_in(assistant, phone_company, number, "I have a fever and chills")
+    urgent = texts_to(phone_company, number, before + 1)[before]
+    assert "(555) 555-0199" in urgent or "911" in urgent
+
+
+def test_texting_stop_ends_the_reminder_texts(assistant, phone_company):
+    store, contacts = sms_contact(assistant, "sms-stop")
+    number = "+12025550162"
+    contacts.offer(store, "web-stop", None, "sms", number, "123456", _now())
+    contacts.confirm(store, "web-stop", "123456", _now())
+    assert contacts.active(store, "web-stop")
+    replies_before = len(phone_company.bodies(number))
+    text_in(assistant, phone_company, number, " Stop ")
+    assert wait_until_true(lambda: contacts.active(store, "web-stop") == [], 20)
+    time.sleep(2)
+    # Twilio answers STOP itself; the assistant adds nothing.
+    assert len(phone_company.bodies(number)) == replies_before
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def test_a_reminder_text_sent_when_the_scheduler_is_killed_goes_once(assistant, phone_company):
+    import datetime as dt
+
+    from bot.reminders import outbox
+
+    store, contacts = sms_contact(assistant, "kill")
+    patient, number = "patient-killed-sender", "+12025550163"
+    reminder = store.set(
+        patient, _now().date() + dt.timedelta(days=2), _now() + dt.timedelta(seconds=3)
+    )
+    contacts.offer(store, patient, reminder.id, "sms", number, "123456", _now())
+    contacts.confirm(store, patient, "123456", _now())
+    # The stand-in takes the text, then holds its answer: the worst moment.
+    phone_company.hold_answers(10)
+    try:
+        assert wait_until_true(lambda: len(phone_company.bodies(number)) == 1, 60)
+        scheduler = assistant.child_pid("reminder scheduler")
+        os.kill(scheduler, signal.SIGKILL)
+        assert assistant.wait_for_new_child("reminder scheduler", scheduler, 60)
+    finally:
+        phone_company.hold_answers(0)
+
+    def settled():
+        return [s["status"] for s in outbox.for_reminder(store, reminder.id)] == ["sent"]
+
+    assert wait_until_true(settled, 90), outbox.for_reminder(store, reminder.id)
+    time.sleep(3)
+    assert len(phone_company.bodies(number)) == 1
+
+
+def test_quiet_hours_hold_texts_but_not_e_mails(assistant, phone_company, mailbox):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.reminders import outbox
+
+    content = Path(assistant.env["HAIP_CONTENT_DIR"])
+    local = dt.datetime.now(ZoneInfo("America/New_York"))
+    quiet = {
+        "quiet_hours_start": f"{(local - dt.timedelta(hours=1)):%H:%M}",
+        "quiet_hours_end": f"{(local + dt.timedelta(hours=1)):%H:%M}",
+    }
+    edit_yaml(content / "clinic.yml", lambda clinic: clinic.update(quiet))
+    store, contacts = sms_contact(assistant, "quiet")
+    patient, number, address = "patient-quiet", "+12025550164", "quiet@example.org"
+    reminder = store.set(
+        patient, _now().date() + dt.timedelta(days=2), _now() + dt.timedelta(seconds=2)
+    )
+    for kind, where, code in (("sms", number, "111111"), ("email", address, "222222")):
+        contacts.offer(store, patient, reminder.id, kind, where, code, _now())
+        contacts.confirm(store, patient, code, _now())
+    assert len(wait_for_mail(mailbox, address, 1)) == 1
+    time.sleep(3)
+    assert phone_company.bodies(number) == []
+    [held] = [s for s in outbox.for_reminder(store, reminder.id) if s["kind"] == "sms"]
+    assert held["status"] == "pending"

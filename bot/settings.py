@@ -93,7 +93,8 @@ TABLE: tuple[Setting, ...] = (
     Setting(
         "HAIP_PUBLIC_URL",
         None,
-        "the web chat's public `https://` address, for the unsubscribe link in reminder e-mails",
+        "the chat's public `https://` address: the unsubscribe link in reminder e-mails, and "
+        "the address Twilio signs for text messages",
         shown_default="the web chat",
     ),
     Setting(

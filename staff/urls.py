@@ -24,6 +24,7 @@ urlpatterns = [
     path("messages/<int:pk>/topic/", conversation.assign_topic, name="assign-topic"),
     path("export.csv", inbox.export_csv, name="export"),
     path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
     path("content/", topics.topics, name="editor-topics"),

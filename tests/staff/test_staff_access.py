@@ -65,6 +65,8 @@ def test_an_editor_cannot_open_the_inbox(client):
     client.force_login(accounts.add("ed", roles.EDITOR, PASSWORD))
     for path in ["/api/inbox/", "/messages/1/", "/export.csv", "/reminders/"]:
         assert client.get(path).status_code == 403, path
+    # Patients' addresses least of all (a POST: the page is never a link).
+    assert client.post("/reminders/1/contact/").status_code == 403
     assert client.get("/")["Location"] == "/content/"  # where an editor works
 
 

@@ -129,7 +129,8 @@ def test_five_wrong_passwords_lock_the_account(browser, workspace):
 
 def test_without_a_session_nothing_is_served_and_nginx_serves_only_the_workspace(workspace):
     for path in ["/", "/api/inbox/", "/messages/1/", "/export.csv", "/reminders/",
-                 "/dashboard/", "/api/dashboard/", "/admin/", "/admin/audit/entry/"]:  # fmt: skip
+                 "/reminders/1/contact/", "/dashboard/", "/api/dashboard/", "/admin/",
+                 "/admin/audit/entry/"]:  # fmt: skip
         response = requests.get(workspace.url + path, verify=False, allow_redirects=False)
         assert response.status_code in (302, 401, 403), path
         assert "login" in response.headers.get("Location", "login"), path

@@ -621,3 +621,30 @@ def test_the_widget_drops_a_chat_id_older_than_the_clinic_allows(page, assistant
     expect(assistant_messages(page).first).to_contain_text("not a person")
     expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(0)
     assert chat_id(page) != old
+
+
+def test_the_unsubscribe_page_of_a_reminder_e_mail(browser, assistant):
+    """The link in every reminder e-mail, opened in a browser: it asks first (mail
+    programs open links to check them), and the button stops the e-mails."""
+    import datetime as dt
+
+    from bot.reminders import contacts
+    from bot.reminders.store import ReminderStore
+
+    store = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    now = dt.datetime.now(dt.timezone.utc)
+    patient = "patient-unsubscribe-page"
+    contact = contacts.offer(store, patient, None, "email", "jo@example.org", "123456", now)
+    contacts.confirm(store, patient, "123456", now)
+    # bypass_csp: axe is injected.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{assistant.web_url}/unsubscribe?t={contact.unsubscribe_token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stop these reminder e-mails")
+    assert contacts.active(store, patient)  # opened, not yet stopped
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Stop these reminder e-mails").click()
+    expect(page.locator("main")).to_contain_text("no more reminder e-mails")
+    assert contacts.active(store, patient) == []
+    assert axe_violations(page) == []
+    context.close()

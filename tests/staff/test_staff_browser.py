@@ -5,9 +5,12 @@ patient chat on one side, the nurses' inbox on the other."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 import sqlite3
 import subprocess
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +18,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from bot.reminders import contacts, outbox
+from bot.reminders.store import ReminderStore
 from tests.browser import (
     SCREENSHOTS,
     axe_violations,
@@ -160,6 +165,82 @@ def test_a_nurse_cannot_open_the_admin_pages_and_an_admin_can(browser, workspace
         expect(page.get_by_text("viewed conversation").first).to_be_visible()
     finally:
         page.context.close()
+
+
+def failed_text_reminder(workspace: Workspace, email: str, phone: str) -> int:
+    """Real rows in the shared assistant's reminder store, made as the chat and
+    the scheduler make them: a patient of their own with a confirmed e-mail
+    address and a confirmed number, a reminder whose visit is ahead, and its
+    sends: the e-mail sent, the text message failed for good. The reminder is
+    due weeks from now, so the scheduler leaves it (and its sends) alone."""
+    store = ReminderStore(workspace.assistant.env["HAIP_REMINDERS_DB"])
+    try:
+        sender = f"browser-reminder-{uuid.uuid4().hex}"
+        now = dt.datetime.now(dt.timezone.utc)
+        for kind, address in ((contacts.EMAIL, email), (contacts.SMS, phone)):
+            contacts.offer(store, sender, None, kind, address, "123456", now)
+            confirmed = contacts.confirm(store, sender, "123456", now)
+            assert confirmed is contacts.ConfirmResult.CONFIRMED
+        reminder = store.set(
+            sender, dt.date.today() + dt.timedelta(days=60), now + dt.timedelta(days=50)
+        )
+        assert outbox.queue(store, reminder, now) == 2
+        sends = {s["kind"]: s["id"] for s in outbox.for_reminder(store, reminder.id)}
+        for send_id in sends.values():
+            assert outbox.claim(store, send_id, now) is not None
+        assert outbox.sent(store, sends[contacts.EMAIL], "provider-browser-test", now)
+        outbox.attempt_failed(
+            store, sends[contacts.SMS], "PermanentFailure: the carrier refused it", None, now
+        )
+        return reminder.id
+    finally:
+        store.db.conn.close()
+
+
+def test_a_nurse_sees_a_reminders_channels_masked_and_opens_the_contact_audited(
+    workspace, nurse_page
+):
+    # A domain of its own finds the row among the shared assistant's reminders.
+    domain = f"r{uuid.uuid4().hex[:10]}.example.org"
+    email, phone = f"pat.browser@{domain}", "+12025550161"
+    reminder_id = failed_text_reminder(workspace, email, phone)
+
+    nurse_page.get_by_role("link", name="Reminders", exact=True).click()
+    expect(nurse_page.get_by_role("heading", name="Refill reminders")).to_be_visible()
+    row = nurse_page.locator("table.reminders tbody tr", has_text=f"@{domain}")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Chat: waiting")
+    expect(row).to_contain_text(f"E-mail p•••@{domain}: sent at")
+    expect(row).to_contain_text("Text message +1 ••• ••• 0161: failed (PermanentFailure)")
+    expect(row).to_contain_text("visit still ahead")
+    # Masked everywhere: neither address in full, nor the error's text.
+    for shown in (nurse_page.locator("body").inner_text(), nurse_page.content()):
+        for secret in (email, "pat.browser", phone, "2025550161", "carrier refused"):
+            assert secret not in shown, secret
+    assert axe_violations(nurse_page) == []
+
+    row.get_by_role("button", name="Show contact to call or write").click()
+    heading = nurse_page.get_by_role("heading", name=f"Contact for reminder {reminder_id} ")
+    expect(heading).to_be_visible()
+    expect(nurse_page.get_by_role("link", name=email)).to_have_attribute("href", f"mailto:{email}")
+    expect(nurse_page.get_by_role("link", name=phone)).to_have_attribute("href", f"tel:{phone}")
+    expect(nurse_page.get_by_text("Your viewing was recorded in the audit log")).to_be_visible()
+    assert axe_violations(nurse_page) == []
+    conversation = re.search(r"\(conversation (\w+)\)", heading.inner_text()).group(1)
+
+    # The audit log has who opened whose contact, and never the address.
+    with sqlite3.connect(workspace.staff_db, timeout=30) as db:
+        entries = db.execute(
+            "SELECT username, target, detail FROM audit_entry WHERE action = ? AND detail = ?",
+            ("viewed reminder contact", f"reminder {reminder_id}"),
+        ).fetchall()
+        leaked = db.execute(
+            "SELECT COUNT(*) FROM audit_entry WHERE detail LIKE ? OR target LIKE ?"
+            " OR detail LIKE ? OR target LIKE ?",
+            (f"%{domain}%", f"%{domain}%", "%2025550161%", "%2025550161%"),
+        ).fetchone()[0]
+    assert entries == [("nina", conversation, f"reminder {reminder_id}")]
+    assert leaked == 0
 
 
 SAMPLE = [

@@ -286,6 +286,31 @@ def test_rasa_writing_first_reaches_a_number_seen_and_no_other(twilio):
     assert twilio.bodies() == ["Your refill is tomorrow."]
 
 
+def test_a_reminder_for_a_number_the_outbox_texts_is_not_texted_twice(
+    twilio, tmp_path, monkeypatch
+):
+    import datetime as dt
+
+    from bot.reminders import contacts
+    from bot.reminders.store import ReminderStore
+
+    monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "reminders.db"))
+    store = ReminderStore(tmp_path / "reminders.db")
+    now = dt.datetime.now(dt.timezone.utc)
+    channel = SMSChannel(twilio.settings())
+    with serving(channel, FakeRasa(replies=[])) as base:
+        post(base, incoming("hi"))
+    seen = sms.conversation_id(twilio.settings(), PATIENT)
+    output = channel.get_output_channel()
+    contacts.offer(store, "web-chat", None, "sms", PATIENT, "123456", now)
+    contacts.confirm(store, "web-chat", "123456", now)
+    asyncio.run(output.send_response(seen, {"text": "Reminder: your pump refill is tomorrow."}))
+    assert twilio.bodies() == []  # the scheduler's own text goes instead
+    contacts.stop(store, kind="sms", address=PATIENT, now=now)
+    asyncio.run(output.send_response(seen, {"text": "Reminder: your pump refill is tomorrow."}))
+    assert twilio.bodies() == ["Reminder: your pump refill is tomorrow."]
+
+
 def test_the_short_form():
     assert short_form(ANSWER["text"], ANSWER["buttons"]) == SHORT_ANSWER
     assert short_form("Call [the line](tel:+12025550100) now.") == (

@@ -330,6 +330,17 @@ def active(store: ReminderStore, sender_id: str) -> list[Contact]:
     )
 
 
+def texted(store: ReminderStore, number: str) -> bool:
+    """Does this number get reminder texts from the outbox (confirmed, not stopped)?"""
+    return bool(
+        _rows(
+            store,
+            "kind = ? AND address = ? AND confirmed_at IS NOT NULL AND stopped_at IS NULL",
+            [SMS, number],
+        )
+    )
+
+
 def by_token(store: ReminderStore, token: str) -> Contact | None:
     found = _rows(store, "unsubscribe_token = ?", [token])
     return found[0] if found else None

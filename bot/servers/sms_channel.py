@@ -87,6 +87,18 @@ def stop_texts(number: str) -> None:
         store.db.close()
 
 
+def _texted_by_the_outbox(number: str) -> bool:
+    from bot import paths
+    from bot.reminders import contacts
+    from bot.reminders.store import ReminderStore
+
+    store = ReminderStore(paths.reminders_db())
+    try:
+        return contacts.texted(store, number)
+    finally:
+        store.db.close()
+
+
 def is_stop(text: str) -> bool:
     return text.strip().upper() in STOP_WORDS
 
@@ -166,10 +178,13 @@ class SMSOutput(OutputChannel):
         twilio: sms.TwilioSettings,
         patients: _Patients,
         on_stop: Callable[[str], None],
+        rasa_first: bool = False,
     ):
         self.twilio = twilio
         self.patients = patients
         self.on_stop = on_stop
+        # Rasa writing first: a refill reminder falling due in this conversation.
+        self.rasa_first = rasa_first
         self.sent = False  # for the reply deadline: has Rasa said anything yet
 
     @classmethod
@@ -190,6 +205,11 @@ class SMSOutput(OutputChannel):
         if number is None:
             # Rasa writing first (a reminder, a late answer) after a restart.
             logger.warning("A reply by text was not sent: this conversation's number is unknown.")
+            return
+        if self.rasa_first and await asyncio.to_thread(_texted_by_the_outbox, number):
+            # The scheduler texts this number its reminders itself (with quiet
+            # hours, retries and a record): a second text would be a copy.
+            logger.info("A reminder by text left to the outbox.")
             return
         for part in split_body(body):
             if not await self._send(number, part):
@@ -267,7 +287,7 @@ class SMSChannel(TwilioInput):
         if self.twilio is None:
             # Text messages off: no conversation can have come by text.
             return CollectingOutputChannel()
-        return SMSOutput(self.twilio, self.patients, self.on_stop)
+        return SMSOutput(self.twilio, self.patients, self.on_stop, rasa_first=True)
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: the one it was told to call."""

@@ -31,19 +31,19 @@ def init(root: Path) -> tuple[Path, float]:
     """`rasa init --no-prompt` in root/starter (it trains the model too); the
     folder and how long it took."""
     folder = root / "starter"
+    folder.mkdir()  # rasa init refuses a folder that is not there
     started = time.monotonic()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(folder)],
         cwd=root,
         env=environment(root),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
         stdin=subprocess.DEVNULL,
-        check=True,
     )
     took = time.monotonic() - started
-    if not list((folder / "models").glob("*.tar.gz")):
-        raise RuntimeError("rasa init made no model")
+    if done.returncode or not list((folder / "models").glob("*.tar.gz")):
+        raise RuntimeError(f"rasa init made no model:\n{done.stdout[-2000:]}")
     return folder, took
 
 

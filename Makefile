@@ -16,7 +16,7 @@ NGINX ?= /usr/sbin/nginx
 # Every Rasa command runs through `python -m bot`, which sets what Rasa's files
 # read (telemetry off, the action server, the tracker store: bot/settings.py).
 
-.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval lint lock clean
+.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval bench lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -24,6 +24,8 @@ help:
 	@echo "               integration and browser tests, test stories, held-out NLU evaluation"
 	@echo "make validate  check content/ and the Rasa training data"
 	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
+	@echo "make bench     measure speed, memory and training beside rasa init's starter bot"
+	@echo "               (about 15 minutes; figures in bench/results/bench.json)"
 	@echo "make train     train a model if training data, domain or config changed"
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
 	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff pages)"
@@ -87,6 +89,11 @@ screenshots: $(ENV_STAMP) $(NODE_STAMP) browser
 
 eval: train
 	$(PY) -m bot eval --json results/eval.json
+
+# A measurement, not a check: never part of `make test`. `train` first, as the
+# bench starts the assistant with the current model (and it depends on $(ENV_STAMP)).
+bench: train
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 test: lint validate train test-unit test-stories
 	$(PY) -m bot eval --json results/eval.json --gates

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,22 +18,7 @@ COMPONENT = re.compile(r"(Finished training|Restored) component '(\w+)'")
 
 
 def rasa_train(folder: Path, name: str, cache: Path) -> dict:
-    command = [
-        sys.executable,
-        "-m",
-        "rasa",
-        "train",
-        "--config",
-        str(folder / "config.yml"),
-        "--domain",
-        str(folder / "domain.yml"),
-        "--data",
-        str(folder / "data"),
-        "--out",
-        str(folder),
-        "--fixed-model-name",
-        name,
-    ]
+    command = trainer.rasa_train_command(folder, name)
     env = {
         **os.environ,
         **settings.Settings.from_env().rasa_environment(),

@@ -23,6 +23,23 @@ def content_dir(tmp_path: Path) -> Path:
     return target
 
 
+def action_tracker(slots=None, sender="patient-7"):
+    """rasa-sdk's real Tracker, as an action gets it, in a conversation under way."""
+    from rasa_sdk import Tracker
+
+    events = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
+    return Tracker(
+        sender,
+        slots or {},
+        {"text": "x", "intent": {}, "entities": []},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
 def edit_yaml(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text())
     change(data)

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import contacts as contact_actions
@@ -15,6 +14,7 @@ from actions import reminders, replies
 from actions.reminder_store import store
 from bot.content.store import ContentStore
 from bot.reminders import contacts
+from tests.conftest import action_tracker as tracker
 from tests.sms_provider import SmsProvider
 from tests.smtp_server import Recorder, parsed, smtp_server
 
@@ -48,20 +48,6 @@ def phone(monkeypatch):
         for name, value in provider.env().items():
             monkeypatch.setenv(name, value)
         yield provider
-
-
-def tracker(slots=None, sender="patient-7"):
-    events = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
-    return Tracker(
-        sender,
-        slots or {},
-        {"text": "x", "intent": {}, "entities": []},
-        events,
-        False,
-        None,
-        {},
-        "action_listen",
-    )
 
 
 def texts(dispatcher):

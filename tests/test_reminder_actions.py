@@ -11,6 +11,7 @@ from actions import reminders, replies
 from bot.content.store import ContentStore
 from bot.reminders import rules
 from bot.reminders.store import ReminderStore
+from tests.conftest import action_tracker as tracker
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -21,20 +22,6 @@ def setup(content_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "reminders.db"))
     monkeypatch.setattr(reminders, "clinic_today", lambda content: TODAY)
     return ReminderStore(tmp_path / "reminders.db")
-
-
-def tracker(slots=None, sender="patient-7"):
-    events = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
-    return Tracker(
-        sender,
-        slots or {},
-        {"text": "x", "intent": {}, "entities": []},
-        events,
-        False,
-        None,
-        {},
-        "action_listen",
-    )
 
 
 def validate(text, attempts=None):

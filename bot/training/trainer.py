@@ -59,6 +59,26 @@ NOT_TRAINED = frozenset(
 )
 
 
+def rasa_train_command(folder: Path, name: str) -> list[str]:
+    """`rasa train` of a build folder (prepare()), the model written there as name.tar.gz."""
+    return [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        str(folder / "config.yml"),
+        "--domain",
+        str(folder / "domain.yml"),
+        "--data",
+        str(folder / "data"),
+        "--out",
+        str(folder),
+        "--fixed-model-name",
+        name,
+    ]
+
+
 class StepFailed(Exception):
     """Why a training failed, for the editor who asked for it."""
 
@@ -205,22 +225,7 @@ class Trainer:
 
         self._progress(training, step, TRAIN, 0)
         code = _run(
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "train",
-                "--config",
-                str(folder / "config.yml"),
-                "--domain",
-                str(folder / "domain.yml"),
-                "--data",
-                str(folder / "data"),
-                "--out",
-                str(folder),
-                "--fixed-model-name",
-                name.removesuffix(".tar.gz"),
-            ],
+            rasa_train_command(folder, name.removesuffix(".tar.gz")),
             on_line,
             lambda: self.stopping,
         )

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.reminder_store import store
 from bot.content import answers
+from bot.nlu import plain_text
 from bot.outreach import senders
 from bot.reminders import contacts
 
@@ -76,7 +77,8 @@ class ValidateContactForm(FormValidationAction):
             _say(dispatcher, tracker, "contact_unavailable")
             return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
         try:
-            address = contacts.normalise(kind, slot_value)
+            # The slot holds the message as typed (as the refill form's does).
+            address = contacts.normalise(kind, plain_text.normalise(str(slot_value or "")))
         except ValueError:
             _say(dispatcher, tracker, BAD[kind])
             return {"contact_address": None}
@@ -105,7 +107,7 @@ class ValidateContactForm(FormValidationAction):
     def validate_contact_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        typed = "".join(str(slot_value or "").split())
+        typed = "".join(plain_text.normalise(str(slot_value or "")).split())
         result = contacts.confirm(store(), tracker.sender_id, typed, _now())
         if result == contacts.ConfirmResult.CONFIRMED:
             confirmed = max(contacts.active(store(), tracker.sender_id), key=_confirmed_at)

@@ -111,6 +111,18 @@ def test_an_address_gets_a_code_by_e_mail_and_the_code_confirms_it(mailbox):
     assert not any("e-mail or text" in (m.get("text") or "") for m in set_reminder())
 
 
+def test_a_number_and_code_typed_on_a_phone_keyboard_in_odd_unicode(phone):
+    # Fullwidth digits, a no-break space and a zero-width space, as phones send.
+    result, _ = give_address("sms", "(２０２)\u00a0555-\u200b0143")
+    assert result == {"contact_address": "given"}
+    [sent] = phone.messages
+    assert sent["To"] == NUMBER
+    fullwidth = the_code(sent["Body"]).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    assert give_code(f"{fullwidth[:3]}\u2009{fullwidth[3:]}")[0] == {"contact_code": "ok"}
+
+
 def test_a_number_typed_any_common_way_gets_a_code_by_text(phone):
     result, said = give_address("sms", NUMBER_TYPED)
     assert result == {"contact_address": "given"}

@@ -168,18 +168,15 @@ def attempt_failed(
     """Back to pending until retry_at; with none (no retry left, or refused for
     good), failed for staff to see. `error` must hold no address or text."""
     with store.db.conn:
-        if retry_at is not None:
-            _update(
-                store,
-                send_id,
-                f"status = '{SENDING}'",
-                now,
-                status=PENDING,
-                retry_at=_utc(retry_at),
-                last_error=error,
-            )
-        else:
-            _update(store, send_id, f"status = '{SENDING}'", now, status=FAILED, last_error=error)
+        _update(
+            store,
+            send_id,
+            f"status = '{SENDING}'",
+            now,
+            status=PENDING if retry_at is not None else FAILED,
+            retry_at=_utc(retry_at) if retry_at is not None else None,
+            last_error=error,
+        )
 
 
 def give_up(store: ReminderStore, send_id: int, status: str, reason: str, now: dt.datetime) -> bool:

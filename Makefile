@@ -12,6 +12,7 @@ NODE_STAMP := node_modules/.installed
 # The widget's end-to-end tests drive Debian's chromium (no browser download).
 CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
+REDIS ?= /usr/bin/redis-server
 
 # Every Rasa command runs through `python -m bot`, which sets what Rasa's files
 # read (telemetry off, the action server, the tracker store: bot/settings.py).
@@ -38,14 +39,15 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # The browser tests need Debian's chromium, and nginx for the HTTPS proxy test;
-# CI machines start without them.
+# the scale-out test (tests/test_scale_out.py) PostgreSQL and Redis as well. CI
+# machines start without them; the tests start their own servers on 127.0.0.1.
 browser:
-	@test -x $(CHROMIUM) -a -x $(NGINX) || { \
-		echo "Installing Debian's chromium and nginx for the browser tests ..."; \
+	@test -x $(CHROMIUM) -a -x $(NGINX) -a -x $(REDIS) -a -n "$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" || { \
+		echo "Installing Debian's chromium, nginx, PostgreSQL and Redis for the tests ..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-			chromium nginx >/dev/null; }
+			chromium nginx postgresql redis-server >/dev/null; }
 
 $(ENV_STAMP): requirements.lock requirements-model.lock .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -71,7 +73,7 @@ run: $(ENV_STAMP) $(NODE_STAMP)
 	$(PY) -m bot run
 
 lint: $(ENV_STAMP)
-	$(VENV)/bin/ruff check bot actions tests staff
+	$(VENV)/bin/ruff check bot actions tests staff bench
 
 test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest

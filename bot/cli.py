@@ -135,6 +135,12 @@ def cmd_trainer(args: argparse.Namespace) -> int:
     return trainer.main()
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.servers import one_process
+
+    return one_process.main(args.process, args.port)
+
+
 def cmd_reminders(args: argparse.Namespace) -> int:
     import json
 
@@ -234,6 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
         "the data from content/, train at low priority, run the release gates (as `make "
         "test`), and only then put the model in models/ for `run` to switch to, until SIGTERM.",
     ).set_defaults(func=cmd_trainer)
+    serve = commands.add_parser(
+        "serve",
+        help="run one of `run`'s processes on its own (the systemd units of deploy/scale-out/)",
+        description="Start one process with the command and environment `run` gives it, in "
+        "the foreground, with no restarts (systemd restarts it). Processes that call "
+        "Rasa's API need HAIP_RASA_API_TOKEN in the environment.",
+    )
+    from bot.servers.one_process import NAMES
+
+    serve.add_argument("process", choices=sorted(NAMES))
+    serve.add_argument(
+        "--port", type=int, help="rasa: this server's own port (HAIP_RASA_PORT is the proxy's)"
+    )
+    serve.set_defaults(func=cmd_serve)
 
     reminders = commands.add_parser(
         "reminders",

@@ -150,6 +150,30 @@ TABLE: tuple[Setting, ...] = (
         "Twilio's API address (a test points it at a local stand-in)",
     ),
     Setting(
+        "HAIP_POSTGRES_HOST",
+        None,
+        "scaling out: the PostgreSQL server holding conversations (Rasa's tracker store) and "
+        "Rasa's event broker, instead of the SQLite file; needs `HAIP_REDIS_HOST` too. The "
+        "password is read by libpq from the file `PGPASSFILE` names, never from a setting",
+        shown_default="(none: SQLite)",
+    ),
+    Setting("HAIP_POSTGRES_PORT", "5432", "scaling out: PostgreSQL's port"),
+    Setting("HAIP_POSTGRES_USER", "haip", "scaling out: PostgreSQL's role for the assistant"),
+    Setting("HAIP_POSTGRES_DB", "haip", "scaling out: the database of Rasa's tracker store"),
+    Setting(
+        "HAIP_POSTGRES_EVENTS_DB",
+        "haip_events",
+        "scaling out: the database of Rasa's event broker, which the review log reads",
+    ),
+    Setting(
+        "HAIP_REDIS_HOST",
+        None,
+        "scaling out: the Redis server of Rasa's lock store, so several Rasa servers share "
+        "conversations one message at a time",
+        shown_default="(none: in memory)",
+    ),
+    Setting("HAIP_REDIS_PORT", "6379", "scaling out: Redis's port"),
+    Setting(
         "HAIP_REMINDER_LEAD_SECONDS",
         None,
         "test setting: remind this many seconds after a reminder is set, instead of the day before",
@@ -200,6 +224,57 @@ def seconds(variable: str, env: Mapping[str, str] | None = None) -> float | None
 
 
 @dataclass(frozen=True)
+class ScaleOut:
+    """PostgreSQL for conversations and events, Redis for locks: what lets several
+    Rasa servers serve one clinic (README, Scaling out)."""
+
+    postgres_host: str
+    postgres_port: int
+    postgres_user: str
+    tracker_db: str
+    events_db: str
+    redis_host: str
+    redis_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ScaleOut | None:
+        postgres, redis = get("HAIP_POSTGRES_HOST", env), get("HAIP_REDIS_HOST", env)
+        if not postgres and not redis:
+            return None
+        if not (postgres and redis):
+            # Several Rasa servers need both: the conversations in one place, and a
+            # lock so two servers never take two messages of one conversation at once.
+            raise SystemExit("HAIP_POSTGRES_HOST and HAIP_REDIS_HOST are set together, or neither")
+        return cls(
+            postgres_host=postgres,
+            postgres_port=port("HAIP_POSTGRES_PORT", env),
+            postgres_user=get("HAIP_POSTGRES_USER", env) or "haip",
+            tracker_db=get("HAIP_POSTGRES_DB", env) or "haip",
+            events_db=get("HAIP_POSTGRES_EVENTS_DB", env) or "haip_events",
+            redis_host=redis,
+            redis_port=port("HAIP_REDIS_PORT", env),
+        )
+
+    def dsn(self, db: str) -> str:
+        """For psycopg2 (libpq): no password here; libpq reads PGPASSFILE."""
+        return (
+            f"host={self.postgres_host} port={self.postgres_port} "
+            f"dbname={db} user={self.postgres_user}"
+        )
+
+    def rasa_environment(self) -> dict[str, str]:
+        return {
+            "HAIP_POSTGRES_HOST": self.postgres_host,
+            "HAIP_POSTGRES_PORT": str(self.postgres_port),
+            "HAIP_POSTGRES_USER": self.postgres_user,
+            "HAIP_POSTGRES_DB": self.tracker_db,
+            "HAIP_POSTGRES_EVENTS_DB": self.events_db,
+            "HAIP_REDIS_HOST": self.redis_host,
+            "HAIP_REDIS_PORT": str(self.redis_port),
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the servers need, read once from the environment."""
 
@@ -213,6 +288,14 @@ class Settings:
     staff_port: int
     socket_url: str
     cors_origins: tuple[str, ...]
+    scale_out: ScaleOut | None = None
+
+    @property
+    def endpoints_file(self) -> Path:
+        """Rasa's endpoints: SQLite and one server, or PostgreSQL and Redis."""
+        if self.scale_out is None:
+            return ROOT / "endpoints.yml"
+        return ROOT / "deploy" / "scale-out" / "endpoints.yml"
 
     @property
     def rasa_url(self) -> str:
@@ -256,6 +339,7 @@ class Settings:
             cors_origins=tuple(
                 dict.fromkeys(own_origins + tuple((get("HAIP_CORS_ORIGINS", env) or "").split()))
             ),
+            scale_out=ScaleOut.from_env(env),
         )
 
     def rasa_environment(self) -> dict[str, str]:
@@ -272,6 +356,7 @@ class Settings:
             # Patient messages must not leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            **(self.scale_out.rasa_environment() if self.scale_out else {}),
         }
 
 

@@ -91,6 +91,9 @@ class TrainingStore:
         self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        # IMMEDIATE: processes starting together (several Rasa servers) wait for
+        # each other here; a read that then writes would fail at once as "locked".
+        self.db.conn.execute("BEGIN IMMEDIATE")
         with self.db.conn:
             if TABLE not in self.db.table_names():
                 self.db[TABLE].create(

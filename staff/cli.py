@@ -54,12 +54,12 @@ def follow(_: argparse.Namespace) -> int:
     _django()
     _migrate()
     from bot import settings
-    from staff.review.follower import Follower
+    from staff.review.follower import follow
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    Follower(settings.path("HAIP_TRACKER_DB")).run(every_s=0.5, stop=stop.is_set)
+    follow(settings.path("HAIP_TRACKER_DB"), every_s=0.5, stop=stop.is_set)
     return 0
 
 

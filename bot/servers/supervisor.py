@@ -110,7 +110,7 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
             "--credentials",
             "credentials.yml",
             "--endpoints",
-            "endpoints.yml",
+            str(settings.endpoints_file),
             *cors,
         ],
         WEB: python + ["bot", "web"],

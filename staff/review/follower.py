@@ -9,6 +9,12 @@ Exactly once: the rows and the new position are written in one transaction,
 and each row is unique by its event id, so a crash at any point means the next
 run starts where the last commit ended. SQLite hands out event ids in commit
 order (one writer at a time), so a saved position never skips a late commit.
+
+Scaled out, the events come from Rasa's event broker in PostgreSQL
+(staff/review/broker_events.py). There several servers take ids from one
+sequence and may commit them out of order, so a batch stops at a missing id
+until the id has been missing for GAP_WAIT_S (a rolled-back insert leaves one
+for good).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from bot import intents
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 from bot.servers import trouble_log
 from staff.review import outcomes, pseudonyms
+from staff.review.broker_events import BrokerEvents
 from staff.review.masking import mask
 from staff.review.models import Message, Outcome, PendingTrouble, Position
 
@@ -39,6 +46,7 @@ BATCH = 500
 UNSAVED_AFTER = dt.timedelta(minutes=10)
 # Only events the review log uses are read; the rest only move the position.
 WANTED = ("user", "bot", "action")
+GAP_WAIT_S = 30.0
 
 
 def _read(tracker_db: Path, after: int, limit: int) -> list[tuple]:
@@ -91,10 +99,31 @@ def _confidence(parse: dict) -> float | None:
 
 
 class Follower:
-    def __init__(self, tracker_db: Path):
+    def __init__(self, tracker_db: Path, broker: BrokerEvents | None = None):
         self.tracker_db = Path(tracker_db)
+        self.broker = broker
         # Each conversation's latest turn (see _turn), read from the log once per batch.
         self._turns: dict[str, Message | None] = {}
+        self._gaps: dict[int, float] = {}  # first missing id -> when first seen
+
+    def _read_events(self, after: int, limit: int) -> list[tuple]:
+        if self.broker is None:
+            return _read(self.tracker_db, after, limit)
+        return self.settled(self.broker.read(after, limit), after)
+
+    def settled(self, rows: list[tuple], after: int, now: float | None = None) -> list[tuple]:
+        """The rows up to the first missing id, unless it has been missing for
+        GAP_WAIT_S: an event committed late is then still read in order."""
+        now = time.monotonic() if now is None else now
+        expected = after + 1
+        for index, row in enumerate(rows):
+            if row[0] != expected:
+                first_seen = self._gaps.setdefault(expected, now)
+                if now - first_seen < GAP_WAIT_S:
+                    return rows[:index]
+            expected = row[0] + 1
+        self._gaps = {missing: seen for missing, seen in self._gaps.items() if missing > after}
+        return rows
 
     def position(self, source: str = SOURCE) -> int:
         row = Position.objects.filter(source=source).first()
@@ -107,7 +136,7 @@ class Follower:
         return read + self._follow_trouble(limit)
 
     def _follow_events(self, limit: int) -> int:
-        rows = _read(self.tracker_db, self.position(), limit)
+        rows = self._read_events(self.position(), limit)
         if not rows:
             return 0
         self._turns.clear()
@@ -248,4 +277,6 @@ class Follower:
 
 
 def follow(tracker_db: Path, every_s: float, stop) -> None:
-    Follower(tracker_db).run(every_s, stop)
+    from staff.review import broker_events
+
+    Follower(tracker_db, broker_events.from_settings()).run(every_s, stop)

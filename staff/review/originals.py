@@ -1,5 +1,6 @@
-"""The unmasked text of logged messages, read from Rasa's tracker store by event
-id: it is kept there only, never copied into the workspace's database."""
+"""The unmasked text of logged messages, read from Rasa's tracker store (scaled
+out: its event broker) by event id: it is kept there only, never copied into the
+workspace's database."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ CHUNK = 500
 
 
 def texts(event_ids: list[int]) -> dict[int, str]:
+    from staff.review import broker_events
+
+    if broker := broker_events.from_settings():  # scaled out: the ids are the broker's
+        return broker.texts(event_ids)
     db = settings.path("HAIP_TRACKER_DB")
     if not db.exists() or not event_ids:
         return {}

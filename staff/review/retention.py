@@ -24,7 +24,7 @@ from bot import paths
 from bot.content.store import ContentStore
 from bot.servers import trouble_log
 from staff.audit import log
-from staff.review import pseudonyms
+from staff.review import broker_events, pseudonyms
 from staff.review.models import Message, PendingTrouble
 
 DEFAULT_DAYS = 180
@@ -66,15 +66,20 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
     cutoff = (now or time.time()) - days * 86400
     senders: list[str] = []
     events = 0
+    if broker := broker_events.from_settings():  # scaled out: PostgreSQL
+        senders, events = broker.forget_older_than(cutoff)
     if tracker_db.exists():
         with contextlib.closing(sqlite3.connect(tracker_db, timeout=30)) as tracker:
             tracker.execute("PRAGMA secure_delete=ON")
-            senders = _old_conversations(tracker, cutoff)
+            if broker is None:
+                senders = _old_conversations(tracker, cutoff)
             with tracker:
                 for sender in senders:
-                    events += tracker.execute(
-                        "DELETE FROM events WHERE sender_id = ?", (sender,)
-                    ).rowcount
+                    if broker is None:
+                        events += tracker.execute(
+                            "DELETE FROM events WHERE sender_id = ?", (sender,)
+                        ).rowcount
+                    # Scaled out, the file holds the trouble log alone.
                     trouble_log.forget(tracker, sender)
     cutoff_time = dt.datetime.fromtimestamp(cutoff, tz=dt.timezone.utc)
     with transaction.atomic():

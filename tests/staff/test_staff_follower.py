@@ -135,3 +135,20 @@ def test_only_faq_and_not_sure_turns_carry_the_models_topic(tracker):
                  intent="nlu_fallback", topic="catheter_pocket_problems")  # fmt: skip
     Follower(tracker.path).catch_up()
     assert [m.topic for m in patient_messages()] == ["", "catheter_pocket_problems"]
+
+
+def test_scaled_out_a_batch_waits_at_a_missing_id_until_it_has_been_missing_long(tmp_path):
+    """Two Rasa servers take ids from one PostgreSQL sequence and may commit them
+    out of order: event 3 can be visible before event 2."""
+    from staff.review.follower import GAP_WAIT_S
+
+    follower = Follower(tmp_path / "unused.db")
+    rows = [(1,), (3,), (4,)]
+    assert follower.settled(rows, after=0, now=100.0) == [(1,)]
+    assert follower.settled(rows[1:], after=1, now=100.0 + GAP_WAIT_S / 2) == []
+    # Still missing after GAP_WAIT_S: a rolled-back insert, gone for good.
+    assert follower.settled(rows[1:], after=1, now=100.0 + GAP_WAIT_S) == [(3,), (4,)]
+    assert follower.settled([(5,), (6,)], after=4, now=500.0) == [(5,), (6,)]
+    # A late commit that fills the gap in time is read in order.
+    assert follower.settled([(8,)], after=6, now=600.0) == []
+    assert follower.settled([(7,), (8,)], after=6, now=601.0) == [(7,), (8,)]

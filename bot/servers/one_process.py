@@ -1,0 +1,74 @@
+"""`python -m bot serve NAME`: one of the supervisor's processes on its own, with
+the command line and environment the supervisor would give it. This is what the
+systemd units of deploy/scale-out/ start, so a clinic that runs several Rasa
+servers runs exactly the processes `make run` runs, and the scale-out test runs
+those units' ExecStart lines.
+
+Unlike `make run`, nothing restarts a process here (systemd does), and Rasa's
+API token comes from the unit's environment file, the same for every process
+that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bot import paths
+from bot.servers import api_token, supervisor
+from bot.settings import Settings
+from bot.trainings import TrainingStore
+
+NAMES = {
+    "actions": supervisor.ACTIONS,
+    "rasa": supervisor.RASA,
+    "web": supervisor.WEB,
+    "scheduler": supervisor.SCHEDULER,
+    "staff": supervisor.STAFF,
+    "review-log": supervisor.REVIEW_LOG,
+    "trainer": supervisor.TRAINER,
+}
+
+
+def current_model(models_dir: Path = paths.MODELS_DIR) -> Path:
+    """A model the trainer has made and checked goes live at the next start of a
+    Rasa server (restart them one at a time: README, Scaling out); else the live
+    one, else the one `python -m bot train` made for the current content."""
+    from bot.training import train
+
+    trainings = TrainingStore()
+    waiting = trainings.waiting_to_load()
+    if waiting is not None and waiting.model and (models_dir / waiting.model).exists():
+        trainings.went_live(waiting.id, waiting.model)
+    live = trainings.live_model()
+    if live and (models_dir / live).exists():
+        return models_dir / live
+    built = train.model_path(models_dir=models_dir)
+    if not built.exists():
+        raise SystemExit(f"No trained model in {models_dir}: run `python -m bot train` first.")
+    if live != built.name:
+        trainings.set_live_model(built.name)
+    return built
+
+
+def command_and_env(name: str, settings: Settings) -> tuple[list[str], dict[str, str]]:
+    process = NAMES[name]
+    model = current_model() if process == supervisor.RASA else Path("unused")
+    env = supervisor.child_env(settings)
+    if process in supervisor.NEEDS_API_TOKEN:
+        if not env.get(api_token.VARIABLE):
+            raise SystemExit(f"{api_token.VARIABLE} must be set (the units' secrets file).")
+    else:
+        env.pop(api_token.VARIABLE, None)
+    return supervisor.commands(settings, model)[process], env
+
+
+def main(name: str, port: int | None) -> int:
+    if port is not None:  # a Rasa server of several: its own port, not the proxy's
+        os.environ["HAIP_RASA_PORT"] = str(port)
+    command, env = command_and_env(name, Settings.from_env())
+    sys.stdout.flush()
+    os.chdir(paths.ROOT)
+    os.execvpe(command[0], command, env)
+    return 1  # not reached

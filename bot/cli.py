@@ -137,8 +137,11 @@ def cmd_trainer(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.servers import one_process
+    from bot.training import train
 
-    return one_process.main(args.process, args.port)
+    # The model this content trains to, if no newer one has gone live.
+    built = train.model_path() if args.process == "rasa" else None
+    return one_process.main(args.process, args.port, built)
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ def test_a_unit_that_calls_rasa_refuses_to_start_without_the_token(monkeypatch):
 def test_a_rasa_unit_without_a_model_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("HAIP_TRAINING_DIR", str(tmp_path / "training"))
     with pytest.raises(SystemExit, match="python -m bot train"):
-        one_process.current_model(tmp_path)
+        one_process.current_model(tmp_path / "haip-0.tar.gz", tmp_path)
 
 
 @pytest.fixture

@@ -31,12 +31,10 @@ NAMES = {
 }
 
 
-def current_model(models_dir: Path = paths.MODELS_DIR) -> Path:
+def current_model(built: Path, models_dir: Path = paths.MODELS_DIR) -> Path:
     """A model the trainer has made and checked goes live at the next start of a
     Rasa server (restart them one at a time: README, Scaling out); else the live
-    one, else the one `python -m bot train` made for the current content."""
-    from bot.training import train
-
+    one, else `built`, the one `python -m bot train` makes for the current content."""
     trainings = TrainingStore()
     waiting = trainings.waiting_to_load()
     if waiting is not None and waiting.model and (models_dir / waiting.model).exists():
@@ -44,7 +42,6 @@ def current_model(models_dir: Path = paths.MODELS_DIR) -> Path:
     live = trainings.live_model()
     if live and (models_dir / live).exists():
         return models_dir / live
-    built = train.model_path(models_dir=models_dir)
     if not built.exists():
         raise SystemExit(f"No trained model in {models_dir}: run `python -m bot train` first.")
     if live != built.name:
@@ -52,9 +49,11 @@ def current_model(models_dir: Path = paths.MODELS_DIR) -> Path:
     return built
 
 
-def command_and_env(name: str, settings: Settings) -> tuple[list[str], dict[str, str]]:
+def command_and_env(
+    name: str, settings: Settings, built: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
     process = NAMES[name]
-    model = current_model() if process == supervisor.RASA else Path("unused")
+    model = current_model(built) if process == supervisor.RASA and built else Path("unused")
     env = supervisor.child_env(settings)
     if process in supervisor.NEEDS_API_TOKEN:
         if not env.get(api_token.VARIABLE):
@@ -64,10 +63,10 @@ def command_and_env(name: str, settings: Settings) -> tuple[list[str], dict[str,
     return supervisor.commands(settings, model)[process], env
 
 
-def main(name: str, port: int | None) -> int:
+def main(name: str, port: int | None, built: Path | None) -> int:
     if port is not None:  # a Rasa server of several: its own port, not the proxy's
         os.environ["HAIP_RASA_PORT"] = str(port)
-    command, env = command_and_env(name, Settings.from_env())
+    command, env = command_and_env(name, Settings.from_env(), built)
     sys.stdout.flush()
     os.chdir(paths.ROOT)
     os.execvpe(command[0], command, env)

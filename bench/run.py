@@ -17,7 +17,10 @@ Measures, over Rasa's REST channel (POST /webhooks/rest/webhook):
 - the time from saving an answer edit to the next reply that shows it;
 - full training (empty Rasa cache) and incremental training (one example
   question changed), `rasa train` of a build folder as the trainer runs it;
-  and the starter bot's `rasa init`, its training included.
+  and the starter bot's `rasa init`, its training included;
+- scaled out (bench/scale_out.py): PostgreSQL, Redis, one Rasa server and two
+  behind nginx, at 1 and 20 clients (--no-scale-out skips it; --scale-out-only
+  runs it alone).
 
 Both bots run at once (the starter one is idle while ours is measured, and the
 other way round), phases alternating, so the machine's other work falls on both.
@@ -42,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, ours, starter, training  # noqa: E402
+from bench import load, ours, scale_out, starter, training  # noqa: E402
 from bench.questions import FAQ, SCRIPT, STARTER_SCRIPT  # noqa: E402
 from bot import paths  # noqa: E402
 from bot.content import answers  # noqa: E402
@@ -146,12 +149,25 @@ def measure(args: argparse.Namespace, root: Path, figures: dict) -> None:
             except RuntimeError as exc:  # the other figures still count
                 figures["answer_edit_to_reply_s"] = None
                 figures.setdefault("failed", {})["answer_edit"] = str(exc)
+    if not args.no_scale_out:
+        measure_scale_out(args, root, figures)
     if not args.no_training:
         say("Training: full (empty Rasa cache), then one example changed ...")
         try:
             figures["training"] = training.measure(root / "training", paths.CONTENT_DIR)
         except RuntimeError as exc:
             figures.setdefault("failed", {})["training"] = str(exc)
+
+
+def measure_scale_out(args: argparse.Namespace, root: Path, figures: dict) -> None:
+    trouble = answers.message(ContentStore(paths.CONTENT_DIR).get(), "trouble").text
+    (root / "scale-out").mkdir()
+    try:
+        figures["scale_out"] = scale_out.measure(
+            root / "scale-out", args.clients, args.duration, trouble
+        )
+    except (RuntimeError, AssertionError) as exc:  # the other figures still count
+        figures.setdefault("failed", {})["scale_out"] = str(exc)[:2000]
 
 
 def ms(seconds: float | None) -> str:
@@ -228,6 +244,8 @@ def report(figures: dict) -> None:
         print(f"  {label:<52} {value}")
     before, after = figures["load_average_before"], figures["load_average_after"]
     print(f"(load average {before[0]:.2f} before the load phases, {after[0]:.2f} after)")
+    if "scale_out" in figures:
+        scale_out.report(figures["scale_out"], figures["clients"])
     for what, why in figures.get("failed", {}).items():
         print(f"FAILED: {what}: {why}")
 
@@ -238,6 +256,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="15 s per load phase")
     parser.add_argument("--clients", type=int, default=20, help="the concurrent phase")
     parser.add_argument("--no-training", action="store_true", help="skip the training times")
+    parser.add_argument("--no-scale-out", action="store_true", help="skip PostgreSQL and Redis")
+    parser.add_argument(
+        "--scale-out-only", action="store_true", help="only one and two Rasa servers, scaled out"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default: {RESULTS}")
     args = parser.parse_args()
     if args.quick:
@@ -254,10 +276,15 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="haip-bench-") as root:
         try:
-            measure(args, Path(root), figures)
+            if args.scale_out_only:
+                measure_scale_out(args, Path(root), figures)
+            else:
+                measure(args, Path(root), figures)
         except KeyboardInterrupt:
             say("Interrupted.")
             return 130
+    if args.scale_out_only:
+        return scale_out_report(args, figures)
     figures["ratios"] = {
         str(n): {
             "throughput": ratio(
@@ -275,6 +302,22 @@ def main() -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=1) + "\n")
     print(f"Run took {figures['run_s']} s; figures in {args.json}")
+    return 0
+
+
+def scale_out_report(args: argparse.Namespace, figures: dict) -> int:
+    """--scale-out-only: its table, and its figures in their own file."""
+    if "scale_out" not in figures:
+        print(f"FAILED: {figures['failed']['scale_out']}")
+        return 1
+    m = figures["machine"]
+    print(f"\nMachine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM;"
+          f" commit {figures['commit']}; {figures['when']}")  # fmt: skip
+    scale_out.report(figures["scale_out"], args.clients)
+    target = args.json.with_name("scale-out.json") if args.json == RESULTS else args.json
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(figures, indent=1) + "\n")
+    print(f"Figures in {target}")
     return 0
 
 

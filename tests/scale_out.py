@@ -279,22 +279,22 @@ class Stack:
         lines = (self.root / "access.log").read_text().splitlines()
         return [line.split()[1] for line in lines if line.startswith("/webhooks/rest/")]
 
-    def tracker_rows(self, sender: str, db: str = "haip") -> list[tuple]:
+    def sql(self, db: str, query: str, args: tuple = ()) -> list[tuple]:
+        """A query as the assistant's role, committed; its rows, if any."""
         import psycopg2
 
         dsn = f"host=127.0.0.1 port={self.postgres.port} dbname={db} user=haip"
         with psycopg2.connect(dsn, passfile=str(self.root / "pgpass")) as connection:
             with connection.cursor() as cursor:
-                if db == "haip":
-                    cursor.execute(
-                        "SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id",
-                        (sender,),
-                    )
-                else:
-                    cursor.execute(
-                        "SELECT id, data FROM events WHERE sender_id = %s ORDER BY id", (sender,)
-                    )
-                return cursor.fetchall()
+                cursor.execute(query, args)
+                return cursor.fetchall() if cursor.description else []
+
+    def tracker_rows(self, sender: str, db: str = "haip") -> list[tuple]:
+        """(type_name, data) from the tracker store, or (id, data) from the broker."""
+        first = "type_name" if db == "haip" else "id"
+        return self.sql(
+            db, f"SELECT {first}, data FROM events WHERE sender_id = %s ORDER BY id", (sender,)
+        )
 
     def bot_texts(self, sender: str) -> list[str]:
         rows = self.tracker_rows(sender)

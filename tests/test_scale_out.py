@@ -6,6 +6,8 @@ module: it starts in about a minute."""
 
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -13,6 +15,7 @@ import pytest
 import redis
 import requests
 
+from bot import paths
 from bot.reminders.store import ReminderStore
 from bot.settings import ScaleOut
 from staff.review.broker_events import BrokerEvents
@@ -130,6 +133,23 @@ def test_the_review_log_reads_the_event_broker_in_postgresql(stack, monkeypatch)
     monkeypatch.setenv("PGPASSFILE", str(stack.root / "pgpass"))
     broker = BrokerEvents(ScaleOut.from_env(stack.env))
     assert broker.texts([user_ids[0]]) == {user_ids[0]: "how long is the hospital stay"}
+
+
+def test_retention_deletes_old_conversations_in_both_postgresql_databases(stack):
+    for sender in ("so-old", "so-recent"):
+        ask(stack.proxy_url, sender, "what is the pump")
+    # so-old was last active 200 days ago (the clinic keeps 180).
+    stack.sql("haip", "UPDATE events SET timestamp = timestamp - 200 * 86400 WHERE sender_id = %s",
+              ("so-old",))  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "staff", "retention"],
+        cwd=paths.ROOT, env=stack.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "deleted 1 conversations" in done.stdout, done.stdout
+    for db in ("haip", "haip_events"):
+        assert stack.tracker_rows("so-old", db) == []
+        assert stack.tracker_rows("so-recent", db) != []
 
 
 def test_a_rasa_server_killed_mid_conversation_loses_nothing(stack):

@@ -11,7 +11,9 @@ sample with it anywhere on the stack).
 --growth also profiles one long conversation (messages 150-250) beside short
 ones, for what grows with its length. --measure profiles nothing: 1 and 20
 clients, then the latency at messages 1, 50, 100 and 200 of one conversation,
-the figures bench/run.py gives for the assistant, with the load average.
+the figures bench/run.py gives for the assistant, with the load average; and
+the CPU time the Rasa and action servers spent per message, which the other
+work on a shared machine moves much less than it moves latency.
 
 py-spy: `.venv/bin/pip install py-spy`; it needs ptrace (root, or
 kernel.yama.ptrace_scope=0). Its raw output lands in --out (default: a temp folder).
@@ -22,6 +24,8 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,20 +123,66 @@ def profiled(us, label: str, seconds: float, drive, out: Path, native: bool) -> 
     return found
 
 
+def cpu_s(pid: int | None) -> float:
+    """CPU time (user + system) a process has used, from /proc/<pid>/stat: unlike
+    latency, hardly moved by the other work on a shared machine."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def growth(webhook: str, pids: dict, messages: int = 200, window: int = 5) -> dict:
+    """load.conversation_growth's one conversation of FAQ questions, with the CPU
+    time the Rasa and action servers spent on each message."""
+    session = load.requests.Session()
+    sender = f"m-long-{time.time_ns()}"
+    latencies, cpus = [], []
+    for n in range(messages):
+        cpu_before = sum(cpu_s(pid) for pid in pids.values())
+        started = time.monotonic()
+        load.ask(session, webhook, sender, FAQ[n % len(FAQ)])
+        latencies.append(time.monotonic() - started)
+        cpus.append(sum(cpu_s(pid) for pid in pids.values()) - cpu_before)
+    at = {}
+    for point in (1, 50, 100, 200):
+        low = min(max(point - 1 - window // 2, 0), messages - window)
+        at[str(point)] = {
+            "median_s": round(statistics.median(latencies[low : low + window]), 4),
+            "cpu_ms": round(1000 * sum(cpus[low : low + window]) / window, 1),
+        }
+    return at
+
+
 def measure(us, duration_s: float, trouble: str) -> dict:
     figures: dict = {"load_before": loadavg()}
+    pids = {"rasa": us.child_pid("rasa server"), "actions": us.child_pid("action server")}
+
+    def cpu_per_message(before: dict, messages: int) -> str:
+        used = {
+            name: (cpu_s(pid) - before[name]) * 1000 / max(messages, 1)
+            for name, pid in pids.items()
+        }
+        return ", ".join(f"{name} {ms:.0f}" for name, ms in used.items())
+
     for clients in (1, 20):
+        before = {name: cpu_s(pid) for name, pid in pids.items()}
         phase = load.closed_loop(us.webhook, SCRIPT, clients, duration_s, f"m{clients}", trouble)
         s = phase.summary()
+        s["cpu_ms_per_message"] = cpu = cpu_per_message(before, s["messages"])
         figures[f"clients_{clients}"] = s
         say(
             f"{clients:>2} clients: {s['throughput_per_s']} msg/s, median {s['median_s']} s,"
-            f" p95 {s['p95_s']} s, {s['errors']} err, {s['unexpected']} unx, load {loadavg()}"
+            f" p95 {s['p95_s']} s, {s['errors']} err, {s['unexpected']} unx;"
+            f" CPU ms/message {cpu}; load {loadavg()}"
         )
-    growth = load.conversation_growth(us.webhook, FAQ, f"m-long-{time.time_ns()}")
-    figures["growth"] = growth["median_s_at"]
-    at = growth["median_s_at"]
-    say(f"conversation: {at}, n=100/n=1 {at['100'] / at['1']:.2f}, load {loadavg()}")
+    figures["growth"] = growth(us.webhook, pids)
+    at = figures["growth"]
+    say(
+        "conversation, median latency / mean CPU ms (rasa + actions) of 5 messages around n: "
+        + ", ".join(f"n={n} {v['median_s'] * 1000:.0f} / {v['cpu_ms']:.0f}" for n, v in at.items())
+        + f"; latency n=100/n=1 {at['100']['median_s'] / at['1']['median_s']:.2f}; load {loadavg()}"
+    )
     figures["load_after"] = loadavg()
     return figures
 

@@ -116,11 +116,15 @@ def test_each_tracker_has_its_own_events(tmp_path, domain):
     assert run(ours.retrieve("a")).latest_message.use_text_for_featurization is not True
 
 
-def test_at_most_so_many_conversations_are_kept(tmp_path, domain):
+def test_at_most_so_many_events_are_kept(tmp_path, domain):
     ours = CachingSQLTrackerStore(
-        domain, dialect="sqlite", db=str(tmp_path / "t.db"), cached_conversations=2
+        domain, dialect="sqlite", db=str(tmp_path / "t.db"), cached_events=10
     )
-    for sender in "abc":
+    for sender in "abc":  # 4 events each
         save(ours, sender, turn(1, 10.0), domain)
         run(ours.retrieve(sender))
-    assert list(ours._events) == ["b", "c"]
+    assert list(ours._events) == ["b", "c"] and ours._cached == 8
+    run(ours.retrieve("b"))  # read last: kept longest
+    save(ours, "d", turn(1, 10.0), domain)
+    run(ours.retrieve("d"))
+    assert list(ours._events) == ["b", "d"] and ours._cached == 8

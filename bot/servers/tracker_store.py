@@ -15,8 +15,8 @@ changed, so a row seen once reads the same later. A row is known by its id,
 type and time together: a deleted row's id that SQLite gives again to a new row
 is not taken for the old one. Rows written by another server (two run during a
 model switch) or deleted by the retention job show in the next read, as with
-Rasa's store. At most `cached_conversations` conversations are kept, the least
-recently read dropped first.
+Rasa's store. At most `cached_events` events are kept (about 2.5 KB each: 50 MB
+for the default 20,000), the conversations read least recently dropped first.
 
 endpoints.yml: `tracker_store: type: bot.servers.tracker_store.CachingSQLTrackerStore`
 with the SQL store's own settings (dialect, db, ...).
@@ -43,10 +43,11 @@ BATCH = 500
 
 
 class CachingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, cached_conversations: int = 256, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cached_events: int = 20_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.cached_conversations = int(cached_conversations)
+        self.cached_events = int(cached_events)
         self._events: OrderedDict[str, dict[RowKey, Event]] = OrderedDict()
+        self._cached = 0  # events in self._events
         self._event_classes: dict[str, type[Event]] = {}
 
     def _event_from(self, data: str) -> Event | None:
@@ -74,6 +75,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 for row in query.with_entities(table.id, table.type_name, table.timestamp)
             ]
             known = self._events.pop(sender_id, {})
+            self._cached -= len(known)
             missing = [key[0] for key in keys if key not in known]
             data: dict[int, str] = {}
             for start in range(0, len(missing), BATCH):
@@ -94,8 +96,9 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             events.append(copy.copy(event))
         if cached:
             self._events[sender_id] = cached
-            while len(self._events) > self.cached_conversations:
-                self._events.popitem(last=False)
+            self._cached += len(cached)
+            while self._cached > self.cached_events and len(self._events) > 1:
+                self._cached -= len(self._events.popitem(last=False)[1])
         if not (self.domain and keys):
             logger.debug(f"Can't retrieve tracker matching sender id '{sender_id}'.")
             return None

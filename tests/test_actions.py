@@ -95,3 +95,17 @@ def test_first_turn_starts_with_the_welcome(store):
     assert len(texts) == 2
     assert "computer program" in texts[0] and "911" in texts[0]
     assert "MRI" in texts[1]
+
+
+def test_the_content_signature_covers_the_files_rglob_finds(content_dir):
+    store = ContentStore(content_dir)
+    signature = store._current_signature()
+    assert [entry[0] for entry in signature] == sorted(map(str, content_dir.rglob("*.yml")))
+    assert all(entry[2] == os.stat(entry[0]).st_size for entry in signature)
+    (content_dir / "topics" / "new_topic.yml").write_text("id: new_topic\n")
+    added = store._current_signature()
+    assert len(added) == len(signature) + 1
+    _touch_later(content_dir / "clinic.yml")
+    assert store._current_signature() != added
+    (content_dir / "topics" / "new_topic.yml").unlink()
+    assert store._current_signature() != added

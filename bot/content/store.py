@@ -9,6 +9,7 @@ problem, rather than leaving patients with no answer.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -28,8 +29,19 @@ class ContentStore:
         self.version = ""
 
     def _current_signature(self) -> tuple:
-        files = sorted(self.content_dir.rglob("*.yml"))
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        """Every .yml file under content/ (as rglob("*.yml") finds them: symlinked
+        folders are not entered) with its time and size. Taken on every get(),
+        several times per message in the action server: os.walk and one stat a
+        file, where rglob and two Path.stat() calls were 40% of its CPU time
+        (bench/profile.py)."""
+        found = []
+        for folder, dirs, files in os.walk(self.content_dir):
+            for name in (*dirs, *files):
+                if name.endswith(".yml"):
+                    path = os.path.join(folder, name)
+                    stat = os.stat(path)
+                    found.append((path, stat.st_mtime_ns, stat.st_size))
+        return tuple(sorted(found))
 
     def get(self) -> Content:
         """The newest valid content; ContentError if there has never been any."""

@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 from bot import settings
-from bot.servers import api_token
+from bot.servers import action_results, api_token
 
 READY_FD = "HAIP_READY_FD"
 WARM_UP_TEXT = "hello"
@@ -154,12 +154,29 @@ async def _say_ready(app, loop) -> None:
         os.close(int(fd))
 
 
+# Read by OpenBLAS (numpy's) when numpy is first imported, which is below.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """numpy's matrix products on one thread, unless the environment says
+    otherwise. A message's MiniLM embedding multiplies matrices of a dozen rows:
+    a second OpenBLAS thread costs more to wake than it saves, and on a 2-core
+    machine it takes the other core from the action server and from the other
+    patients' messages (bench/profile.py, MiniLM per sentence: 21 ms CPU on one
+    thread, 34 ms on two; under load 29 ms and 57 ms)."""
+    for variable in BLAS_THREADS:
+        os.environ.setdefault(variable, "1")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     token = api_token.take_from_env()
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    one_blas_thread()
     configure_logging(args.logging_config_file)
     api_token.keep_out_of_logs(token)
+    action_results.install()
 
     from rasa.core.run import (
         close_resources,

@@ -1,0 +1,105 @@
+"""Rasa's SQL tracker store, keeping the conversations' events it has read.
+
+For every message, Rasa's SQLTrackerStore reads every event of the conversation
+from the database and rebuilds each one: json.loads of its row, then
+Event.from_parameters, which walks the tree of Event's subclasses for every
+event. py-spy (bench/profile.py --growth) put a third of the Rasa server's time
+there at message 150 of a conversation, the most of anything that grows with
+its length. This store still asks the database which events the conversation
+has (ids, types and times only: the same query, the same session rules), and
+rebuilds only rows it has not seen; the rest come from its cache, a copy of
+each event per tracker, as a fresh read would give.
+
+The rows of the events table are written once and deleted (retention), never
+changed, so a row seen once reads the same later. A row is known by its id,
+type and time together: a deleted row's id that SQLite gives again to a new row
+is not taken for the old one. Rows written by another server (two run during a
+model switch) or deleted by the retention job show in the next read, as with
+Rasa's store. At most `cached_events` events are kept (about 2.5 KB each: 50 MB
+for the default 20,000), the conversations read least recently dropped first.
+
+endpoints.yml: `tracker_store: type: bot.servers.tracker_store.CachingSQLTrackerStore`
+with the SQL store's own settings (dialect, db, ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+
+logger = logging.getLogger(__name__)
+
+RowKey = tuple[int, str, float | None]
+# Ids per IN (...) query: below SQLite's oldest limit of 999 variables.
+BATCH = 500
+
+
+class CachingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, cached_events: int = 20_000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cached_events = int(cached_events)
+        self._events: OrderedDict[str, dict[RowKey, Event]] = OrderedDict()
+        self._cached = 0  # events in self._events
+        self._event_classes: dict[str, type[Event]] = {}
+
+    def _event_from(self, data: str) -> Event | None:
+        """Event.from_parameters, with each event class looked up once."""
+        parameters = json.loads(data)
+        name = parameters.get("event")
+        if name is None:
+            return None
+        cls = self._event_classes.get(name)
+        if cls is None:
+            self._event_classes = {c.type_name: c for c in all_subclasses(Event)}
+            cls = self._event_classes.get(name)
+        if cls is None:  # as Rasa's: old TopicSet rows are skipped, others raise
+            return Event.from_parameters(parameters)
+        return cls._from_parameters(parameters)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        table = self.SQLEvent
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            keys: list[RowKey] = [
+                (row.id, row.type_name, row.timestamp)
+                for row in query.with_entities(table.id, table.type_name, table.timestamp)
+            ]
+            known = self._events.pop(sender_id, {})
+            self._cached -= len(known)
+            missing = [key[0] for key in keys if key not in known]
+            data: dict[int, str] = {}
+            for start in range(0, len(missing), BATCH):
+                chunk = missing[start : start + BATCH]
+                data.update(session.query(table.id, table.data).filter(table.id.in_(chunk)))
+        cached: dict[RowKey, Event] = {}
+        events: list[Event] = []
+        for key in keys:
+            event = known.get(key)
+            if event is None:
+                if key[0] not in data:  # deleted between the two queries
+                    continue
+                event = self._event_from(data[key[0]])
+                if event is None:
+                    continue
+            cached[key] = event
+            # A copy per tracker: replaying sets attributes on some events.
+            events.append(copy.copy(event))
+        if cached:
+            self._events[sender_id] = cached
+            self._cached += len(cached)
+            while self._cached > self.cached_events and len(self._events) > 1:
+                self._cached -= len(self._events.popitem(last=False)[1])
+        if not (self.domain and keys):
+            logger.debug(f"Can't retrieve tracker matching sender id '{sender_id}'.")
+            return None
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)

@@ -40,7 +40,7 @@ def test_rasa_reads_postgresql_redis_and_the_event_broker_from_the_environment(m
     endpoints = AvailableEndpoints.read_endpoints(str(settings.endpoints_file))
     tracker = endpoints.tracker_store
     assert (tracker.type, tracker.url, tracker.kwargs["dialect"]) == (
-        "SQL",
+        "bot.servers.tracker_store.CachingSQLTrackerStore",
         "db.clinic.internal",
         "postgresql",
     )

@@ -17,7 +17,7 @@ REDIS ?= /usr/bin/redis-server
 # Every Rasa command runs through `python -m bot`, which sets what Rasa's files
 # read (telemetry off, the action server, the tracker store: bot/settings.py).
 
-.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval bench lint lock clean
+.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval bench profile lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -27,6 +27,8 @@ help:
 	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
 	@echo "make bench     measure speed, memory and training beside rasa init's starter bot"
 	@echo "               (about 15 minutes; figures in bench/results/bench.json)"
+	@echo "make profile   py-spy on the Rasa and action servers under the bench's load"
+	@echo "               (PROFILE_ARGS=--measure: CPU time per message instead)"
 	@echo "make train     train a model if training data, domain or config changed"
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
 	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff pages)"
@@ -96,6 +98,13 @@ eval: train
 # bench starts the assistant with the current model (and it depends on $(ENV_STAMP)).
 bench: train
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Where the time goes under the bench's load (bench/profile.py). py-spy, pinned, is
+# only for this: installed here, not by requirements.lock, which every clinic installs.
+PY_SPY_VERSION := 0.4.3
+profile: train
+	$(VENV)/bin/uv pip install --quiet --python $(PY) py-spy==$(PY_SPY_VERSION)
+	$(PY) bench/profile.py $(PROFILE_ARGS)
 
 test: lint validate train test-unit test-stories
 	$(PY) -m bot eval --json results/eval.json --gates

@@ -15,7 +15,7 @@ the figures bench/run.py gives for the assistant, with the load average; and
 the CPU time the Rasa and action servers spent per message, which the other
 work on a shared machine moves much less than it moves latency.
 
-py-spy: `.venv/bin/pip install py-spy`; it needs ptrace (root, or
+py-spy: `make profile` installs it (pinned) and runs this; it needs ptrace (root, or
 kernel.yama.ptrace_scope=0). Its raw output lands in --out (default: a temp folder).
 """
 
@@ -198,7 +198,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not args.measure and not PY_SPY.exists():
-        say(f"{PY_SPY} is missing: .venv/bin/pip install py-spy")
+        say(f"{PY_SPY} is missing: `make profile` installs it")
         return 2
     trouble = answers.message(ContentStore(paths.CONTENT_DIR).get(), "trouble").text
     out = args.out or Path(tempfile.mkdtemp(prefix="haip-profile-"))

@@ -17,8 +17,10 @@ import requests
 
 from bot import paths
 from bot.reminders.store import ReminderStore
+from bot.servers.trouble_log import TroubleLog
 from bot.settings import ScaleOut
 from staff.review.broker_events import BrokerEvents
+from staff.review.models import Outcome
 from tests.scale_out import Stack, missing
 from tests.servers import all_text
 
@@ -133,6 +135,26 @@ def test_the_review_log_reads_the_event_broker_in_postgresql(stack, monkeypatch)
     monkeypatch.setenv("PGPASSFILE", str(stack.root / "pgpass"))
     broker = BrokerEvents(ScaleOut.from_env(stack.env))
     assert broker.texts([user_ids[0]]) == {user_ids[0]: "how long is the hospital stay"}
+
+
+def test_a_trouble_message_any_server_records_reaches_the_review_log(stack, monkeypatch):
+    ask(stack.proxy_url, "so-trouble", "how long is the hospital stay")
+    rows = stack.tracker_rows("so-trouble", db="haip_events")
+    ((event_id, data),) = [(i, d) for i, d in rows if json.loads(d)["event"] == "user"]
+    # As a Rasa server on another machine would: its own tracker file is not used.
+    monkeypatch.setenv("PGPASSFILE", str(stack.root / "pgpass"))
+    elsewhere = stack.root / "another-machine" / "tracker.db"
+    log = TroubleLog(elsewhere, ScaleOut.from_env(stack.env))
+    log.record("so-trouble", json.loads(data)["message_id"])
+    assert not elsewhere.exists()
+
+    def outcome():
+        with sqlite3.connect(stack.root / "staff.db") as db:
+            return db.execute(
+                "SELECT outcome FROM review_message WHERE event_id = ?", (event_id,)
+            ).fetchall()
+
+    assert wait_for(lambda: outcome() == [(Outcome.TROUBLE,)], 30), outcome()
 
 
 def test_retention_deletes_old_conversations_in_both_postgresql_databases(stack):

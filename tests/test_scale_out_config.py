@@ -134,3 +134,40 @@ def test_tickets_issued_at_once_by_many_servers_are_all_different(redis_port):
     for ticket in tickets:
         stores[ticket % 8].cleanup("conversation-1", ticket)
     assert stores[0].get_lock("conversation-1") is None
+
+
+def test_rasa_tables_made_by_several_servers_at_once_are_made_once(tmp_path, monkeypatch):
+    """Without the advisory lock, two of these fail with a duplicate key."""
+    from bot.servers import postgres_tables
+    from tests.scale_out import Postgres
+
+    server = Postgres()
+    try:
+        server.start(tmp_path / "pgpass")
+        monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
+        scale_out = ScaleOut.from_env({**SCALED, "HAIP_POSTGRES_HOST": "127.0.0.1",
+                                       "HAIP_POSTGRES_PORT": str(server.port)})  # fmt: skip
+        failures: list[Exception] = []
+        start = threading.Barrier(4)
+
+        def make() -> None:
+            start.wait()
+            try:
+                postgres_tables.create(scale_out)
+            except Exception as exc:  # noqa: BLE001 (collected for the assertion)
+                failures.append(exc)
+
+        threads = [threading.Thread(target=make) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        import psycopg2
+
+        for db in ("haip", "haip_events"):
+            with psycopg2.connect(scale_out.dsn(db)) as connection, connection.cursor() as cur:
+                cur.execute("SELECT count(*) FROM events")
+                assert cur.fetchone() == (0,)
+    finally:
+        server.stop()

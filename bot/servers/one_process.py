@@ -66,7 +66,12 @@ def command_and_env(
 def main(name: str, port: int | None, built: Path | None) -> int:
     if port is not None:  # a Rasa server of several: its own port, not the proxy's
         os.environ["HAIP_RASA_PORT"] = str(port)
-    command, env = command_and_env(name, Settings.from_env(), built)
+    settings = Settings.from_env()
+    command, env = command_and_env(name, settings, built)
+    if NAMES[name] == supervisor.RASA and settings.scale_out:
+        from bot.servers import postgres_tables
+
+        postgres_tables.create(settings.scale_out)
     sys.stdout.flush()
     os.chdir(paths.ROOT)
     os.execvpe(command[0], command, env)

@@ -1,7 +1,11 @@
 """Which patient messages got the trouble message. Our channels send it outside
 Rasa's conversation (Rasa is still working, or has failed), so Rasa's events do
 not show it; this table, beside Rasa's in the tracker file, does, for the staff
-workspace's review log. It holds ids and a time, never the patient's words."""
+workspace's review log. It holds ids and a time, never the patient's words.
+
+Scaled out (README, Scaling out), the table is in PostgreSQL beside Rasa's
+event broker, where the review log reads it, whichever machine the Rasa server
+that wrote it runs on."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
+
+from bot.settings import ScaleOut
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +26,22 @@ SCHEMA = (
 )
 
 
+PG_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id BIGSERIAL PRIMARY KEY,"
+    " sender_id TEXT NOT NULL, message_id TEXT NOT NULL, timestamp DOUBLE PRECISION NOT NULL)"
+)
+
+
 class TroubleLog:
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, scale_out: ScaleOut | None = None):
         self.db = Path(db)
+        self.scale_out = scale_out
 
     def record(self, sender_id: str, message_id: str) -> None:
         """Never raises: the patient's trouble message matters more than its record."""
+        if self.scale_out is not None:
+            self._record_in_postgres(sender_id, message_id)
+            return
         try:
             with contextlib.closing(sqlite3.connect(self.db, timeout=5)) as connection:
                 with connection:
@@ -35,6 +51,22 @@ class TroubleLog:
                         (sender_id, message_id, time.time()),
                     )
         except (sqlite3.Error, OSError) as exc:
+            logger.error("Could not record a trouble message (%s).", type(exc).__name__)
+
+    def _record_in_postgres(self, sender_id: str, message_id: str) -> None:
+        import psycopg2
+
+        dsn = self.scale_out.dsn(self.scale_out.events_db)
+        try:
+            with contextlib.closing(psycopg2.connect(dsn, connect_timeout=5)) as connection:
+                with connection, connection.cursor() as cursor:
+                    cursor.execute(PG_SCHEMA)
+                    cursor.execute(
+                        f"INSERT INTO {TABLE} (sender_id, message_id, timestamp)"
+                        " VALUES (%s, %s, %s)",
+                        (sender_id, message_id, time.time()),
+                    )
+        except psycopg2.Error as exc:
             logger.error("Could not record a trouble message (%s).", type(exc).__name__)
 
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 
+from bot.servers import trouble_log
 from bot.settings import ScaleOut, Settings
 
 CONNECT_TIMEOUT_S = 10
@@ -65,6 +66,14 @@ class BrokerEvents:
             shaped.append((event_id, sender_id, kind, event.get("timestamp"), name, data))
         return shaped
 
+    def trouble_after(self, after: int, limit: int) -> list[tuple]:
+        """The trouble log's rows (bot/servers/trouble_log.py), as read_after's."""
+        return self._rows(
+            f"SELECT id, sender_id, message_id, timestamp FROM {trouble_log.TABLE}"
+            " WHERE id > %s ORDER BY id LIMIT %s",
+            (after, limit),
+        )
+
     def texts(self, event_ids: list[int]) -> dict[int, str]:
         if not event_ids:
             return {}
@@ -98,6 +107,9 @@ class BrokerEvents:
         if not senders:
             return [], 0
         self._rows("DELETE FROM events WHERE sender_id = ANY(%s) RETURNING id", (senders,))
+        self._rows(
+            f"DELETE FROM {trouble_log.TABLE} WHERE sender_id = ANY(%s) RETURNING id", (senders,)
+        )
         with self._cursor(tracker_db) as tracker:
             tracker.execute("DELETE FROM events WHERE sender_id = ANY(%s)", (senders,))
             return senders, tracker.rowcount

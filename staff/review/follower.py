@@ -104,25 +104,29 @@ class Follower:
         self.broker = broker
         # Each conversation's latest turn (see _turn), read from the log once per batch.
         self._turns: dict[str, Message | None] = {}
-        self._gaps: dict[int, float] = {}  # first missing id -> when first seen
+        # Per source: first missing id -> when first seen.
+        self._gaps: dict[str, dict[int, float]] = {}
 
     def _read_events(self, after: int, limit: int) -> list[tuple]:
         if self.broker is None:
             return _read(self.tracker_db, after, limit)
         return self.settled(self.broker.read(after, limit), after)
 
-    def settled(self, rows: list[tuple], after: int, now: float | None = None) -> list[tuple]:
+    def settled(
+        self, rows: list[tuple], after: int, now: float | None = None, source: str = "events"
+    ) -> list[tuple]:
         """The rows up to the first missing id, unless it has been missing for
         GAP_WAIT_S: an event committed late is then still read in order."""
         now = time.monotonic() if now is None else now
+        gaps = self._gaps.setdefault(source, {})
         expected = after + 1
         for index, row in enumerate(rows):
             if row[0] != expected:
-                first_seen = self._gaps.setdefault(expected, now)
+                first_seen = gaps.setdefault(expected, now)
                 if now - first_seen < GAP_WAIT_S:
                     return rows[:index]
             expected = row[0] + 1
-        self._gaps = {missing: seen for missing, seen in self._gaps.items() if missing > after}
+        self._gaps[source] = {missing: seen for missing, seen in gaps.items() if missing > after}
         return rows
 
     def position(self, source: str = SOURCE) -> int:
@@ -152,7 +156,11 @@ class Follower:
         return len(rows)
 
     def _follow_trouble(self, limit: int, now: dt.datetime | None = None) -> int:
-        rows = trouble_log.read_after(self.tracker_db, self.position(TROUBLE_SOURCE), limit)
+        after = self.position(TROUBLE_SOURCE)
+        if self.broker is None:
+            rows = trouble_log.read_after(self.tracker_db, after, limit)
+        else:
+            rows = self.settled(self.broker.trouble_after(after, limit), after, source="trouble")
         with transaction.atomic():
             for trouble_id, sender_id, message_id, timestamp in rows:
                 PendingTrouble.objects.get_or_create(

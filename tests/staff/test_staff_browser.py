@@ -306,7 +306,14 @@ def test_kill_9_of_the_workspace_and_the_log_while_messages_arrive_loses_nothing
                       120, 0.5)  # fmt: skip
     texts = [row[0] for row in workspace.logged("text LIKE ?", "crash question %")]
     assert sorted(texts) == sorted(sent) and len(set(texts)) == 45
-    assert wait_until(lambda: requests.get(running.staff_url + "/health/").ok, 60)
+
+    def workspace_answers() -> bool:
+        try:  # refused until the restarted gunicorn listens
+            return requests.get(running.staff_url + "/health/", timeout=5).ok
+        except requests.ConnectionError:
+            return False
+
+    assert wait_until(workspace_answers, 60)
 
 
 def test_the_supervisor_runs_retention_at_start(workspace):

@@ -18,7 +18,7 @@ WEBHOOK = "/webhooks/rest/webhook"
 
 def measure(root: Path, clients: int, duration_s: float, trouble: str) -> dict:
     if problem := missing():
-        raise RuntimeError(f"{problem} (make browser installs it)")
+        raise RuntimeError(f"{problem} (make system-packages installs it)")
     say("Scaled out: PostgreSQL, Redis, two Rasa servers behind nginx ...")
     stack = Stack(root, rasa_servers=2)
     try:

@@ -35,7 +35,7 @@ SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "result
 
 @contextmanager
 def chromium() -> Iterator:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs it"
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-packages` installs it"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -110,7 +110,7 @@ def certificate_names(domain: str, root: Path) -> list[tuple[str, str]]:
 
 def start_nginx(config: Path, port: int) -> subprocess.Popen:
     """nginx with config, once it takes connections on port."""
-    assert Path(NGINX).exists(), f"{NGINX} is missing: `make browser` installs it"
+    assert Path(NGINX).exists(), f"{NGINX} is missing: `make system-packages` installs it"
     proxy = subprocess.Popen(
         [NGINX, "-p", str(config.parent), "-c", str(config)], stderr=subprocess.PIPE
     )

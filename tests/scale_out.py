@@ -40,7 +40,7 @@ def postgres_bin() -> Path | None:
 
 
 def missing() -> str | None:
-    """Why the stack cannot run here (`make browser` installs what it needs)."""
+    """Why the stack cannot run here (`make system-packages` installs what it needs)."""
     if postgres_bin() is None:
         return "PostgreSQL (Debian's postgresql) is not installed"
     if not Path(REDIS).exists():

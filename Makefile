@@ -17,7 +17,7 @@ REDIS ?= /usr/bin/redis-server
 # Every Rasa command runs through `python -m bot`, which sets what Rasa's files
 # read (telemetry off, the action server, the tracker store: bot/settings.py).
 
-.PHONY: help install browser screenshots build validate train run test test-unit test-stories eval bench profile lint lock clean
+.PHONY: help install system-packages screenshots build validate train run test test-unit test-stories eval bench profile lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -43,7 +43,7 @@ $(NODE_STAMP): package.json package-lock.json
 # The browser tests need Debian's chromium, and nginx for the HTTPS proxy test;
 # the scale-out test (tests/test_scale_out.py) PostgreSQL and Redis as well. CI
 # machines start without them; the tests start their own servers on 127.0.0.1.
-browser:
+system-packages:
 	@test -x $(CHROMIUM) -a -x $(NGINX) -a -x $(REDIS) -a -n "$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" || { \
 		echo "Installing Debian's chromium, nginx, PostgreSQL and Redis for the tests ..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -77,14 +77,14 @@ run: $(ENV_STAMP) $(NODE_STAMP)
 lint: $(ENV_STAMP)
 	$(VENV)/bin/ruff check bot actions tests staff bench
 
-test-unit: $(ENV_STAMP) $(NODE_STAMP) browser
+test-unit: $(ENV_STAMP) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest
 
 test-stories: $(ENV_STAMP)
 	$(PY) -m bot test-stories
 
 # The README's pictures of the chat, taken by the browser tests.
-screenshots: $(ENV_STAMP) $(NODE_STAMP) browser
+screenshots: $(ENV_STAMP) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
 		$(PY) -m pytest -q tests/test_widget.py -k fits_phones
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \

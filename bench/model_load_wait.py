@@ -79,6 +79,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
+from bench.progress import say  # noqa: E402
 from bench.questions import QUESTIONS  # noqa: E402
 from bot import paths, trainings  # noqa: E402
 from bot.content import answers  # noqa: E402
@@ -430,10 +431,6 @@ def git_commit() -> str:
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def trouble_text() -> str:

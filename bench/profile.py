@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load, ours  # noqa: E402
+from bench.progress import say  # noqa: E402
 from bench.questions import FAQ, SCRIPT  # noqa: E402
 from bot import paths  # noqa: E402
 from bot.content import answers  # noqa: E402
@@ -43,10 +44,6 @@ from bot.content.store import ContentStore  # noqa: E402
 PY_SPY = Path(sys.executable).with_name("py-spy")
 RATE = 100
 TOP = 25
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def loadavg() -> str:

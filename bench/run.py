@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load, ours, scale_out, starter, training  # noqa: E402
+from bench.progress import say  # noqa: E402
 from bench.questions import FAQ, SCRIPT, STARTER_SCRIPT  # noqa: E402
 from bot import paths  # noqa: E402
 from bot.content import answers  # noqa: E402
@@ -53,10 +54,6 @@ from bot.content.store import ContentStore  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
 WARM_UP_ROUNDS = 1  # each bot's script once before measuring: first-use costs out
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def machine() -> dict:

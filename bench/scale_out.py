@@ -6,23 +6,19 @@ in one run. Part of `make bench`; alone: `bench/run.py --scale-out-only`."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from bench import load
+from bench.progress import say
 from bench.questions import SCRIPT
 from tests.scale_out import Stack, missing
 
 WEBHOOK = "/webhooks/rest/webhook"
 
 
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def measure(root: Path, clients: int, duration_s: float, trouble: str) -> dict:
     if problem := missing():
-        raise RuntimeError(f"{problem} (make browser installs it)")
+        raise RuntimeError(f"{problem} (make system-packages installs it)")
     say("Scaled out: PostgreSQL, Redis, two Rasa servers behind nginx ...")
     stack = Stack(root, rasa_servers=2)
     try:

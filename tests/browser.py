@@ -35,7 +35,7 @@ SCREENSHOTS = Path(os.environ.get("HAIP_SCREENSHOT_DIR") or paths.ROOT / "result
 
 @contextmanager
 def chromium() -> Iterator:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make browser` installs it"
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-packages` installs it"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -56,27 +56,47 @@ def axe_violations(page: Page) -> list[dict]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-def nginx_config(root: Path, site_file: str, replacements: list[tuple[str, str]]) -> Path:
-    """A file of deploy/ as shipped, with this test's ports and a self-signed
-    certificate for localhost, inside a minimal nginx.conf of its own."""
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-         "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
-        check=True, capture_output=True,
-    )  # fmt: skip
+def nginx_config(
+    root: Path,
+    site_file: str,
+    replacements: list[tuple[str, str]],
+    *,
+    certificate: bool = True,
+    leave_out: tuple[str, ...] = (),
+    log_format: str | None = None,
+) -> Path:
+    """A file of deploy/ as shipped, with this test's ports, inside a minimal
+    nginx.conf of its own; with a self-signed certificate for localhost unless
+    certificate is False. Lines that still mention a string of leave_out after
+    the replacements are left out (servers the shipped file has and the test
+    does not run). With log_format, each request is logged to root/access.log
+    in that format, for tests that check where nginx sent it."""
+    if certificate:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+             "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
+            check=True, capture_output=True,
+        )  # fmt: skip
     site = (paths.ROOT / "deploy" / site_file).read_text()
     for shipped, here in replacements:
         assert shipped in site, f"deploy/{site_file} no longer has {shipped!r}"
         site = site.replace(shipped, here)
+    if leave_out:
+        kept = (line for line in site.splitlines() if not any(s in line for s in leave_out))
+        site = "\n".join(kept)
     (root / "site.conf").write_text(site)
     kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     temp = " ".join(f"{kind}_temp_path {root}/{kind};" for kind in kinds)
+    if log_format is None:
+        access_log = "access_log off;"
+    else:
+        access_log = f"log_format test '{log_format}'; access_log {root}/access.log test;"
     main = root / "nginx.conf"
     main.write_text(
         ("user root;\n" if os.geteuid() == 0 else "")
         + f"daemon off; pid {root}/nginx.pid; error_log {root}/error.log;\n"
-        f"events {{}}\nhttp {{ access_log off; {temp} include {root}/site.conf; }}\n"
+        f"events {{}}\nhttp {{ {access_log} {temp} include {root}/site.conf; }}\n"
     )
     return main
 
@@ -88,9 +108,9 @@ def certificate_names(domain: str, root: Path) -> list[tuple[str, str]]:
     ]
 
 
-@contextmanager
-def nginx(config: Path, port: int) -> Iterator[None]:
-    assert Path(NGINX).exists(), f"{NGINX} is missing: `make browser` installs it"
+def start_nginx(config: Path, port: int) -> subprocess.Popen:
+    """nginx with config, once it takes connections on port."""
+    assert Path(NGINX).exists(), f"{NGINX} is missing: `make system-packages` installs it"
     proxy = subprocess.Popen(
         [NGINX, "-p", str(config.parent), "-c", str(config)], stderr=subprocess.PIPE
     )
@@ -100,6 +120,17 @@ def nginx(config: Path, port: int) -> Iterator[None]:
             assert proxy.poll() is None, proxy.stderr.read().decode()
             assert time.monotonic() < deadline, "nginx did not start"
             time.sleep(0.2)
+    except BaseException:  # one that never took connections is not left running
+        proxy.terminate()
+        proxy.wait(timeout=30)
+        raise
+    return proxy
+
+
+@contextmanager
+def nginx(config: Path, port: int) -> Iterator[None]:
+    proxy = start_nginx(config, port)
+    try:
         yield
     finally:
         proxy.terminate()

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from bot import paths
 from bot.servers import api_token
+from tests.browser import NGINX, nginx_config, start_nginx
 from tests.servers import free_port, models_copy, port_open
 
 DEPLOY = paths.ROOT / "deploy" / "scale-out"
 UNITS = DEPLOY / "systemd"
-NGINX = os.environ.get("HAIP_NGINX", "/usr/sbin/nginx")
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_TIMEOUT_S = 600
 # Every process but the trainer, which only waits for a training to be asked for.
@@ -40,7 +40,7 @@ def postgres_bin() -> Path | None:
 
 
 def missing() -> str | None:
-    """Why the stack cannot run here (`make browser` installs what it needs)."""
+    """Why the stack cannot run here (`make system-packages` installs what it needs)."""
     if postgres_bin() is None:
         return "PostgreSQL (Debian's postgresql) is not installed"
     if not Path(REDIS).exists():
@@ -244,35 +244,19 @@ class Stack:
         return (self.root / f"rasa-{index}.log").read_text(errors="replace")[-4000:]
 
     def _start_nginx(self) -> None:
-        site = (DEPLOY / "nginx-rasa.conf").read_text()
         replacements = [("listen 127.0.0.1:5005;", f"listen 127.0.0.1:{self.proxy_port};")]
         for shipped, port in zip(RASA_PORTS_SHIPPED, self.rasa_ports, strict=False):
             replacements.append((f"server {shipped}", f"server 127.0.0.1:{port}"))
-        for shipped, here in replacements:
-            assert shipped in site, f"deploy/scale-out/nginx-rasa.conf no longer has {shipped!r}"
-            site = site.replace(shipped, here)
-        for shipped in RASA_PORTS_SHIPPED[len(self.rasa_ports) :]:  # fewer servers here
-            site = "\n".join(line for line in site.splitlines() if shipped not in line)
-        (self.root / "site.conf").write_text(site)
-        kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        temp = " ".join(f"{kind}_temp_path {self.root}/{kind};" for kind in kinds)
-        # Which server took each request, for the tests.
-        (self.root / "nginx.conf").write_text(
-            ("user root;\n" if os.geteuid() == 0 else "")
-            + f"daemon off; pid {self.root}/nginx.pid; error_log {self.root}/error.log;\n"
-            "events {}\nhttp { log_format upstream '$request_uri $upstream_addr $status';\n"
-            f"access_log {self.root}/access.log upstream; {temp}\n"
-            f"include {self.root}/site.conf; }}\n"
+        config = nginx_config(
+            self.root,
+            "scale-out/nginx-rasa.conf",
+            replacements,
+            certificate=False,
+            leave_out=RASA_PORTS_SHIPPED[len(self.rasa_ports) :],  # fewer servers here
+            # Which server took each request, for the tests.
+            log_format="$request_uri $upstream_addr $status",
         )
-        self.nginx = subprocess.Popen(
-            [NGINX, "-p", str(self.root), "-c", str(self.root / "nginx.conf")],
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while not port_open(self.proxy_port):
-            assert self.nginx.poll() is None, self.nginx.stderr.read().decode()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.2)
+        self.nginx = start_nginx(config, self.proxy_port)
 
     def upstreams(self) -> list[str]:
         """The Rasa server nginx sent each REST message to, in order."""

@@ -32,7 +32,7 @@ TROUBLE = "having trouble"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     problem = missing()
-    assert problem is None, f"{problem}: `make browser` installs it"
+    assert problem is None, f"{problem}: `make system-packages` installs it"
     running = Stack(tmp_path_factory.mktemp("scale-out"))
     try:
         running.start()

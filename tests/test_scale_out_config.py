@@ -138,7 +138,7 @@ def test_tickets_issued_at_once_by_many_servers_are_all_different(redis_port):
 
 def test_rasa_tables_made_by_several_servers_at_once_are_made_once(tmp_path, monkeypatch):
     """Without the advisory lock, two of these fail with a duplicate key."""
-    from bot.servers import postgres_tables
+    from bot.servers import postgres_tables, trouble_log
     from tests.scale_out import Postgres
 
     server = Postgres()
@@ -165,9 +165,10 @@ def test_rasa_tables_made_by_several_servers_at_once_are_made_once(tmp_path, mon
         assert failures == []
         import psycopg2
 
-        for db in ("haip", "haip_events"):
+        for db, table in (("haip", "events"), ("haip_events", "events"),
+                          ("haip_events", trouble_log.TABLE)):  # fmt: skip
             with psycopg2.connect(scale_out.dsn(db)) as connection, connection.cursor() as cur:
-                cur.execute("SELECT count(*) FROM events")
+                cur.execute(f"SELECT count(*) FROM {table}")
                 assert cur.fetchone() == (0,)
     finally:
         server.stop()

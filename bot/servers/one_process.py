@@ -68,10 +68,6 @@ def main(name: str, port: int | None, built: Path | None) -> int:
         os.environ["HAIP_RASA_PORT"] = str(port)
     settings = Settings.from_env()
     command, env = command_and_env(name, settings, built)
-    if NAMES[name] == supervisor.RASA and settings.scale_out:
-        from bot.servers import postgres_tables
-
-        postgres_tables.create(settings.scale_out)
     sys.stdout.flush()
     os.chdir(paths.ROOT)
     os.execvpe(command[0], command, env)

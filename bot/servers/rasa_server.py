@@ -178,6 +178,12 @@ def main(argv: list[str] | None = None) -> None:
     api_token.keep_out_of_logs(token)
     action_results.install()
     prior_states.install()
+    if scale_out := settings.ScaleOut.from_env():
+        # Here, not in `python -m bot serve rasa` alone: a Rasa server that `make run`
+        # starts records trouble messages in the trouble log's table as well.
+        from bot.servers import postgres_tables
+
+        postgres_tables.create(scale_out)
 
     from rasa.core.run import (
         close_resources,

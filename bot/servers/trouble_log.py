@@ -26,6 +26,8 @@ SCHEMA = (
 )
 
 
+# Made with Rasa's tables before a Rasa server starts (bot/servers/postgres_tables.py),
+# under their lock: two servers making it at once can fail as they did on Rasa's.
 PG_SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (id BIGSERIAL PRIMARY KEY,"
     " sender_id TEXT NOT NULL, message_id TEXT NOT NULL, timestamp DOUBLE PRECISION NOT NULL)"
@@ -60,7 +62,6 @@ class TroubleLog:
         try:
             with contextlib.closing(psycopg2.connect(dsn, connect_timeout=5)) as connection:
                 with connection, connection.cursor() as cursor:
-                    cursor.execute(PG_SCHEMA)
                     cursor.execute(
                         f"INSERT INTO {TABLE} (sender_id, message_id, timestamp)"
                         " VALUES (%s, %s, %s)",

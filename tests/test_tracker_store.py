@@ -128,3 +128,54 @@ def test_at_most_so_many_events_are_kept(tmp_path, domain):
     save(ours, "d", turn(1, 10.0), domain)
     run(ours.retrieve("d"))
     assert list(ours._events) == ["b", "d"] and ours._cached == 8
+
+
+def test_sqlite_stays_open_in_wal_mode_and_commits_without_waiting_for_the_disk(tmp_path, domain):
+    db = tmp_path / "tracker.db"
+    store = CachingSQLTrackerStore(domain, dialect="sqlite", db=str(db))
+    save(store, "patient", turn(1, 1000.0), domain)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    # Rasa's store closes its last connection after each save, which folds the
+    # log into the database and deletes it; ours keeps the log open.
+    save(store, "patient", turn(2, 1000.0), domain)
+    assert (tmp_path / "tracker.db-wal").exists()
+    assert len(run(store.retrieve("patient")).events) == 8
+
+
+KILLED_AFTER_SAVE = """
+import asyncio, os, signal, sys
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot import paths
+from bot.servers.tracker_store import CachingSQLTrackerStore
+
+domain = Domain.load(paths.ROOT / "domain.yml")
+store = CachingSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
+tracker = DialogueStateTracker("patient", domain.slots)
+for n in range(20):
+    tracker.update(UserUttered(f"question {n}", {"name": "faq", "confidence": 0.9}))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+os.kill(os.getpid(), signal.SIGKILL)  # the connection still open, nothing closed
+"""
+
+
+def test_every_saved_turn_survives_a_kill_9(tmp_path, domain):
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "tracker.db"
+    process = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_SAVE, str(db)],
+        cwd=paths.ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr.decode()[-2000:]
+    tracker = run(SQLTrackerStore(domain, dialect="sqlite", db=str(db)).retrieve("patient"))
+    texts = [e.text for e in tracker.events if isinstance(e, UserUttered)]
+    assert texts == [f"question {n}" for n in range(20)]

@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 from bot import settings
-from bot.servers import action_results, api_token, prior_states
+from bot.servers import action_results, api_token, nlu_thread, prior_states
 
 READY_FD = "HAIP_READY_FD"
 WARM_UP_TEXT = "hello"
@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     api_token.keep_out_of_logs(token)
     action_results.install()
     prior_states.install()
+    nlu_thread.install()
     if scale_out := settings.ScaleOut.from_env():
         # Here, not in `python -m bot serve rasa` alone: a Rasa server that `make run`
         # starts records trouble messages in the trouble log's table as well.

@@ -143,3 +143,42 @@ def test_a_pickled_array_is_never_loaded(tmp_path, caplog):
     loaded = IntentAndTopicClassifier.load(config, storage, resource, None)
     assert loaded.classifier is None
     assert "Object arrays cannot be loaded when allow_pickle=False" in caplog.text
+
+
+def test_the_feature_matrix_is_each_block_at_unit_length_side_by_side(tmp_path):
+    """_matrix builds its rows directly; the same numbers as scipy's
+    normalize, hstack and vstack, including a message without one block and
+    one whose words are all unknown (an empty block stays empty)."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+    from rasa.shared.nlu.training_data.features import Features
+    from sklearn.preprocessing import normalize
+
+    trained, _config, _storage, _resource, examples = trained_classifier(tmp_path)
+    no_words = Message(data={TEXT: "emoji only"})
+    no_words.add_features(Features(np.ones((1, 8)), FEATURE_TYPE_SENTENCE, TEXT, "minilm"))
+    unknown = Message(data={TEXT: "unknown words"})
+    unknown.add_features(
+        Features(scipy.sparse.coo_matrix((1, 30)), FEATURE_TYPE_SENTENCE, TEXT, "words")
+    )
+    unknown.add_features(Features(np.ones((1, 8)), FEATURE_TYPE_SENTENCE, TEXT, "minilm"))
+    messages = [*examples, no_words, unknown]
+
+    rows = []
+    for message in messages:
+        found = trained._sentence_features(message)
+        row = []
+        for origin, width in trained.blocks:
+            if origin not in found:
+                row.append(scipy.sparse.csr_matrix((1, width)))
+                continue
+            block = normalize(scipy.sparse.csr_matrix(found[origin]).astype(np.float64))
+            row.append(block * {"minilm": 2.0}.get(origin, 1.0))
+        rows.append(scipy.sparse.hstack(row))
+    expected = scipy.sparse.vstack(rows).toarray()
+
+    matrix = trained._matrix(messages)
+    assert matrix.shape == expected.shape == (len(messages), 38)
+    assert np.allclose(matrix.toarray(), expected, rtol=1e-12, atol=1e-15)
+    assert (matrix.toarray()[-2, 8:] == 0).all() and (matrix.toarray()[-1, 8:] == 0).all()

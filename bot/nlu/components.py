@@ -136,22 +136,45 @@ class IntentAndTopicClassifier(GraphComponent):
         }
 
     def _matrix(self, messages: list[Message]):
+        """One row per message: each featurizer's sentence block scaled to unit
+        length (times its weight), the blocks side by side. Built as one CSR
+        matrix: scipy's normalize, hstack and vstack for each block took 4 ms a
+        message, more than the classifier itself (bench/profile.py)."""
         import numpy as np
-        from scipy.sparse import csr_matrix, hstack, vstack
-        from sklearn.preprocessing import normalize
+        from scipy.sparse import csr_matrix, issparse
 
-        rows = []
+        weights = self.config["weights"]
+        data, columns, row_ends = [], [], [0]
         for message in messages:
             found = self._sentence_features(message)
-            row = []
+            offset = stored = 0
             for origin, width in self.blocks:
-                if origin not in found:
-                    row.append(csr_matrix((1, width)))
-                    continue
-                block = normalize(csr_matrix(found[origin]).astype(np.float64))
-                row.append(block * float(self.config["weights"].get(origin, 1.0)))
-            rows.append(hstack(row))
-        return vstack(rows).tocsr()
+                features = found.get(origin)
+                if features is not None:
+                    if issparse(features):
+                        block = csr_matrix(features)
+                        block.sum_duplicates()
+                        values, where = block.data.astype(np.float64), block.indices
+                    else:
+                        dense = np.asarray(features, dtype=np.float64).reshape(-1)
+                        where = np.flatnonzero(dense)
+                        values = dense[where]
+                    if values.size:
+                        values = values / np.sqrt(values @ values)
+                        values = values * float(weights.get(origin, 1.0))
+                        data.append(values)
+                        columns.append(where + offset)
+                        stored += values.size
+                offset += width
+            row_ends.append(row_ends[-1] + stored)
+        return csr_matrix(
+            (
+                np.concatenate(data) if data else np.zeros(0),
+                np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32),
+                np.array(row_ends),
+            ),
+            shape=(len(messages), offset if messages else sum(w for _, w in self.blocks)),
+        )
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression

@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 from bot import settings
-from bot.servers import action_results, api_token, nlu_thread, prior_states
+from bot.servers import action_payload, action_results, api_token, nlu_thread, prior_states
 
 READY_FD = "HAIP_READY_FD"
 WARM_UP_TEXT = "hello"
@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.logging_config_file)
     api_token.keep_out_of_logs(token)
     action_results.install()
+    action_payload.install()
     prior_states.install()
     nlu_thread.install()
     if scale_out := settings.ScaleOut.from_env():

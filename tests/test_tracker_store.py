@@ -2,6 +2,7 @@
 Rasa's SQLTrackerStore gives, however the rows change underneath it."""
 
 import asyncio
+import copy
 import sqlite3
 
 import pytest
@@ -53,6 +54,14 @@ def same_as_rasa(ours, rasas, sender: str) -> DialogueStateTracker:
     assert state(run(ours.retrieve_full_tracker(sender))) == state(
         run(rasas.retrieve_full_tracker(sender))
     )
+    # And a save would write what Rasa's would: the events past the stored ones.
+    if tracker is not None:
+        longer = copy.deepcopy(tracker)
+        longer.update(ActionExecuted("action_listen", timestamp=10_000.0))
+        with rasas.session_scope() as session:
+            assert list(ours._additional_events(session, longer)) == list(
+                rasas._additional_events(session, longer)
+            )
     return tracker
 
 

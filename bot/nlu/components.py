@@ -59,7 +59,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        vectors = minilm.shared().embed_many([m.get(TEXT) for m in with_text])
+        vectors = minilm.embedder().embed_many([m.get(TEXT) for m in with_text])
         for message, vector in zip(with_text, vectors, strict=True):
             message.add_features(
                 Features(

@@ -244,3 +244,17 @@ class MiniLM:
 @lru_cache(maxsize=1)
 def shared() -> MiniLM:
     return MiniLM()
+
+
+# What MiniLMFeaturizer embeds with: this process's model, unless the Rasa server
+# has put its embedding process in its place (bot/nlu/embedding_process.py).
+_embedder = None
+
+
+def use(embedder) -> None:
+    global _embedder
+    _embedder = embedder
+
+
+def embedder():
+    return _embedder or shared()

@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 from bot import settings
-from bot.servers import action_payload, action_results, api_token, nlu_thread, prior_states
+from bot.servers import action_results, api_token
 
 READY_FD = "HAIP_READY_FD"
 WARM_UP_TEXT = "hello"
@@ -176,10 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     one_blas_thread()
     configure_logging(args.logging_config_file)
     api_token.keep_out_of_logs(token)
+    # Imported here: MiniLM's process (spawned) imports this module again, and
+    # needs none of Rasa.
+    from bot.nlu import embedding_process
+    from bot.servers import action_payload, nlu_thread, prior_states
+
     action_results.install()
     action_payload.install()
     prior_states.install()
     nlu_thread.install()
+    embedding_process.install()
     if scale_out := settings.ScaleOut.from_env():
         # Here, not in `python -m bot serve rasa` alone: a Rasa server that `make run`
         # starts records trouble messages in the trouble log's table as well.

@@ -28,13 +28,15 @@ with the SQL store's own settings (dialect, db, ...).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -54,6 +56,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self._event_classes: dict[str, type[Event]] = {}
         if self.engine.dialect.name == "sqlite":
             self._keep_sqlite_open()
+        self._statements = _Statements(self.SQLEvent.__table__)
 
     def _keep_sqlite_open(self) -> None:
         """SQLAlchemy 1.4 opens a new SQLite connection for every session and
@@ -103,12 +106,11 @@ class CachingSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        table = self.SQLEvent
+        statements = self._statements
+        keys_of = statements.all_keys if fetch_events_from_all_sessions else statements.keys
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             keys: list[RowKey] = [
-                (row.id, row.type_name, row.timestamp)
-                for row in query.with_entities(table.id, table.type_name, table.timestamp)
+                tuple(row) for row in session.execute(keys_of, {"sender_id": sender_id})
             ]
             known = self._events.pop(sender_id, {})
             self._cached -= len(known)
@@ -116,7 +118,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             data: dict[int, str] = {}
             for start in range(0, len(missing), BATCH):
                 chunk = missing[start : start + BATCH]
-                data.update(session.query(table.id, table.data).filter(table.id.in_(chunk)))
+                data.update(tuple(row) for row in session.execute(statements.data, {"ids": chunk}))
         cached: dict[RowKey, Event] = {}
         events: list[Event] = []
         for key in keys:
@@ -139,3 +141,45 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             logger.debug(f"Can't retrieve tracker matching sender id '{sender_id}'.")
             return None
         return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's: the tracker's events past those the session has in the table."""
+        stored = session.execute(self._statements.count, {"sender_id": tracker.sender_id})
+        return itertools.islice(tracker.events, stored.scalar(), len(tracker.events))
+
+
+class _Statements:
+    """The queries of Rasa's SQLTrackerStore._event_query, built once. Rasa
+    builds them as ORM queries for every read and save, which cost the Rasa
+    server more than running them (py-spy, 20 clients: 8 ms of a message's
+    ~45 ms in the event loop); SQLAlchemy caches these compiled. The same
+    conditions: a conversation's rows from its latest session_started on (by
+    timestamp, as Rasa), or all of them if it has none, in id order."""
+
+    def __init__(self, table: Any) -> None:
+        import sqlalchemy as sa
+
+        sender = sa.bindparam("sender_id")
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp).label("session_start"))
+            .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+            .subquery()
+        )
+        in_session = sa.and_(
+            table.c.sender_id == sender,
+            sa.or_(
+                table.c.timestamp >= session_start.c.session_start,
+                session_start.c.session_start.is_(None),
+            ),
+        )
+        key_columns = (table.c.id, table.c.type_name, table.c.timestamp)
+        self.keys = sa.select(*key_columns).where(in_session).order_by(table.c.id)
+        self.all_keys = (
+            sa.select(*key_columns).where(table.c.sender_id == sender).order_by(table.c.id)
+        )
+        self.count = sa.select(sa.func.count()).select_from(
+            sa.select(table.c.id).where(in_session).subquery()
+        )
+        self.data = sa.select(table.c.id, table.c.data).where(
+            table.c.id.in_(sa.bindparam("ids", expanding=True))
+        )

@@ -1,0 +1,88 @@
+"""bot/nlu/embedding_process.py: MiniLM in a child process gives the vectors
+this process gives, survives its child's kill -9, falls back to embedding here
+when no child will start, and never outlives the process that started it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from bot import paths
+from bot.nlu import embedding_process, minilm
+
+TEXTS = ["how long is the hospital stay?", "I have a fever", "🙂", "¿qué es la bomba?"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture
+def process():
+    embedder = embedding_process.EmbeddingProcess()
+    yield embedder
+    embedder.stop()
+
+
+def test_the_same_vectors_as_this_process(process):
+    ours = process.embed_many(TEXTS)
+    assert process.pid() is not None and process.pid() != os.getpid()
+    assert ours.shape == (len(TEXTS), minilm.DIMENSION)
+    assert np.allclose(ours, minilm.shared().embed_many(TEXTS), atol=1e-6)
+
+
+def test_after_a_kill_9_of_the_child_the_next_message_starts_another(process):
+    first = process.embed_many(TEXTS[:1])
+    child = process.pid()
+    os.kill(child, signal.SIGKILL)
+    assert np.allclose(process.embed_many(TEXTS[:1]), first, atol=1e-6)
+    assert process.pid() not in (None, child)
+
+
+def test_when_no_child_will_start_it_embeds_here(process, monkeypatch, caplog):
+    # Each child checks that its parent is the one that started it, and kills
+    # itself if not: a wrong parent id makes every start fail.
+    monkeypatch.setattr(embedding_process.os, "getpid", lambda: 1)
+    vectors = process.embed_many(TEXTS[:2])
+    assert np.allclose(vectors, minilm.shared().embed_many(TEXTS[:2]), atol=1e-6)
+    assert "embedding in the Rasa server itself" in caplog.text
+
+
+PARENT = """
+import sys
+from bot.nlu import embedding_process
+process = embedding_process.install()
+from bot.nlu import minilm
+minilm.embedder().embed_many(["hello"])
+print(process.pid(), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_child_dies_with_the_rasa_server_even_after_a_kill_9():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        cwd=paths.ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        child = int(parent.stdout.readline())
+        assert alive(child)
+        parent.kill()
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(child)
+    finally:
+        parent.kill()

@@ -8,6 +8,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
+    ActiveLoop,
     Event,
     Restarted,
     SessionStarted,
@@ -71,6 +72,9 @@ def assert_same_at_every_step(events, domain, cache, sender="patient"):
             ours = cache.states(domain, tracker, omit, ignore, rule_only_data)
             rasas = prior_states._original(domain, tracker, omit, ignore, rule_only_data)
             assert ours == rasas, (end, omit, ignore, rule_only_data)
+        for replay in cache._replays.values():
+            if replay.tracker.sender_id == sender:  # folded as Rasa folds them
+                assert replay.applied == tracker.applied_events()
 
 
 def test_rasas_states_after_every_event_of_every_story_and_rule(domain, conversations):
@@ -106,7 +110,13 @@ def test_rewinds_restarts_and_new_sessions(domain):
         UserUtteranceReverted(),  # the patient's message taken back
         *user("set_reminder", "remind me"),
         ActionExecuted("refill_form"),
+        ActiveLoop("refill_form"),
         SlotSet("requested_slot", "refill_date"),
+        *user("set_reminder", "next friday"),
+        ActionExecuted("refill_form"),  # the form's happy path: folded away
+        SlotSet("refill_date", "2026-12-04"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
         ActionReverted(),
         ActionExecuted("action_listen"),
         Restarted(),

@@ -32,7 +32,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Conversations kept; each holds its events once more (the tracker store's
@@ -44,11 +53,16 @@ _original = Domain.states_for_tracker_history
 
 @dataclass
 class _Replay:
-    """Where Rasa's loop over a session's prior trackers had got to."""
+    """Where Rasa's loops over a session had got to: the events folded into
+    applied events (DialogueStateTracker.applied_events), and the applied
+    events replayed into states (Domain.states_for_tracker_history)."""
 
     domain_id: int
-    events: list[Event]
     tracker: DialogueStateTracker
+    raw: list[Event] = field(default_factory=list)
+    loop_names: frozenset[str] = frozenset()
+    applied: list[Event] = field(default_factory=list)
+    replayed: int = 0  # applied events replayed into the tracker and states
     states: list[State] = field(default_factory=list)
     last_ml_action_sub_state: Any = None
     turn_was_hidden: bool = False
@@ -75,14 +89,17 @@ class PriorStates:
             ignore_rule_only_turns,
             json.dumps(rule_only_data, sort_keys=True, default=str),
         )
-        events = tracker.applied_events()
+        raw = list(tracker.events)
         replay = self._replays.pop(key, None)
-        if replay is None or not _continues(replay, domain, events):
+        if replay is None or not _resumes(replay, domain, tracker, raw):
             self.misses += 1
-            replay = _Replay(id(domain), [], tracker.init_copy())
+            replay = _Replay(id(domain), tracker.init_copy())
+            replay.raw = raw
+            replay.loop_names = _loop_names(raw)
+            replay.applied = tracker.applied_events()
         else:
             self.hits += 1
-        for event in events[len(replay.events) :]:
+        for event in replay.applied[replay.replayed :]:
             if isinstance(event, ActionExecuted):
                 _step(
                     domain,
@@ -93,7 +110,7 @@ class PriorStates:
                     event.hide_rule_turn,
                 )
             replay.tracker.update(event)
-        replay.events = events
+        replay.replayed = len(replay.applied)
         self._replays[key] = replay
         while len(self._replays) > self.max_conversations:
             self._replays.popitem(last=False)
@@ -103,18 +120,74 @@ class PriorStates:
         final = copy.copy(replay)
         final.states = list(replay.states)
         _step(domain, final, omit_unset_slots, ignore_rule_only_turns, rule_only_data, False)
-        # Callers change states in place (Rasa's featurizer deletes user text):
-        # they get copies down to the sub-state dicts, which the kept ones share.
+        # Callers change states in place (Rasa's featurizer deletes user text).
         return [_copy_state(state) for state in final.states]
 
 
-def _continues(replay: _Replay, domain: Domain, events: list[Event]) -> bool:
-    if replay.domain_id != id(domain) or len(events) < len(replay.events):
+def _resumes(
+    replay: _Replay, domain: Domain, tracker: DialogueStateTracker, raw: list[Event]
+) -> bool:
+    """Brings the replay up to the tracker's events if they begin with those it
+    folded and add no loop (a new loop's name changes how Rasa folds the earlier
+    events), and if the fold took back none of the applied events already
+    replayed; False if it must start afresh."""
+    if replay.domain_id != id(domain) or len(raw) < len(replay.raw):
         return False
-    return all(
-        old is new or (type(old) is type(new) and _attributes(old) == _attributes(new))
-        for old, new in zip(replay.events, events, strict=False)
-    )
+    if not all(map(_same, replay.raw, raw)):
+        return False
+    added = raw[len(replay.raw) :]
+    loop_names = replay.loop_names | _loop_names(added)
+    if loop_names == replay.loop_names:
+        applied, lowest = _fold(tracker, added, list(replay.applied), loop_names)
+        if lowest < replay.replayed:
+            return False
+    else:  # Rasa's fold over all the events, and do they keep what was replayed?
+        applied = tracker.applied_events()
+        if len(applied) < replay.replayed or not all(
+            _same(old, new)
+            for old, new in zip(replay.applied[: replay.replayed], applied, strict=False)
+        ):
+            return False
+        applied[: replay.replayed] = replay.applied[: replay.replayed]
+    replay.raw, replay.applied, replay.loop_names = raw, applied, loop_names
+    return True
+
+
+def _same(old: Event, new: Event) -> bool:
+    return old is new or (type(old) is type(new) and _attributes(old) == _attributes(new))
+
+
+def _loop_names(events: list[Event]) -> frozenset[str]:
+    return frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
+
+
+def _fold(
+    tracker: DialogueStateTracker,
+    events: list[Event],
+    applied: list[Event],
+    loop_names: frozenset[str],
+) -> tuple[list[Event], int]:
+    """Rasa 3.6's DialogueStateTracker.applied_events, continued from `applied`
+    over more events; also the fewest applied events it came down to."""
+    lowest = len(applied)
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+        lowest = min(lowest, len(applied))
+    return applied, lowest
 
 
 def _attributes(event: Event) -> dict[str, Any]:
@@ -158,10 +231,12 @@ def _step(
 
 
 def _copy_state(state: State) -> State:
-    return {
-        name: dict(sub_state) if isinstance(sub_state, dict) else sub_state
-        for name, sub_state in state.items()
-    }
+    """A state whose user sub-state callers may change: Rasa's featurizer deletes
+    the user's text (or intent) there. The other sub-states are shared."""
+    copied = dict(state)
+    if "user" in copied:
+        copied["user"] = dict(copied["user"])
+    return copied
 
 
 CACHE = PriorStates()

@@ -154,7 +154,11 @@ def _resumes(
 
 
 def _same(old: Event, new: Event) -> bool:
-    return old is new or (type(old) is type(new) and _attributes(old) == _attributes(new))
+    return (
+        old is new
+        or type(old) is type(new)
+        and (old.__dict__ == new.__dict__ or _attributes(old) == _attributes(new))
+    )
 
 
 def _loop_names(events: list[Event]) -> frozenset[str]:

@@ -7,8 +7,8 @@ event. py-spy (bench/profile.py --growth) put a third of the Rasa server's time
 there at message 150 of a conversation, the most of anything that grows with
 its length. This store still asks the database which events the conversation
 has (ids, types and times only: the same query, the same session rules), and
-rebuilds only rows it has not seen; the rest come from its cache, a copy of
-each event per tracker, as a fresh read would give.
+rebuilds only rows it has not seen; the rest come from its cache (user events
+copied for each tracker, below).
 
 The rows of the events table are written once and deleted (retention), never
 changed, so a row seen once reads the same later. A row is known by its id,
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -130,8 +130,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 if event is None:
                     continue
             cached[key] = event
-            # A copy per tracker: replaying sets attributes on some events.
-            events.append(copy.copy(event))
+            # A user event is copied for each tracker: replaying the next action
+            # sets its use_text_for_featurization (ActionExecuted.apply_to).
+            # Nothing changes the other events once made, so trackers share them.
+            events.append(copy.copy(event) if isinstance(event, UserUttered) else event)
         if cached:
             self._events[sender_id] = cached
             self._cached += len(cached)

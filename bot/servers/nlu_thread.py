@@ -1,12 +1,12 @@
 """Each message's NLU on a thread of its own, beside Rasa's event loop.
 
 Rasa 3.6 runs the NLU pipeline inside its event loop (MessageProcessor.
-parse_message calls the graph directly), so one Rasa server works on one message
-at a time however many cores the machine has. Most of our NLU time is MiniLM's
-matrix products (bench/profile.py: a third of the Rasa server's CPU), and
-numpy lets go of Python's lock while it multiplies: on a thread of their own
-they run on the second core while the loop saves, predicts and answers other
-patients' messages.
+parse_message calls the graph directly), so while a message is parsed the Rasa
+server does nothing else. Most of that time is MiniLM, which now runs in a
+process of its own (bot/nlu/embedding_process.py): on this thread the parse
+waits for it without holding up the loop, which meanwhile saves, predicts and
+answers other patients' messages. (MiniLM itself on this thread did not help:
+see embedding_process.)
 
 One thread, so our NLU components never run two messages at once (as in
 Rasa), and a message's parse waits its turn rather than competing with the

@@ -244,8 +244,14 @@ def test_a_killed_rasa_comes_back_with_its_conversations(assistant, report):
 
 
 def test_kill_9_of_the_supervisor_leaves_nothing_running_and_a_restart_works(assistant, report):
-    # The supervisor, its children and gunicorn's workers.
-    assert len(assistant.own_processes()) == 1 + len(ALL_CHILDREN) + staff_server.WORKERS
+    # The supervisor, its children, gunicorn's workers, and the Rasa server's two:
+    # MiniLM's process and multiprocessing's resource tracker (bot/nlu/embedding_process.py).
+    # Not the retention job, which runs now and then for a moment.
+    rasa_helpers = 2
+    steady = [p for p in assistant.own_processes() if "staff retention" not in command_line(p)]
+    assert len(steady) == 1 + len(ALL_CHILDREN) + staff_server.WORKERS + rasa_helpers, "\n".join(
+        command_line(p)[:100] for p in steady
+    )
     killed_at = kill(assistant.process.pid)
     assistant.process.wait(timeout=10)
 

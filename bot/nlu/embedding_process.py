@@ -13,7 +13,8 @@ which the kernel kills with the Rasa server, even after a kill -9. The asking
 thread writes the sentences to a pipe and reads the vectors back itself, not
 through concurrent.futures' ProcessPoolExecutor: its feeder and result threads
 each need Python's lock too, and beside a busy event loop each wait for it
-added up (`bench/gil.py`: 57 ms of wall time a sentence with the pool). If the
+added up (57 ms of wall time a sentence with the pool, 46 ms with the pipe:
+`bench/gil.py`, the pool's figure from its first version). If the
 process dies, the next message starts another; if that fails too, the
 sentence is embedded in the Rasa server itself, as before, so a patient always
 gets an answer.

@@ -86,3 +86,20 @@ def test_the_child_dies_with_the_rasa_server_even_after_a_kill_9():
         assert not alive(child)
     finally:
         parent.kill()
+
+
+def test_a_kill_9_of_the_child_in_the_middle_of_a_sentence_list_still_answers_it(process):
+    import threading
+
+    process.embed_many(TEXTS[:1])  # started and loaded
+    child = process.pid()
+    texts = [f"{n} what is the pump and how is it placed " * 8 for n in range(80)]
+    answer = {}
+    asking = threading.Thread(target=lambda: answer.setdefault("v", process.embed_many(texts)))
+    asking.start()
+    time.sleep(0.3)
+    assert asking.is_alive()  # still computing when it is killed
+    os.kill(child, signal.SIGKILL)
+    asking.join(timeout=120)
+    assert process.pid() not in (None, child)
+    assert np.allclose(answer["v"], minilm.shared().embed_many(texts), atol=1e-6)

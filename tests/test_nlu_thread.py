@@ -1,16 +1,18 @@
 """bot/servers/nlu_thread.py with the trained model loaded as the Rasa server
-loads it: the same parse as Rasa's own, made on the NLU thread while the event
-loop goes on with other work."""
+loads it: the same parse as Rasa's own, made on the NLU threads while the event
+loop goes on with other work, and two messages at a time each parsed as alone."""
 
 import asyncio
+import sys
 import threading
 
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
+from bot.nlu import embedding_process, minilm
 from bot.servers import nlu_thread
-from bot.training import train
+from bot.training import evaluate, train
 
 MESSAGES = [
     "how long will I stay in the hospital after the pump is placed?",
@@ -83,3 +85,54 @@ def test_the_graph_runs_on_the_nlu_thread(processor, monkeypatch):
     assert len(threads) == 2
     assert all(name.startswith("nlu") for name in threads)
     assert threading.current_thread().name not in threads
+
+
+async def at_once(processor, texts: list[str]) -> list[dict]:
+    """Each text from a patient of its own, all sent together."""
+    return await asyncio.gather(
+        *(nlu_thread.parse_message(processor, UserMessage(t, sender_id=t)) for t in texts)
+    )
+
+
+def test_two_messages_are_parsed_at_once(processor, monkeypatch):
+    # Each parse waits here for the other: with one NLU thread the second never
+    # comes, and the wait ends in BrokenBarrierError.
+    both = threading.Barrier(2, timeout=30)
+    graph = processor._parse_message_with_graph
+
+    def meet(*args, **kwargs):
+        both.wait()
+        return graph(*args, **kwargs)
+
+    monkeypatch.setattr(processor, "_parse_message_with_graph", meet)
+
+    assert [p["text"] for p in asyncio.run(at_once(processor, MESSAGES[:2]))] == MESSAGES[:2]
+
+
+@pytest.fixture
+def embedding_child():
+    """MiniLM in its child process, as in the Rasa server: each parse then waits
+    on the pipe while the other thread's spaCy and classifier steps run."""
+    child = embedding_process.EmbeddingProcess()
+    minilm.use(child)
+    yield child
+    minilm.use(None)
+    child.stop()
+
+
+def test_two_at_a_time_each_parse_is_the_one_it_gets_alone(processor, embedding_child):
+    texts = [e.text for e in evaluate.load_test_set()[::6]] + MESSAGES
+    alone = {t: parse(processor, t, nlu_thread._original) for t in texts}
+
+    # Python's lock handed over every few microseconds, so that the two threads
+    # take turns inside each other's steps, not only at the pipe.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        together = asyncio.run(at_once(processor, texts))
+    finally:
+        sys.setswitchinterval(interval)
+    assert embedding_child.pid() is not None
+    assert len(texts) > 40
+    for text, parse_data in zip(texts, together, strict=True):
+        assert parse_data == alone[text], text

@@ -233,6 +233,9 @@ def report(figures: dict) -> None:
                 f" restored {len(incremental['restored'])})",
             ),
         ]
+        for kind in ("full", "incremental"):
+            if spent := training.summary(t[kind]):
+                rows.append((f"  {kind}: where the time went", spent))
     rows.append(
         ("starter bot: rasa init --no-prompt (it trains)", round(figures["starter_init_s"], 1))
     )

@@ -4,6 +4,7 @@ then again after one example question changed (what Rasa's cache saves)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -15,6 +16,44 @@ from bot.content import loader
 from bot.training import trainer
 
 COMPONENT = re.compile(r"(Finished training|Restored) component '(\w+)'")
+# Rasa's log lines start with their time, to the second: enough to say where a
+# training's minute goes.
+STEP = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\S*\s.*?"
+    r"(Starting to train|Finished training) component '(\w+)'",
+    re.MULTILINE,
+)
+
+
+def where_the_time_went(log: str, started: dt.datetime, ended: dt.datetime) -> dict:
+    """From a `rasa train` log, seconds: before the first component started
+    training (Rasa's start, reading and validating the data, building the graph);
+    each component's training (summed over components of one class); between
+    components (the graph's other steps, such as featurizing every example,
+    which Rasa logs nothing for); and after the last (packing the model)."""
+    steps = [
+        (dt.datetime.fromisoformat(when), what, name) for when, what, name in STEP.findall(log)
+    ]
+    if not steps:
+        return {}
+    components: dict[str, float] = {}
+    begun: dict[str, dt.datetime] = {}
+    between, last_finish = 0.0, None
+    for when, what, name in steps:
+        if what.startswith("Starting"):
+            if last_finish is not None:
+                between += (when - last_finish).total_seconds()
+            begun[name] = when
+        elif name in begun:
+            seconds = (when - begun.pop(name)).total_seconds()
+            components[name] = round(components.get(name, 0) + seconds, 1)
+            last_finish = when
+    return {
+        "before_first_component_s": round((steps[0][0] - started).total_seconds(), 1),
+        "components_s": dict(sorted(components.items(), key=lambda kv: -kv[1])),
+        "between_components_s": round(between, 1),
+        "after_last_component_s": round((ended - steps[-1][0]).total_seconds(), 1),
+    }
 
 
 def rasa_train(folder: Path, name: str, cache: Path) -> dict:
@@ -24,7 +63,7 @@ def rasa_train(folder: Path, name: str, cache: Path) -> dict:
         **settings.Settings.from_env().rasa_environment(),
         "RASA_CACHE_DIRECTORY": str(cache),
     }
-    started = time.monotonic()
+    started, wall = time.monotonic(), dt.datetime.now().replace(microsecond=0)
     # cwd: config.yml names the spaCy pipeline relative to the project.
     done = subprocess.run(
         command, cwd=paths.ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
@@ -37,7 +76,23 @@ def rasa_train(folder: Path, name: str, cache: Path) -> dict:
         "seconds": round(took, 1),
         "trained": sorted({c for how, c in components if how.startswith("Finished")}),
         "restored": sorted({c for how, c in components if how == "Restored"}),
+        **where_the_time_went(done.stdout + done.stderr, wall, wall + dt.timedelta(seconds=took)),
     }
+
+
+def summary(figures: dict) -> str:
+    """where_the_time_went's figures on one line, the largest components first."""
+    if "components_s" not in figures:
+        return ""
+    top = list(figures["components_s"].items())[:3]
+    return ", ".join(
+        [f"Rasa before the first component {figures['before_first_component_s']}"]
+        + [f"{name} {seconds}" for name, seconds in top]
+        + [
+            f"between components {figures['between_components_s']}",
+            f"after the last {figures['after_last_component_s']}",
+        ]
+    )
 
 
 def change_one_example(folder: Path) -> str:

@@ -47,12 +47,16 @@ def test_after_a_kill_9_of_the_child_the_next_message_starts_another(process):
     assert process.pid() not in (None, child)
 
 
-def test_when_no_child_will_start_it_embeds_here(process, monkeypatch, caplog):
-    # Each child checks that its parent is the one that started it, and kills
-    # itself if not: a wrong parent id makes every start fail.
-    monkeypatch.setattr(embedding_process.os, "getpid", lambda: 1)
-    vectors = process.embed_many(TEXTS[:2])
+def test_when_no_child_will_start_it_embeds_here(caplog):
+    # Each child runs sys.exit with the pipe and the parent's id: it dies at once,
+    # as a child that cannot load MiniLM would.
+    failing = embedding_process.EmbeddingProcess(serve=sys.exit)
+    try:
+        vectors = failing.embed_many(TEXTS[:2])
+    finally:
+        failing.stop()
     assert np.allclose(vectors, minilm.shared().embed_many(TEXTS[:2]), atol=1e-6)
+    assert caplog.text.count("The sentence-embedding process stopped") == 2
     assert "embedding in the Rasa server itself" in caplog.text
 
 

@@ -60,7 +60,8 @@ class EmbeddingProcess:
     # How long a child may take to start and load the weights, and to answer.
     TIMEOUT_S = 120
 
-    def __init__(self) -> None:
+    def __init__(self, serve=_serve) -> None:
+        self._serve = serve  # what the child runs (a test gives one that fails)
         self._lock = threading.Lock()  # one sentence list on the pipe at a time
         self._process = None
         self._connection = None
@@ -69,7 +70,7 @@ class EmbeddingProcess:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=_serve, args=(theirs, os.getpid()), name="minilm", daemon=True
+            target=self._serve, args=(theirs, os.getpid()), name="minilm", daemon=True
         )
         process.start()
         theirs.close()

@@ -240,6 +240,8 @@ def payloads(rasas, events, domain, action="action_answer_faq"):
 
 
 def same_but_trimmed(theirs: dict, ours: dict) -> None:
+    """Ours is theirs but for the events: those of the recent turns as Rasa's
+    (past user events' parse_data cut), after fewer, smaller older ones."""
     assert ours.keys() == theirs.keys()
     for key in theirs:
         if key != "tracker":
@@ -249,9 +251,13 @@ def same_but_trimmed(theirs: dict, ours: dict) -> None:
         if key != "events":
             assert ours["tracker"][key] == theirs["tracker"][key], key
     old, new = theirs["tracker"]["events"], ours["tracker"]["events"]
-    assert len(new) == len(old)
     users = [i for i, e in enumerate(old) if e["event"] == "user"]
-    for i, (mine, rasas_event) in enumerate(zip(new, old, strict=True)):
+    start = users[-action_payload.RECENT_TURNS] if len(users) > action_payload.RECENT_TURNS else 0
+    recent = new[len(new) - (len(old) - start) :]
+    assert len(new) - len(recent) <= start
+    for mine in new[: len(new) - len(recent)]:
+        assert mine["event"] in ("user", "bot", "session_started")
+    for i, (mine, rasas_event) in enumerate(zip(recent, old[start:], strict=True), start=start):
         if i in users[:-1]:
             parse_data = rasas_event["parse_data"]
             assert mine["parse_data"] == {
@@ -261,6 +267,14 @@ def same_but_trimmed(theirs: dict, ours: dict) -> None:
             assert {**mine, "parse_data": None} == {**rasas_event, "parse_data": None}
         else:
             assert mine == rasas_event
+
+
+def recent(events: list[dict]) -> list[dict]:
+    """The events from the RECENT_TURNS-th last user event on."""
+    users = [i for i, e in enumerate(events) if e["event"] == "user"]
+    if len(users) <= action_payload.RECENT_TURNS:
+        return events
+    return events[users[-action_payload.RECENT_TURNS] :]
 
 
 def what_actions_read(state: dict) -> dict:
@@ -273,9 +287,9 @@ def what_actions_read(state: dict) -> dict:
         "input_channel": sdk.get_latest_input_channel(),
         "intent": sdk.get_intent_of_latest_message(),
         "entities": list(sdk.get_latest_entity_values("red_flag")),
-        "applied": [e["event"] for e in sdk.applied_events()],
+        "applied": [e["event"] for e in recent(sdk.applied_events())],
         "first_turn": replies.is_first_turn(sdk),
-        "reminder_ids": [external.reminder_id(e) for e in sdk.events],
+        "reminder_ids": [r for e in sdk.events if (r := external.reminder_id(e)) is not None],
         "delivered": [external.delivered_in(sdk.events, r) for r in range(7, 7 + 60)],
     }
 
@@ -288,7 +302,7 @@ def every_prefix(turns: int):
     return [events[:cut] for cut in cuts]
 
 
-def test_only_past_user_parse_data_is_trimmed_and_the_actions_read_the_same(rasas, domain):
+def test_only_past_parse_data_and_old_turns_are_cut_and_the_actions_read_the_same(rasas, domain):
     seen = []
     for events in every_prefix(12):
         theirs, ours = payloads(rasas, events, domain)
@@ -298,11 +312,23 @@ def test_only_past_user_parse_data_is_trimmed_and_the_actions_read_the_same(rasa
         seen.append(read)
     # The conversation has what the readers look for: reminders 11 (answered)
     # and 16 (not), form slot candidates, both channels, first and later turns.
-    assert {r for r in seen[-1]["reminder_ids"] if r} == {11, 16}
+    assert set(seen[-1]["reminder_ids"]) == {11, 16}
     assert seen[-1]["delivered"][11 - 7] and not seen[-1]["delivered"][16 - 7]
     assert {"refill_date": "2026-12-03"} in [r["slots_to_validate"] for r in seen]
     assert {r["input_channel"] for r in seen} == {None, "socketio", "rest"}
     assert {r["first_turn"] for r in seen} == {True, False}
+
+
+def test_a_bot_reply_before_the_recent_turns_still_means_not_the_first_turn(rasas, domain):
+    # Six reminders in a row that went unanswered: no bot event in the recent turns.
+    events = conversation(3)
+    for n in range(6):
+        events += reminder_turn(100 + n, 1000.0 + 10 * n, reply=False)
+    theirs, ours = payloads(rasas, events, domain)
+    same_but_trimmed(theirs, ours)
+    assert not [e for e in recent(ours["tracker"]["events"]) if e["event"] == "bot"]
+    assert replies.is_first_turn(Tracker.from_dict(ours["tracker"])) is False
+    assert what_actions_read(ours["tracker"]) == what_actions_read(theirs["tracker"])
 
 
 def test_the_latest_message_is_rasas_in_full(rasas, domain):
@@ -368,15 +394,16 @@ def test_our_actions_answer_the_same(rasas, domain, store, action):
             assert bool(run_action(ours)["responses"]) is sent
 
 
-def test_a_long_conversation_is_much_smaller(rasas, domain):
-    """Measured: 61,844 -> 24,852 bytes (2.5 times smaller); the user events
-    43,683 -> 6,691. What is left is mostly Rasa's action events, kept whole."""
-    theirs, ours = payloads(rasas, conversation(20), domain)
-    size = {"theirs": len(json.dumps(theirs)), "ours": len(json.dumps(ours))}
-    users = {
-        name: len(json.dumps([e for e in p["tracker"]["events"] if e["event"] == "user"]))
-        for name, p in (("theirs", theirs), ("ours", ours))
-    }
-    print(f"20 turns: request {size}, user events {users}")
-    assert size["ours"] < size["theirs"] / 2
-    assert users["ours"] < users["theirs"] / 5
+def test_a_long_conversation_is_much_smaller_and_stays_small(rasas, domain):
+    """Measured: 20 turns 61,844 -> 9,927 bytes; 200 turns 583,386 -> 28,304."""
+    size = {}
+    for turns in (20, 200):
+        theirs, ours = payloads(rasas, conversation(turns), domain)
+        same_but_trimmed(theirs, ours)
+        assert what_actions_read(ours["tracker"]) == what_actions_read(theirs["tracker"])
+        size[turns] = {"theirs": len(json.dumps(theirs)), "ours": len(json.dumps(ours))}
+    print(f"request bytes by turns: {size}")
+    assert size[20]["ours"] < size[20]["theirs"] / 5
+    assert size[200]["ours"] < size[200]["theirs"] / 15
+    # What grows is one small marker a user message.
+    assert size[200]["ours"] < 3 * size[20]["ours"]

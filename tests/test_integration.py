@@ -331,6 +331,26 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
     assert "EXTERNAL" not in str(shown)
 
 
+def test_a_patient_back_hours_after_leaving_a_form_starts_afresh(assistant):
+    # The server has this conversation's dialogue states in hand (bot/servers/
+    # prior_states.py) when the patient goes quiet mid-form for three hours; the
+    # session has then expired (2 hours, domain.yml), and with it the form.
+    sender = "patient-back-after-hours"
+    assert "When is your next pump refill" in all_text(
+        assistant.ask(sender, "remind me about my refill")
+    )
+    in_form = all_text(assistant.ask(sender, "what is the pump"))
+    assert "could not read that as a date" in in_form  # the form still waits for it
+    db = Path(assistant.env["HAIP_TRACKER_DB"])
+    age_conversation(db, sender, 3 * 3600)
+    # The answer, and the welcome, that a patient new to the assistant gets.
+    back = all_text(assistant.ask(sender, "what is the pump"))
+    assert back == all_text(assistant.ask(f"{sender}-new", "what is the pump"))
+    assert "date" not in back
+    assert tracker_events(db, sender).count("session_started") == 2
+    assert "about 3 days" in all_text(assistant.ask(sender, "how long is the hospital stay"))
+
+
 def test_a_reminder_that_comes_during_the_refill_form_leaves_the_form_working(assistant):
     import datetime as dt
 

@@ -70,6 +70,33 @@ def test_a_conversation_that_alternates_between_the_servers_keeps_its_state(stac
     assert len(reminder) == 1, stack.bot_texts("so-form")
 
 
+def test_a_patient_back_hours_after_leaving_a_form_starts_afresh_on_either_server(stack):
+    # Both servers have seen the conversation (and hold its dialogue states,
+    # bot/servers/prior_states.py) when the patient goes quiet mid-form for three
+    # hours, past the 2-hour session (domain.yml): each then starts a new one.
+    assert "When is your next pump refill" in all_text(
+        ask(stack.rasa_url(0), "so-idle", "remind me about my pump refill")
+    )
+    in_form = all_text(ask(stack.rasa_url(1), "so-idle", "what is the pump"))
+    assert "could not read that as a date" in in_form
+    stack.sql(
+        "haip",
+        "UPDATE events SET timestamp = timestamp - 3 * 3600, data = (data::jsonb || "
+        "jsonb_build_object('timestamp', (data::jsonb->>'timestamp')::float - 3 * 3600))::text "
+        "WHERE sender_id = %s",
+        ("so-idle",),
+    )
+    # The answer, and the welcome, that a patient new to the assistant gets.
+    back = all_text(ask(stack.rasa_url(0), "so-idle", "what is the pump"))
+    assert back == all_text(ask(stack.rasa_url(0), "so-idle-new", "what is the pump"))
+    assert "date" not in back
+    assert "about 3 days" in all_text(
+        ask(stack.rasa_url(1), "so-idle", "how long is the hospital stay")
+    )
+    kinds = [kind for kind, _data in stack.tracker_rows("so-idle")]
+    assert kinds.count("session_started") == 2
+
+
 def test_nginx_shares_one_conversation_between_both_servers(stack):
     before = len(stack.upstreams())
     questions = [

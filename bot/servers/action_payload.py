@@ -1,4 +1,5 @@
-"""The request to the action server, without the NLU detail of past messages.
+"""The request to the action server: recent events, without the NLU detail of
+past messages.
 
 Rasa 3.6 sends the action server the whole tracker on every custom action
 (rasa/core/actions/action.py, RemoteAction._action_call_format:
@@ -23,7 +24,19 @@ and FormValidationAction):
 
 So each user event but the latest keeps every field, with a parse_data of only
 its `intent` (name and confidence) and `entities`; the latest user event is left
-whole, as is every other event. With the parse_data a running model gives,
+whole, as is every other event of the last RECENT_TURNS user messages.
+
+Older events than that reach the actions only as far as they read them
+(`older_events`): every user event as a bare marker (a reminder's trigger in
+full, trimmed), the bot events that answered a trigger, the latest bot event,
+and every event that is not a turn's usual user, bot, action, slot or loop
+event (a session start, a restart). So `external.delivered_in` and
+`replies.is_first_turn` give what they give on the whole list, and everything
+else an action reads lies within the recent turns. Without this the request
+grew with the conversation, and so did the time to encode it here and decode it
+there: at messages 150-250 of one conversation, 13 ms of the Rasa server's and
+13 ms of the action server's time per message (py-spy, bench/profile.py
+--growth, after the trimming above). With the parse_data a running model gives,
 a 20-turn conversation's request goes from 67 kB to 25 kB, a 200-turn one's
 from 632 kB to 215 kB (2.9 times smaller; tests/test_action_payload.py builds
 the 20-turn one: 62 kB to 25 kB). What is left is mostly Rasa's action events.
@@ -39,23 +52,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.reminders import external
+
 # What an action may read of a past user event's parse_data.
 KEPT = ("intent", "entities")
+# The user messages whose turns go whole (but for past parse_data): enough for a
+# form's slot candidates and the latest message's channel, which are in the last.
+RECENT_TURNS = 5
+# The events of a usual turn, which older_events leaves out (but for markers).
+TURN_EVENTS = {
+    "user",
+    "bot",
+    "action",
+    "slot",
+    "user_featurization",
+    "active_loop",
+    "loop_interrupted",
+}
 
 _rasas: Callable[..., dict[str, Any]] | None = None
 
 
 def trimmed_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The events, with each user event's parse_data but the latest user event's
-    cut to KEPT. New dicts: Rasa's events share their parse_data with the tracker."""
+    """The events of the last RECENT_TURNS user messages, with each user event's
+    parse_data but the latest user event's cut to KEPT, after older_events.
+    New dicts: Rasa's events share their parse_data with the tracker."""
     users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    start = users[-RECENT_TURNS] if len(users) > RECENT_TURNS else 0
     past = set(users[:-1])
-    return [
+    return older_events(events[:start]) + [
         {**event, "parse_data": trimmed(event["parse_data"])}
         if i in past and isinstance(event.get("parse_data"), dict)
         else event
-        for i, event in enumerate(events)
+        for i, event in enumerate(events[start:], start=start)
     ]
+
+
+def older_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the events before the recent turns, what external.delivered_in and
+    replies.is_first_turn read: each user event as a marker (a reminder's trigger
+    whole, trimmed), each bot event that answers a trigger, the latest bot event,
+    and the events that are not a turn's usual ones."""
+    kept = []
+    last_bot = max((i for i, e in enumerate(events) if e.get("event") == "bot"), default=None)
+    answering = False
+    for i, event in enumerate(events):
+        kind = event.get("event")
+        if kind == "user":
+            answering = external.reminder_id(event) is not None
+            if answering:
+                kept.append({**event, "parse_data": trimmed(event.get("parse_data") or {})})
+            else:
+                kept.append({"event": "user", "timestamp": event.get("timestamp")})
+        elif kind == "bot":
+            if answering or i == last_bot:
+                kept.append({key: event.get(key) for key in ("event", "timestamp", "text", "data")})
+        elif kind not in TURN_EVENTS:
+            kept.append(event)
+    return kept
 
 
 def trimmed(parse_data: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +117,7 @@ def trimmed(parse_data: dict[str, Any]) -> dict[str, Any]:
 
 
 def action_call_format(self, tracker, domain) -> dict[str, Any]:
-    """RemoteAction._action_call_format, with past user events trimmed."""
+    """RemoteAction._action_call_format, with the events trimmed_events keeps."""
     result = _rasas(self, tracker, domain)
     state = result.get("tracker") or {}
     if state.get("events"):

@@ -11,13 +11,12 @@ model answers). At most one training is under way at a time.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from bot import settings
+from bot import settings, sqlite_files
 
 TABLE = "trainings"
 LIVE = "live_model"
@@ -87,10 +86,7 @@ def store_path() -> Path:
 class TrainingStore:
     def __init__(self, path: Path | None = None):
         self.path = Path(path or store_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
         # IMMEDIATE: processes starting together (several Rasa servers) wait for
         # each other here; a read that then writes would fail at once as "locked".
         self.db.conn.execute("BEGIN IMMEDIATE")

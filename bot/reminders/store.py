@@ -26,11 +26,12 @@ channel outbox, see outbox.py).
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+
+from bot import sqlite_files
 
 TABLE = "reminders"
 DELIVERIES = "deliveries"
@@ -95,12 +96,8 @@ def _utc(moment: dt.datetime) -> str:
 class ReminderStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The scheduler creates the store on one thread and uses it on its own.
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         # Several processes (action server, scheduler, CLI) share the file.
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
         self._create_or_upgrade()
 
     def _create_or_upgrade(self) -> None:

@@ -42,7 +42,6 @@ command line: only the three processes that use it get it, in their environment.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import signal
@@ -57,7 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import paths
+from bot import paths, sqlite_files
 from bot.content.loader import Content
 from bot.servers import api_token
 from bot.servers.rasa_server import READY_FD
@@ -521,10 +520,7 @@ def reminder_scheduler(settings: Settings, api_token: str, content: Callable[[],
 def use_wal(db: Path) -> None:
     """Rasa's tracker file in write-ahead mode (it stays so): the review log reads
     it while Rasa writes, and neither waits for the other."""
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
+    sqlite_files.connect_shared(db).close()
 
 
 def serve(settings: Settings, model: Path) -> int:

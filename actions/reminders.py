@@ -31,8 +31,13 @@ _FILLER = re.compile(r"\b(?:i think|it's|it is|its|is|was|will be|scheduled for|
 _LAST = re.compile(r"\b(?:last|previous|was|had)\b")
 
 
+def now() -> dt.datetime:
+    """The one clock of the reminder actions (tests set it)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def clinic_today(content) -> dt.date:
-    return dt.datetime.now(ZoneInfo(content.clinic["timezone"])).date()
+    return now().astimezone(ZoneInfo(content.clinic["timezone"])).date()
 
 
 def date_part(text: str) -> str:
@@ -56,11 +61,14 @@ def next_refill_from(text: str, today: dt.date, interval_days: int) -> tuple[dt.
     if _LAST.search(text.lower()):
         if day > today:
             return None, "reminder_date_not_understood"
-        # Whole refill cycles from the last refill up to today or just after.
-        cycles = -(-(today - day).days // interval_days)
+        # The first whole refill cycle after today: a refill due today is one
+        # the patient is already at, too late to remind of.
+        cycles = (today - day).days // interval_days + 1
         return day + dt.timedelta(days=cycles * interval_days), ""
     if day < today:
         return None, "reminder_date_past"
+    if day == today:
+        return None, "reminder_date_today"
     return day, ""
 
 
@@ -120,8 +128,11 @@ class ActionSetReminder(Action):
             return reset
         clinic = content.clinic
         refill = dt.date.fromisoformat(value)
-        now = dt.datetime.now(dt.timezone.utc)
-        reminder = store().set(tracker.sender_id, refill, rules.remind_at(refill, clinic, now))
+        if refill <= clinic_today(content):
+            # Validated before midnight, set after it: never a reminder for the past.
+            replies.send(dispatcher, tracker, [answers.message(content, "reminder_date_past")])
+            return reset
+        reminder = store().set(tracker.sender_id, refill, rules.remind_at(refill, clinic, now()))
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
         reply = answers.message(
             content,

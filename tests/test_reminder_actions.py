@@ -3,6 +3,8 @@ real SQLite store in a temporary folder."""
 
 import datetime as dt
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,15 +15,24 @@ from bot.reminders import rules
 from bot.reminders.store import ReminderStore
 from tests.conftest import action_tracker as tracker
 
+CLINIC_ZONE = "America/New_York"
+
 TODAY = dt.date(2026, 11, 21)
+# Noon at the clinic (America/New_York) on TODAY: the actions' one clock, set
+# here so that no test depends on the day it runs.
+NOW = dt.datetime(2026, 11, 21, 17, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(autouse=True)
 def setup(content_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(replies, "STORE", ContentStore(content_dir))
     monkeypatch.setenv("HAIP_REMINDERS_DB", str(tmp_path / "reminders.db"))
-    monkeypatch.setattr(reminders, "clinic_today", lambda content: TODAY)
+    set_clock(monkeypatch, NOW)
     return ReminderStore(tmp_path / "reminders.db")
+
+
+def set_clock(monkeypatch, now: dt.datetime) -> None:
+    monkeypatch.setattr(reminders, "now", lambda: now)
 
 
 def validate(text, attempts=None):
@@ -51,10 +62,70 @@ def test_dates_the_form_accepts(text, expected):
     assert messages == []
 
 
-def test_a_past_date_is_refused_with_a_reason():
-    result, messages = validate("Nov 19")
+@pytest.mark.parametrize("text", ["Nov 19", "yesterday", "11/20", "2026-11-20"])
+def test_a_past_date_is_refused_with_a_reason(text):
+    result, messages = validate(text)
     assert result == {"refill_date": None, "refill_date_attempts": 1}
     assert "already passed" in messages[0]
+
+
+@pytest.mark.parametrize("text", ["today", "Nov 21", "11/21", "my next refill is today"])
+def test_a_refill_today_is_too_late_to_remind_and_re_asked(text):
+    result, messages = validate(text)
+    assert result == {"refill_date": None, "refill_date_attempts": 1}
+    assert "too late to remind you" in messages[0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A last refill today, or a whole cycle ago: the next one, never today.
+        ("my last refill was today", "2026-12-05"),
+        ("my last refill was Nov 7", "2026-12-05"),
+    ],
+)
+def test_the_refill_after_a_last_refill_is_after_today(text, expected):
+    assert validate(text)[0] == {"refill_date": expected, "refill_date_attempts": None}
+
+
+# Days that break date code: the end of a month and of a year, a leap day, the
+# day after one, and both of the clinic's daylight-saving changes.
+AWKWARD_DAYS = [
+    (dt.date(2026, 12, 31), "tomorrow", dt.date(2027, 1, 1)),
+    (dt.date(2026, 12, 31), "Jan 2", dt.date(2027, 1, 2)),
+    (dt.date(2027, 1, 31), "in 2 weeks", dt.date(2027, 2, 14)),
+    (dt.date(2028, 2, 28), "tomorrow", dt.date(2028, 2, 29)),
+    (dt.date(2028, 2, 29), "Mar 1", dt.date(2028, 3, 1)),
+    (dt.date(2027, 2, 28), "next Tuesday", dt.date(2027, 3, 2)),
+    (dt.date(2028, 3, 1), "my last refill was Feb 29", dt.date(2028, 3, 14)),
+    (dt.date(2027, 3, 13), "tomorrow", dt.date(2027, 3, 14)),
+    (dt.date(2027, 11, 6), "tomorrow", dt.date(2027, 11, 7)),
+]
+
+
+@pytest.mark.parametrize("today, text, refill", AWKWARD_DAYS)
+def test_awkward_days_give_a_future_refill_and_a_reminder_before_it(
+    monkeypatch, setup, today, text, refill
+):
+    # 9 am at the clinic, whatever the offset on that day.
+    local = dt.datetime(today.year, today.month, today.day, 9, tzinfo=ZoneInfo(CLINIC_ZONE))
+    set_clock(monkeypatch, local.astimezone(dt.timezone.utc))
+    result, _ = validate(text)
+    assert result == {"refill_date": refill.isoformat(), "refill_date_attempts": None}
+    run(reminders.ActionSetReminder(), {"refill_date": refill.isoformat()})
+    stored = setup.current("patient-7")
+    assert stored.refill_date == refill
+    assert local.astimezone(dt.timezone.utc) < stored.remind_at
+    assert stored.remind_at.astimezone(ZoneInfo(CLINIC_ZONE)).date() < refill
+
+
+def test_a_refill_date_that_passed_since_the_form_is_not_scheduled(monkeypatch, setup):
+    # The patient answered before midnight and the reminder is set after it.
+    set_clock(monkeypatch, dt.datetime(2026, 12, 4, 5, 30, tzinfo=dt.timezone.utc))
+    messages, events = run(reminders.ActionSetReminder(), {"refill_date": "2026-12-03"})
+    assert setup.current("patient-7") is None
+    assert "already passed" in messages[0]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "refill_date", "value": None} in events
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ REQUIRED = (
     "other_language",
     "reminder_ask_date",
     "reminder_date_past",
+    "reminder_date_today",
     "reminder_date_not_understood",
     "reminder_date_too_far",
     "reminder_give_up",

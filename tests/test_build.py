@@ -31,11 +31,20 @@ def test_rasa_reads_the_generated_data_as_retrieval_intents(tmp_path):
     assert sum(len(t.examples) for t in loaded.topics.values()) == len(data.intent_examples)
 
 
-def test_answers_are_not_copied_into_training_data():
+def test_each_topic_s_title_and_answer_are_in_the_data_for_retrieval(tmp_path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.content import answers
+
     loaded = loader.load_valid("content")
-    generated = build.render_training_data(loaded)
+    out = tmp_path / "faq.yml"
+    build.write_training_data(loaded, out)
+    responses = load_data(str(out)).responses
     for topic in loaded.topics.values():
-        assert topic.answer[:40] not in generated
+        texts = [r["text"] for r in responses[f"utter_faq/{topic.id}"]]
+        # As the clinic's patients read it: their pump type, placeholders filled.
+        assert texts == [loaded.render(topic.title), answers.body(loaded, topic)]
+        assert "{" not in texts[1]
 
 
 def _project_copy(tmp_path):
@@ -54,19 +63,22 @@ def _build(root):
     return train.fingerprint(root)
 
 
-def test_answer_edit_needs_no_retraining_but_an_example_edit_does(tmp_path):
+def test_answer_and_example_edits_each_make_a_new_model(tmp_path):
+    # The retrieval reads the answers' sentences, so an answer edit retrains it
+    # (patients read the edited answer at once: it comes from content/).
     root = _project_copy(tmp_path)
     first = _build(root)
     edit_yaml(
         root / "content/topics/hospital_stay.yml",
         lambda d: d.update(answer="A new answer about the stay."),
     )
-    assert _build(root) == first
+    second = _build(root)
+    assert second != first
     edit_yaml(
         root / "content/topics/hospital_stay.yml",
         lambda d: d["examples"].append("how many days am i stuck in the ward"),
     )
-    assert _build(root) != first
+    assert _build(root) not in (first, second)
 
 
 def test_write_only_when_changed(tmp_path):

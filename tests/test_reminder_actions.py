@@ -2,7 +2,6 @@
 real SQLite store in a temporary folder."""
 
 import datetime as dt
-
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.content import placeholders
+from bot.content import placeholders, sentences
 from bot.content.loader import Content, Topic
 from bot.intents import RETRIEVAL_INTENT
 
@@ -42,13 +42,22 @@ def sources_line(content: Content, topic: Topic) -> str:
     return f"{label}: " + ", ".join(links)
 
 
-def answer(content: Content, topic: Topic) -> Reply:
-    """The topic's answer for the clinic's pump type, its sources and follow-ups.
-    The sources line follows the answer after a single line break, so that a
-    channel which splits messages at blank lines (socket.io) keeps it with the
-    answer's last paragraph: the widget shows it as a small line in that bubble."""
-    body = topic.answer_for(content.clinic.get("pump_type")) or topic.answer
-    text = f"{content.render(body).rstrip()}\n{sources_line(content, topic)}"
+def body(content: Content, topic: Topic) -> str:
+    """The topic's answer for the clinic's pump type, placeholders filled."""
+    return content.render(topic.answer_for(content.clinic.get("pump_type")) or topic.answer)
+
+
+def answer(content: Content, topic: Topic, lead: str | None = None) -> Reply:
+    """The topic's answer for the clinic's pump type, its sources and follow-ups;
+    `lead`, one of the answer's own sentences, comes first (the one that answers
+    the question asked). The sources line follows the answer after a single
+    line break, so that a channel which splits messages at blank lines
+    (socket.io) keeps it with the answer's last paragraph: the widget shows it
+    as a small line in that bubble."""
+    text = body(content, topic)
+    if lead:
+        text = sentences.lead_with(text, lead)
+    text = f"{text.rstrip()}\n{sources_line(content, topic)}"
     buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
     return Reply(text=text, buttons=buttons)
 

@@ -105,6 +105,22 @@ class IntentAndTopicClassifier(GraphComponent):
             # Stricter fallback thresholds for single topics, by topic id; the
             # general one is FallbackClassifier's.
             "topic_thresholds": {},
+            # Retrieval over the answers' sentences and the example questions
+            # (bot/nlu/retrieval.py).
+            "retrieval": False,
+            # The share of a similarity from meaning (the sentence embedding of
+            # this featurizer alias); the rest from shared words.
+            "retrieval_meaning": "minilm",
+            "retrieval_meaning_weight": 0.7,
+            # When the classifier is below `rescue_below` (the fallback
+            # threshold), the retrieval's best topic is answered if it is at
+            # least this similar and among the classifier's first few labels:
+            # two ways of reading the question agree.
+            "rescue_below": 0.0,
+            "rescue_min_similarity": 0.55,
+            "rescue_within_rank": 2,
+            # An answer sentence this similar to the question leads the answer.
+            "lead_min_similarity": 0.6,
         }
 
     def __init__(
@@ -116,6 +132,7 @@ class IntentAndTopicClassifier(GraphComponent):
         self.classifier = None
         # (featurizer alias, feature width) in the order the classifier saw them.
         self.blocks: list[tuple[str, int]] = []
+        self.index = None  # bot.nlu.retrieval.Index, when retrieval_weight > 0
 
     @classmethod
     def create(
@@ -193,8 +210,36 @@ class IntentAndTopicClassifier(GraphComponent):
             C=self.config["C"], max_iter=self.config["max_iter"], random_state=42
         )
         self.classifier.fit(self._matrix(examples), labels)
+        if self.config["retrieval"]:
+            self.index = self._build_index(training_data, examples, labels)
         self.persist()
         return self._resource
+
+    def _meaning(self, message: Message):
+        return self._sentence_features(message).get(self.config["retrieval_meaning"])
+
+    def _build_index(self, training_data: TrainingData, examples, labels):
+        """Every example question, and every sentence of each answer (the
+        responses `make build` writes from content/), with their embeddings."""
+        import numpy as np
+
+        from bot.nlu import retrieval
+
+        answers = []
+        for key, variants in sorted(training_data.responses.items()):
+            label = key.removeprefix("utter_")
+            for variant in variants:
+                answers += retrieval.answer_passages(label, variant.get(TEXT) or "")
+        passages = [
+            retrieval.Passage(label, retrieval.EXAMPLE, m.get(TEXT))
+            for m, label in zip(examples, labels, strict=True)
+        ]
+        vectors = [np.asarray(self._meaning(m)).reshape(-1) for m in examples]
+        if answers:
+            vectors += list(minilm.embedder().embed_many([p.text for p in answers]))
+        return retrieval.Index.build(
+            passages + answers, np.vstack(vectors), self.config["retrieval_meaning_weight"]
+        )
 
     def _predict(self, message: Message, row) -> None:
         retrieval = self.config["retrieval_intent"]
@@ -244,8 +289,59 @@ class IntentAndTopicClassifier(GraphComponent):
             return messages
         probabilities = self.classifier.predict_proba(self._matrix(messages))
         for message, row in zip(messages, probabilities, strict=True):
-            self._predict(message, row)
+            matches = self._retrieve(message) if self.index is not None else {}
+            self._predict(message, self._rescue(row, matches))
+            self._set_lead(message, matches)
         return messages
+
+    def _rescue(self, row, matches):
+        """The classifier's probabilities, with an unsure question given to the
+        topic the retrieval found, when the two agree (see the config)."""
+        import numpy as np
+
+        if not matches or row.max() >= self.config["rescue_below"]:
+            return row
+        best = max(matches.values(), key=lambda m: m.score)
+        classes = list(map(str, self.classifier.classes_))
+        leading = [classes[i] for i in np.argsort(-row)[: self.config["rescue_within_rank"]]]
+        if (
+            best.score < self.config["rescue_min_similarity"]
+            or best.label not in leading
+            or intents.topic_from_response_key(best.label) is None
+        ):
+            return row
+        # Still a distribution; the rescued topic at least as sure as it is similar.
+        rescued = row * (1 - best.score)
+        rescued[classes.index(best.label)] += best.score
+        return rescued
+
+    def _retrieve(self, message: Message):
+        text = message.get(TEXT)
+        if not text:
+            return {}
+        meaning = self._meaning(message)
+        return self.index.best_by_label(text, None if meaning is None else meaning.reshape(-1))
+
+    def _set_lead(self, message: Message, matches) -> None:
+        """The answer sentence closest to the question, for the chosen topic: the
+        answer then starts with it (actions/faq.py)."""
+        chosen = (
+            (message.get("response_selector") or {})
+            .get(self.config["retrieval_intent"], {})
+            .get("response", {})
+            .get("intent_response_key")
+        )
+        match = matches.get(chosen)
+        if match and match.sentence and match.sentence_score >= self.config["lead_min_similarity"]:
+            message.set(
+                intents.ANSWER_LEAD,
+                {
+                    "topic": intents.topic_from_response_key(chosen),
+                    "sentence": match.sentence,
+                    "similarity": round(match.sentence_score, 3),
+                },
+                add_to_output=True,
+            )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -272,6 +368,8 @@ class IntentAndTopicClassifier(GraphComponent):
             )
             (directory / self.CLASSIFIER_PARAMS).write_text(json.dumps(classifier.get_params()))
             (directory / "blocks.json").write_text(json.dumps(self.blocks))
+            if self.index is not None:
+                self.index.save(directory)
 
     @classmethod
     def _load_classifier(cls, directory, width: int):
@@ -316,16 +414,21 @@ class IntentAndTopicClassifier(GraphComponent):
         import json
         import zipfile
 
+        from bot.nlu import retrieval
+
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
                 blocks = [tuple(b) for b in json.loads((directory / "blocks.json").read_text())]
                 classifier = cls._load_classifier(directory, sum(w for _, w in blocks))
+                index = None
+                if component.config["retrieval"]:
+                    index = retrieval.Index.load(directory)
         except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile):
             # A damaged or foreign model: no classifier (messages pass unclassified).
             logger.exception("Intent classifier could not be loaded")
             return component
-        component.classifier, component.blocks = classifier, blocks
+        component.classifier, component.blocks, component.index = classifier, blocks, index
         return component
 
 

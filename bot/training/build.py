@@ -1,9 +1,11 @@
 """Turn content/topics into Rasa training data for the FAQ retrieval intent.
 
 The output (data/nlu/faq.yml) is build output, never edited by hand. Its
-responses are stubs on purpose: the answers themselves are read from content/
-at run time by action_answer_faq, so an answer edit changes no training data
-and needs no retraining.
+responses hold each topic's title and answer for the NLU's retrieval
+(bot/nlu/retrieval.py), which matches questions against the answers' sentences.
+Patients never get these copies: action_answer_faq reads the answer from
+content/ at run time, so an edit shows at once; the retrieval catches up with
+the next training.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from pathlib import Path
 
 from bot import intents
+from bot.content import answers
 from bot.content.loader import Content
 
 
@@ -33,7 +36,8 @@ def render_training_data(content: Content) -> str:
     for topic in sorted(content.topics.values(), key=lambda t: t.id):
         lines.append(f"  utter_{intents.response_key(topic.id)}:")
         # json.dumps gives a valid YAML double-quoted scalar.
-        lines.append(f"  - text: {json.dumps('(answered from content: ' + topic.id + ')')}")
+        lines.append(f"  - text: {json.dumps(content.render(topic.title))}")
+        lines.append(f"  - text: {json.dumps(answers.body(content, topic))}")
     return "\n".join(lines) + "\n"
 
 

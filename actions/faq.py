@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from bot.content import answers
-from bot.intents import ANSWER_LEAD, RETRIEVAL_INTENT, topic_from_response_key
+from bot.intents import ANSWER_LEAD, FALSE_BELIEF, RETRIEVAL_INTENT, topic_from_response_key
 
 
 def lead_sentence(tracker: Tracker, topic_id: str) -> str | None:
@@ -19,6 +19,15 @@ def lead_sentence(tracker: Tracker, topic_id: str) -> str | None:
         return None
     lead = tracker.latest_message.get(ANSWER_LEAD) or {}
     return lead.get("sentence") if lead.get("topic") == topic_id else None
+
+
+def false_belief(tracker: Tracker, topic_id: str) -> int | None:
+    """The topic's false belief the question carries (its number), if any."""
+    if next(tracker.get_latest_entity_values("topic"), None):
+        return None
+    found = tracker.latest_message.get(FALSE_BELIEF) or {}
+    number = found.get("belief")
+    return number if found.get("topic") == topic_id and isinstance(number, int) else None
 
 
 def chosen_topic(tracker: Tracker) -> str | None:
@@ -44,7 +53,12 @@ class ActionAnswerFaq(Action):
         else:
             topic = content.topics.get(chosen_topic(tracker) or "")
             reply = (
-                answers.answer(content, topic, lead_sentence(tracker, topic.id))
+                answers.answer(
+                    content,
+                    topic,
+                    lead_sentence(tracker, topic.id),
+                    false_belief(tracker, topic.id),
+                )
                 if topic
                 else answers.unknown_topic(content)
             )

@@ -14,6 +14,9 @@ REFILL_DUE = "EXTERNAL_refill_due"
 # In a parsed FAQ question: the sentence of the chosen topic's answer closest to
 # the question ({"topic", "sentence", "similarity"}), which then leads the answer.
 ANSWER_LEAD = "answer_lead"
+# In a parsed FAQ question: a false belief of the chosen topic that the question
+# carries ({"topic", "belief": its number in the topic's myths, "similarity"}).
+FALSE_BELIEF = "false_belief"
 
 
 def response_key(topic_id: str) -> str:

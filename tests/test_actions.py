@@ -109,3 +109,50 @@ def test_the_content_signature_covers_the_files_rglob_finds(content_dir):
     assert store._current_signature() != added
     (content_dir / "topics" / "new_topic.yml").unlink()
     assert store._current_signature() != added
+
+
+def with_lead(tracker, topic, sentence):
+    tracker.latest_message["answer_lead"] = {"topic": topic, "sentence": sentence}
+    return tracker
+
+
+WORK = "Many people need 2 to 6 weeks off work."
+
+
+def test_the_sentence_that_answers_leads_the_answer(store):
+    text = run_action(with_lead(tracker_for(topic="recovery"), "recovery", WORK))["text"]
+    assert text.startswith(WORK + "\n\n")
+    whole = run_action(tracker_for(topic="recovery"))["text"]
+    # The same sentences, each once, and the sources line last.
+    assert sorted(text.split()) == sorted(whole.split())
+    assert text.count(WORK) == 1 and text.splitlines()[-1].startswith("Source")
+
+
+def test_no_lead_from_another_topic_a_button_or_an_edited_answer(store, content_dir):
+    plain = run_action(tracker_for(topic="recovery"))["text"]
+    assert run_action(with_lead(tracker_for(topic="recovery"), "refills", WORK))["text"] == plain
+    tapped = with_lead(tracker_for(topic="recovery", entity_topic="recovery"), "recovery", WORK)
+    assert run_action(tapped)["text"] == plain
+    gone = "A sentence the answer no longer has."
+    assert run_action(with_lead(tracker_for(topic="recovery"), "recovery", gone))["text"] == plain
+
+
+def with_belief(tracker, topic, number):
+    tracker.latest_message["false_belief"] = {"topic": topic, "belief": number}
+    return tracker
+
+
+def test_a_false_belief_is_corrected_first_then_the_answer(store):
+    text = run_action(with_belief(tracker_for(topic="refills"), "refills", 0))["text"]
+    correction = "Only trained infusion nurses should fill or use your pump."
+    assert text.startswith(correction + "\n\n")
+    plain = run_action(tracker_for(topic="refills"))["text"]
+    assert text.removeprefix(correction + "\n\n") == plain
+
+
+def test_no_correction_for_another_topic_s_belief_a_button_or_a_missing_belief(store):
+    plain = run_action(tracker_for(topic="refills"))["text"]
+    assert run_action(with_belief(tracker_for(topic="refills"), "mri", 0))["text"] == plain
+    tapped = with_belief(tracker_for(topic="refills", entity_topic="refills"), "refills", 0)
+    assert run_action(tapped)["text"] == plain
+    assert run_action(with_belief(tracker_for(topic="refills"), "refills", 7))["text"] == plain

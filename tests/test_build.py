@@ -15,6 +15,7 @@ def test_training_data_has_every_topic_and_example():
     assert set(by_intent) == {f"faq/{t}" for t in loaded.topics}
     for topic in loaded.topics.values():
         lines = [line[2:] for line in by_intent[f"faq/{topic.id}"].splitlines()]
+        # A belief's questions are for the retrieval only (the responses, below).
         assert lines == list(topic.examples)
     assert set(data["responses"]) == {f"utter_faq/{t}" for t in loaded.topics}
 
@@ -43,8 +44,13 @@ def test_each_topic_s_title_and_answer_are_in_the_data_for_retrieval(tmp_path):
     for topic in loaded.topics.values():
         texts = [r["text"] for r in responses[f"utter_faq/{topic.id}"]]
         # As the clinic's patients read it: their pump type, placeholders filled.
-        assert texts == [loaded.render(topic.title), answers.body(loaded, topic)]
+        assert texts[:2] == [loaded.render(topic.title), answers.body(loaded, topic)]
         assert "{" not in texts[1]
+        beliefs = [r for r in responses[f"utter_faq/{topic.id}"] if "custom" in r]
+        assert [(r["text"], r["custom"]) for r in beliefs] == [
+            (m.belief, {"myth": i, "examples": list(m.examples)})
+            for i, m in enumerate(topic.myths)
+        ]
 
 
 def _project_copy(tmp_path):

@@ -93,9 +93,11 @@ def test_sources_are_not_our_contents_sources():
 
 
 def test_every_expectation_is_a_topic_an_intent_or_a_listed_new_topic():
+    # `new_topic: true` records that no topic answered the question when the set
+    # was frozen; a topic added since may now exist.
     for q in QUESTIONS:
         unknown = [e for e in q["expect"] if e not in TOPIC_IDS | INTENTS]
-        assert bool(unknown) == bool(q.get("new_topic")), q["id"]
+        assert not unknown or q.get("new_topic"), q["id"]
         for name in unknown:
             assert re.fullmatch(r"[a-z][a-z0-9_]*", name), (q["id"], name)
             assert f"`{name}`" in PROTOCOL, f"{q['id']}: {name} is not in PROTOCOL.md"

@@ -47,16 +47,22 @@ def body(content: Content, topic: Topic) -> str:
     return content.render(topic.answer_for(content.clinic.get("pump_type")) or topic.answer)
 
 
-def answer(content: Content, topic: Topic, lead: str | None = None) -> Reply:
-    """The topic's answer for the clinic's pump type, its sources and follow-ups;
-    `lead`, one of the answer's own sentences, comes first (the one that answers
-    the question asked). The sources line follows the answer after a single
-    line break, so that a channel which splits messages at blank lines
+def answer(
+    content: Content, topic: Topic, lead: str | None = None, belief: int | None = None
+) -> Reply:
+    """The topic's answer for the clinic's pump type, its sources and follow-ups.
+    `belief`, the number of one of the topic's false beliefs that the question
+    carries: its correction comes first. `lead`, one of the answer's own
+    sentences, comes first after that (the one that answers the question).
+    The sources line follows the answer after a single line break, so that a
+    channel which splits messages at blank lines
     (socket.io) keeps it with the answer's last paragraph: the widget shows it
     as a small line in that bubble."""
     text = body(content, topic)
     if lead:
         text = sentences.lead_with(text, lead)
+    if belief is not None and 0 <= belief < len(topic.myths):
+        text = f"{content.render(topic.myths[belief].correction)}\n\n{text}"
     text = f"{text.rstrip()}\n{sources_line(content, topic)}"
     buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
     return Reply(text=text, buttons=buttons)

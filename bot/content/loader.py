@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.content import figures, placeholders, readability, source_domains
 from bot.content import messages as messages_module
+from bot.content import myths as myths_module
 from bot.content import red_flags as red_flags_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
 from bot.content.yaml_files import read_mapping, read_yaml
@@ -98,7 +99,7 @@ TOPIC_REQUIRED = (
     "reviewed_on",
     "reviewed_by",
 )
-TOPIC_OPTIONAL = ("follow_ups",)
+TOPIC_OPTIONAL = ("follow_ups", "myths")
 FACT_FIELDS = ("claim", "source", "pump_type")
 
 
@@ -134,6 +135,8 @@ class Topic:
     facts: tuple[Fact, ...] = ()
     # {"any": text}, or one text per pump type.
     variants: dict[str, str] = field(default_factory=dict)
+    # Common false beliefs and their corrections (bot/content/myths.py).
+    myths: tuple[myths_module.Myth, ...] = ()
 
     def answer_for(self, pump_type: str | None) -> str | None:
         """The answer for a clinic with this pump type; None if there is none."""
@@ -425,6 +428,7 @@ def _load_topic(
         _check_figures(variants, facts, problem)
 
     follow_ups = _string_list(data.get("follow_ups"), "follow_ups", problem) or []
+    beliefs = myths_module.parse(data.get("myths"), clinic, source_keys, examples, problem)
 
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:
@@ -464,6 +468,7 @@ def _load_topic(
         file=rel,
         facts=tuple(facts),
         variants=variants,
+        myths=tuple(beliefs),
     )
     answer = topic.answer_for(clinic.get("pump_type"))
     return dataclasses.replace(topic, answer=answer) if answer else None

@@ -121,6 +121,9 @@ class IntentAndTopicClassifier(GraphComponent):
             "rescue_within_rank": 2,
             # An answer sentence this similar to the question leads the answer.
             "lead_min_similarity": 0.6,
+            # A question this similar to one of the chosen topic's false
+            # beliefs (or the questions that carry it) gets its correction first.
+            "belief_min_similarity": 0.7,
         }
 
     def __init__(
@@ -229,7 +232,13 @@ class IntentAndTopicClassifier(GraphComponent):
         for key, variants in sorted(training_data.responses.items()):
             label = key.removeprefix("utter_")
             for variant in variants:
-                answers += retrieval.answer_passages(label, variant.get(TEXT) or "")
+                belief = variant.get("custom") or {}
+                if "myth" in belief:
+                    answers += retrieval.belief_passages(
+                        label, int(belief["myth"]), variant.get(TEXT) or "", belief["examples"]
+                    )
+                else:
+                    answers += retrieval.answer_passages(label, variant.get(TEXT) or "")
         passages = [
             retrieval.Passage(label, retrieval.EXAMPLE, m.get(TEXT))
             for m, label in zip(examples, labels, strict=True)
@@ -323,8 +332,9 @@ class IntentAndTopicClassifier(GraphComponent):
         return self.index.best_by_label(text, None if meaning is None else meaning.reshape(-1))
 
     def _set_lead(self, message: Message, matches) -> None:
-        """The answer sentence closest to the question, for the chosen topic: the
-        answer then starts with it (actions/faq.py)."""
+        """For the chosen topic: the answer sentence closest to the question,
+        which then leads the answer, and a false belief the question carries,
+        whose correction comes first (actions/faq.py)."""
         chosen = (
             (message.get("response_selector") or {})
             .get(self.config["retrieval_intent"], {})
@@ -332,6 +342,17 @@ class IntentAndTopicClassifier(GraphComponent):
             .get("intent_response_key")
         )
         match = matches.get(chosen)
+        if match and match.belief is not None:
+            if match.belief_score >= self.config["belief_min_similarity"]:
+                message.set(
+                    intents.FALSE_BELIEF,
+                    {
+                        "topic": intents.topic_from_response_key(chosen),
+                        "belief": match.belief,
+                        "similarity": round(match.belief_score, 3),
+                    },
+                    add_to_output=True,
+                )
         if match and match.sentence and match.sentence_score >= self.config["lead_min_similarity"]:
             message.set(
                 intents.ANSWER_LEAD,

@@ -27,13 +27,16 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 ANSWER = "answer"
 EXAMPLE = "example"
+# A common false belief of the topic, or a question that carries it.
+BELIEF = "belief"
 
 
 @dataclass(frozen=True)
 class Passage:
     label: str  # the full label: faq/<topic> or an intent
-    kind: str  # ANSWER (a sentence of the answer) or EXAMPLE
+    kind: str  # ANSWER (a sentence of the answer), EXAMPLE or BELIEF
     text: str
+    belief: int = -1  # for BELIEF: the number of the belief in its topic
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,12 @@ class Match:
     label: str
     score: float
     # The best answer sentence of that label and its own score, for leading
-    # the answer with it; None when the best match was an example question.
+    # the answer with it; None when the label has no answer sentences.
     sentence: str | None
     sentence_score: float
+    # The belief of that label closest to the question (its number), and how close.
+    belief: int | None = None
+    belief_score: float = 0.0
 
 
 class Index:
@@ -101,18 +107,22 @@ class Index:
         matches = {}
         for i in np.flatnonzero(best >= 0):
             label = self.labels[i]
-            sentence, sentence_score = None, 0.0
+            sentence, sentence_score, belief, belief_score = None, 0.0, None, 0.0
             for j in np.flatnonzero(self._label_of == i):
-                passage = self.passages[j]
-                if passage.kind == ANSWER and scores[j] > sentence_score:
-                    sentence, sentence_score = passage.text, float(scores[j])
-            matches[label] = Match(label, float(best[i]), sentence, sentence_score)
+                passage, score = self.passages[j], float(scores[j])
+                if passage.kind == ANSWER and score > sentence_score:
+                    sentence, sentence_score = passage.text, score
+                elif passage.kind == BELIEF and score > belief_score:
+                    belief, belief_score = passage.belief, score
+            matches[label] = Match(
+                label, float(best[i]), sentence, sentence_score, belief, belief_score
+            )
         return matches
 
     def save(self, directory: Path) -> None:
         np.savez(directory / self.ARRAYS, embeddings=self.embeddings, idf=self.vectorizer.idf_)
         meta = {
-            "passages": [[p.label, p.kind, p.text] for p in self.passages],
+            "passages": [[p.label, p.kind, p.text, p.belief] for p in self.passages],
             "vocabulary": self.vectorizer.vocabulary_,
             "meaning_weight": self.meaning_weight,
         }
@@ -124,7 +134,7 @@ class Index:
         meta = json.loads((directory / cls.META).read_text(encoding="utf-8"))
         with np.load(directory / cls.ARRAYS, allow_pickle=False) as arrays:
             embeddings, idf = arrays["embeddings"], arrays["idf"]
-        passages = [Passage(*map(str, p)) for p in meta["passages"]]
+        passages = [Passage(str(a), str(b), str(c), int(d)) for a, b, c, d in meta["passages"]]
         vocabulary = {str(k): int(v) for k, v in meta["vocabulary"].items()}
         if len(passages) != len(embeddings) or len(idf) != len(vocabulary):
             raise ValueError("the retrieval index's arrays do not fit its passages")
@@ -150,3 +160,7 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 def answer_passages(label: str, answer_text: str) -> list[Passage]:
     text = _PLACEHOLDER.sub("", answer_text)
     return [Passage(label, ANSWER, s) for s in sentences(text)]
+
+
+def belief_passages(label: str, number: int, belief: str, examples: list[str]) -> list[Passage]:
+    return [Passage(label, BELIEF, text, number) for text in [belief, *examples]]

@@ -1,8 +1,9 @@
 """Turn content/topics into Rasa training data for the FAQ retrieval intent.
 
 The output (data/nlu/faq.yml) is build output, never edited by hand. Its
-responses hold each topic's title and answer for the NLU's retrieval
-(bot/nlu/retrieval.py), which matches questions against the answers' sentences.
+responses hold each topic's title, answer and common false beliefs for the
+NLU's retrieval (bot/nlu/retrieval.py), which matches questions against the
+answers' sentences and the beliefs.
 Patients never get these copies: action_answer_faq reads the answer from
 content/ at run time, so an edit shows at once; the retrieval catches up with
 the next training.
@@ -38,6 +39,11 @@ def render_training_data(content: Content) -> str:
         # json.dumps gives a valid YAML double-quoted scalar.
         lines.append(f"  - text: {json.dumps(content.render(topic.title))}")
         lines.append(f"  - text: {json.dumps(answers.body(content, topic))}")
+        for number, myth in enumerate(topic.myths):
+            # The belief, for the retrieval to recognise it; never said to anyone.
+            lines.append(f"  - text: {json.dumps(myth.belief)}")
+            custom = {"myth": number, "examples": list(myth.examples)}
+            lines.append(f"    custom: {json.dumps(custom)}")
     return "\n".join(lines) + "\n"
 
 

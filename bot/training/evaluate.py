@@ -337,6 +337,28 @@ def print_red_flag_report(result: dict) -> None:
             print(f"    report given a topic: {item['text']!r} -> {item['topic']}")
 
 
+# The wild set's gates: a floor for right answers, raised as topics and
+# matching improve, and a ceiling on wrong answers (some topic's answer given
+# to a question it does not answer), to be brought to 0. Measured by `make eval`.
+WILD_MIN_RIGHT = 0.64
+WILD_MAX_WRONG_ANSWERS = 21
+
+
+def wild_failures(wild_result: dict) -> list[str]:
+    failures = []
+    if wild_result["right"] < WILD_MIN_RIGHT:
+        failures.append(
+            f"the wild set's right answers, {wild_result['right']:.1%}, are below "
+            f"{WILD_MIN_RIGHT:.0%}"
+        )
+    if len(wild_result["wrong_answers"]) > WILD_MAX_WRONG_ANSWERS:
+        failures.append(
+            f"{len(wild_result['wrong_answers'])} wild questions got a wrong topic's answer "
+            f"(at most {WILD_MAX_WRONG_ANSWERS})"
+        )
+    return failures
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.training import train
 
@@ -361,6 +383,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result["red_flags"] = red_flag_report(predictions[len(examples) :], len(urgent), questions)
     print_report(result)
     print_red_flag_report(result["red_flags"])
+    if not args.no_wild:
+        from bot.content import loader
+        from bot.training import wild
+
+        content = loader.load_valid(paths.CONTENT_DIR)
+        result["wild"] = wild.report(wild.run(model, content, wild.load()))
+        wild.print_report(result["wild"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -380,6 +409,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             )
         if result["red_flags"]["reports_given_a_topic"]:
             failures.append("a report of a symptom got a topic besides the urgent message")
+        if "wild" in result:
+            failures += wild_failures(result["wild"])
     for failure in failures:
         print(f"FAILED: {failure}.", file=sys.stderr)
     return 1 if failures else 0
@@ -411,6 +442,11 @@ def add_parser(commands) -> None:
         "--gates",
         action="store_true",
         help=f"the release gates: --gate-safety and --min-accuracy {RELEASE_MIN_ACCURACY}",
+    )
+    parser.add_argument(
+        "--no-wild",
+        action="store_true",
+        help="skip the wild set (tests/wild), which starts an action server",
     )
     parser.add_argument("--json", help="also write the full report to this file")
     parser.set_defaults(func=cmd_eval)

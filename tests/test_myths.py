@@ -52,3 +52,20 @@ def test_a_faulty_belief_is_named_by_file_and_field(content_dir, change, field, 
 def test_myths_must_be_a_list(content_dir):
     errors, _ = errors_after(content_dir, "The pump cures cancer.")
     assert ("content/topics/refills.yml", "myths") in [(f, fld) for f, fld, _ in errors]
+
+
+def test_a_belief_for_one_pump_type_is_shown_only_to_its_clinics(content_dir):
+    only_programmable = {
+        **GOOD,
+        "pump_type": "programmable",
+        "examples": ["can a pharmacist fill it", "can my daughter fill it"],
+    }
+    errors, found = errors_after(content_dir, [GOOD, only_programmable])
+    assert errors == []
+    assert found.clinic["pump_type"] == "constant_flow"
+    assert [m.pump_type for m in found.topics["refills"].myths] == [None]
+
+
+def test_an_unknown_pump_type_is_named(content_dir):
+    errors, _ = errors_after(content_dir, [{**GOOD, "pump_type": "solar"}])
+    assert any(f == "myths[0].pump_type" for _, f, _ in errors)

@@ -428,7 +428,9 @@ def _load_topic(
         _check_figures(variants, facts, problem)
 
     follow_ups = _string_list(data.get("follow_ups"), "follow_ups", problem) or []
-    beliefs = myths_module.parse(data.get("myths"), clinic, source_keys, examples, problem)
+    beliefs = myths_module.parse(
+        data.get("myths"), clinic, source_keys, examples, problem, PUMP_TYPES
+    )
 
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:
@@ -468,7 +470,8 @@ def _load_topic(
         file=rel,
         facts=tuple(facts),
         variants=variants,
-        myths=tuple(beliefs),
+        # The clinic's patients see only what is true for their pump.
+        myths=tuple(m for m in beliefs if m.pump_type in (None, clinic.get("pump_type"))),
     )
     answer = topic.answer_for(clinic.get("pump_type"))
     return dataclasses.replace(topic, answer=answer) if answer else None

@@ -8,6 +8,10 @@ plain truth that corrects it.
         source: P2                                  # a source of this topic that states the truth
         examples:                                   # questions that carry the belief
           - since the pump cures my cancer do i still need scans
+        pump_type: constant_flow                    # optional: true only for this pump
+
+A belief whose truth holds for one pump type only names it (`pump_type`); a
+clinic with the other type never shows that correction.
 
 A question that carries a belief gets the correction before the topic's answer
 (IntentAndTopicClassifier finds it by retrieval; actions/faq.py says it). The
@@ -24,7 +28,8 @@ from typing import Any
 from bot.content import placeholders, readability
 from bot.content.problems import ERROR, WARNING
 
-FIELDS = ("belief", "correction", "source", "examples")
+FIELDS = ("belief", "correction", "source", "examples", "pump_type")
+REQUIRED = FIELDS[:4]
 MIN_EXAMPLES = 2
 
 
@@ -34,6 +39,7 @@ class Myth:
     correction: str
     source: str
     examples: tuple[str, ...]
+    pump_type: str | None = None  # None: true for every pump
 
 
 def parse(
@@ -42,19 +48,20 @@ def parse(
     source_keys: list[str] | None,
     topic_examples: list[str] | None,
     problem: Callable[[str, str, str], None],
+    pump_types: tuple[str, ...] = (),
 ) -> list[Myth] | None:
     """The topic's myths; None (with a problem for each fault) if malformed."""
     if value is None:
         return []
     if not isinstance(value, list) or not value:
-        problem(ERROR, "myths", "must be a list of beliefs, each with " + ", ".join(FIELDS))
+        problem(ERROR, "myths", "must be a list of beliefs, each with " + ", ".join(REQUIRED))
         return None
     myths, ok = [], True
     known = {" ".join(e.lower().split()) for e in topic_examples or []}
     for index, entry in enumerate(value):
         where = f"myths[{index}]"
         if not isinstance(entry, dict):
-            problem(ERROR, where, "must have " + ", ".join(FIELDS))
+            problem(ERROR, where, "must have " + ", ".join(REQUIRED))
             ok = False
             continue
         for key in entry:
@@ -62,6 +69,10 @@ def parse(
                 known_fields = ", ".join(FIELDS)
                 problem(ERROR, f"{where}.{key}", f"is not a known field (known: {known_fields})")
                 ok = False
+        pump_type = entry.get("pump_type")
+        if pump_type is not None and pump_type not in pump_types:
+            problem(ERROR, f"{where}.pump_type", f"must be {' or '.join(pump_types)}")
+            ok = False
         texts = {k: _text(entry.get(k)) for k in ("belief", "correction", "source")}
         for key, text in texts.items():
             if text is None:
@@ -114,6 +125,7 @@ def parse(
                     texts["correction"],
                     texts["source"],
                     tuple(e.strip() for e in examples),
+                    pump_type,
                 )
             )
     return myths if ok else None

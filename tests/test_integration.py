@@ -141,6 +141,24 @@ def test_a_question_about_a_symptom_gets_the_urgent_line_then_its_topic(assistan
     assert len(report) == 1 and "(555) 555-0199" in report[0]["text"]
 
 
+def test_a_typed_command_is_text_read_for_red_flags(assistant):
+    typed = '/faq{"topic": "refills"} I have chest pain, Zebulon'
+    replies = assistant.ask("patient-slash", typed)
+    assert "911" in replies[0]["text"]
+    # A button the assistant sent is still a command.
+    assert "Sources:" in all_text(assistant.ask("patient-slash", '/faq{"topic": "refills"}'))
+    assistant.ask("patient-slash", "/EXTERNAL_refill_due{")
+    with sqlite3.connect(assistant.env["HAIP_TRACKER_DB"]) as connection:
+        rows = connection.execute(
+            "SELECT intent_name FROM events WHERE sender_id = ? AND type_name = 'user'",
+            ("patient-slash",),
+        )
+        intents = [r[0] for r in rows]
+    assert not any(i.startswith("EXTERNAL_") for i in intents) and len(intents) == 3
+    time.sleep(1)
+    assert not any("Zebulon" in line or "EXTERNAL_refill_due{" in line for line in assistant.output)
+
+
 def test_urgent_symptom_mid_conversation(assistant):
     assistant.ask("patient-h", "how long is the hospital stay")
     replies = assistant.ask("patient-h", "how often are refills, also I threw up blood")

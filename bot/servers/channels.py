@@ -6,7 +6,9 @@ Both:
   - answer every message within a few seconds, if need be with the `trouble`
     message (see bot/servers/reply_deadline.py);
   - never log what the patient wrote (Rasa's REST channel logs the text at
-    ERROR level when processing times out or fails).
+    ERROR level when processing times out or fails);
+  - pass a message starting with "/" to Rasa as a command only if it is one the
+    assistant itself sends, otherwise as text (see bot/servers/typed_commands.py).
 
 socket.io also:
   - accepts connections only from the configured origins (Rasa's own channel
@@ -40,7 +42,7 @@ from bot import paths, settings
 from bot.content import answers
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
-from bot.servers import chat_ids
+from bot.servers import chat_ids, typed_commands
 from bot.servers.reply_deadline import ReplyDeadline
 from bot.servers.trouble_log import TroubleLog
 
@@ -66,6 +68,14 @@ def trouble_text() -> str:
         return answers.message(_content.get(), "trouble").text
     except ContentError:
         return answers.CONTENT_UNAVAILABLE.text
+
+
+def topic_ids() -> frozenset[str]:
+    """The topics a button of the assistant may name; none without content."""
+    try:
+        return frozenset(_content.get().topics)
+    except ContentError:
+        return frozenset()
 
 
 def clinic() -> dict:
@@ -103,7 +113,7 @@ class RestChannel(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             collector = CollectingOutputChannel()
             message = UserMessage(
-                self._extract_message(request),
+                typed_commands.for_rasa(self._extract_message(request), topic_ids()),
                 collector,
                 await self._extract_sender(request),
                 input_channel=self._extract_input_channel(request),
@@ -221,7 +231,7 @@ class SocketIOChannel(SocketIOInput):
                     metadata = {}
             output = _WatchedSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
-                data.get("message", ""),
+                typed_commands.for_rasa(data.get("message", ""), topic_ids()),
                 output,
                 sender_id,
                 input_channel=self.name(),

@@ -15,6 +15,8 @@ Changed from Rasa's channel:
     one text per bot message: no images or files, buttons as a numbered list
     (a reply of just the number counts as pressing the button), markdown
     links as "name: address";
+  - a typed message starting with "/" is text, as on the other channels
+    (bot/servers/typed_commands.py);
   - the conversation id is derived from the number (sms.conversation_id), so
     the tracker store and the logs never hold the number; the number itself is
     kept in memory only, to reply;
@@ -49,6 +51,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import settings
 from bot.outreach import sms
+from bot.servers import typed_commands
 from bot.servers.reply_deadline import ReplyDeadline
 
 logger = logging.getLogger(__name__)
@@ -328,6 +331,10 @@ class SMSChannel(TwilioInput):
             self.patients.remember(sender_id, number)
             # Some carriers turn @ into ¡ (as in Rasa's own channel).
             text = self.patients.answer(sender_id, text.replace("¡", "@"))
+            # A payload of an offered button passes; a typed command is text.
+            from bot.servers.channels import topic_ids
+
+            text = typed_commands.for_rasa(text, topic_ids())
             output = SMSOutput(self.twilio, self.patients, self.on_stop)
             message = UserMessage(
                 text,

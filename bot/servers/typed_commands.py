@@ -1,0 +1,66 @@
+"""Which messages may reach Rasa as a command ("/intent{entities}").
+
+Rasa reads a message that starts with "/" as an intent named by the sender,
+with its entities, and skips the NLU and the red-flag check: a typed
+`/faq{"topic": "refills"} I have chest pain` would get the refills answer with
+no urgent line, a typed `/EXTERNAL_refill_due` would pose as the scheduler, and
+one Rasa cannot parse makes it print the whole message in its warning.
+
+So only what the assistant itself sends as a payload is a command: the web
+chat's opening `/greet` (bot/servers/web.py), its topic buttons,
+`/faq{"topic": "<a topic id>"}` (bot/content/answers.py), and the buttons of the
+offer of reminders by e-mail or text (actions/contacts.py). Any other message
+loses its leading slashes (and the spaces among them, which Rasa would strip)
+and is read as text; the rest of it is passed on exactly as written.
+
+No Rasa here: the channels call for_rasa() on every message before Rasa sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from typing import Any
+
+from bot.intents import RETRIEVAL_INTENT
+
+# Payloads without entities that the assistant sends.
+PLAIN_COMMANDS = frozenset({"greet", "contact_by_email", "contact_by_text", "contact_decline"})
+_COMMAND = re.compile(r"/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?", re.DOTALL)
+
+
+def is_issued(text: str, topic_ids: Collection[str]) -> bool:
+    """True for a payload the assistant sends: a plain command, or the FAQ intent
+    with exactly one entity, a topic the content has."""
+    match = _COMMAND.fullmatch(text.strip())
+    if not match:
+        return False
+    if match["entities"] is None:
+        return match["intent"] in PLAIN_COMMANDS
+    if match["intent"] != RETRIEVAL_INTENT:
+        return False
+    try:
+        entities = json.loads(match["entities"])
+    except ValueError:
+        return False
+    return (
+        isinstance(entities, dict)
+        and set(entities) == {"topic"}
+        and isinstance(entities["topic"], str)
+        and entities["topic"] in topic_ids
+    )
+
+
+def for_rasa(text: Any, topic_ids: Collection[str]) -> Any:
+    """The message as Rasa should get it: a payload the assistant sends as it
+    is; any other text starting with "/" as text. Anything not a string is left
+    to the channel."""
+    if not isinstance(text, str) or not text.strip().startswith("/"):
+        return text
+    if is_issued(text, topic_ids):
+        return text
+    # str.strip(), as Rasa uses, so that nothing Rasa would skip is left before a "/".
+    while text.strip().startswith("/"):
+        text = text.strip()[1:]
+    return text

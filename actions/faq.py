@@ -48,6 +48,7 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = replies.content()
+        topic = None
         if content is None:
             reply = answers.CONTENT_UNAVAILABLE
         else:
@@ -62,5 +63,6 @@ class ActionAnswerFaq(Action):
                 if topic
                 else answers.unknown_topic(content)
             )
-        replies.send(dispatcher, tracker, [reply])
+        # The review log's outcome: answered only if a topic's answer was sent.
+        replies.send(dispatcher, tracker, [reply], answered=topic.id if topic else "")
         return []

@@ -12,6 +12,7 @@ from bot.content import answers
 from bot.content.answers import Reply
 from bot.content.loader import Content, ContentError
 from bot.content.store import ContentStore
+from bot.intents import ANSWERED_TOPIC
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +43,23 @@ def send(
     replies: list[Reply],
     urgent: bool = False,
     with_welcome: bool = True,
+    answered: str | None = None,
 ) -> None:
     """Send the replies. On the first turn the welcome comes first, except after
     urgent guidance: that always comes first. The welcome itself passes
-    with_welcome=False, so it is never sent twice."""
+    with_welcome=False, so it is never sent twice. `answered`, from the FAQ
+    answer: the topic whose answer the replies are, or "" for none (a topic the
+    content no longer has)."""
     loaded = content()
     first = with_welcome and loaded and is_first_turn(tracker)
-    welcome = [answers.message(loaded, "welcome")] if first else []
-    ordered = replies + welcome if urgent else welcome + replies
-    for reply in ordered:
-        # Rasa keeps extra keys in the bot event's metadata: the review log reads
-        # which content version answered from there.
+    welcome = [(answers.message(loaded, "welcome"), {})] if first else []
+    # Rasa keeps extra keys in the bot event's metadata: the review log reads
+    # which content version answered, and which topic, from there.
+    extra = {} if answered is None else {ANSWERED_TOPIC: answered}
+    own = [(reply, extra) for reply in replies]
+    for reply, metadata in own + welcome if urgent else welcome + own:
         dispatcher.utter_message(
-            text=reply.text, buttons=reply.buttons, content_version=STORE.version
+            text=reply.text, buttons=reply.buttons, content_version=STORE.version, **metadata
         )
 
 

@@ -17,6 +17,9 @@ ANSWER_LEAD = "answer_lead"
 # In a parsed FAQ question: a false belief of the chosen topic that the question
 # carries ({"topic", "belief": its number in the topic's myths, "similarity"}).
 FALSE_BELIEF = "false_belief"
+# In the metadata of the FAQ answer's messages: the topic whose answer was sent,
+# "" when none was (the review log's outcome and topic come from it).
+ANSWERED_TOPIC = "answered_topic"
 
 
 def response_key(topic_id: str) -> str:

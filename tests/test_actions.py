@@ -59,6 +59,15 @@ def test_unknown_topic_gets_a_polite_answer_with_the_phone(store):
     assert "(555) 555-0100" in message["text"] and "911" in message["text"]
 
 
+def test_the_answer_says_which_topic_it_answered_for_the_review_log(store):
+    assert run_action(tracker_for(topic="hospital_stay"))["answered_topic"] == "hospital_stay"
+    assert run_action(tracker_for(entity_topic="=HYPERLINK(1)"))["answered_topic"] == ""
+    dispatcher = CollectingDispatcher()
+    faq.ActionAnswerFaq().run(dispatcher, tracker_for(topic="mri", events=[]), {})
+    welcome, answer = dispatcher.messages
+    assert "answered_topic" not in welcome and answer["answered_topic"] == "mri"
+
+
 def _touch_later(path):
     # File times can be coarse; make sure the store sees a new one.
     stat = path.stat()

@@ -1,4 +1,5 @@
-"""The masked review log as CSV, as staff see it; every export is audited."""
+"""The masked review log as CSV, as staff see it; every export is audited.
+Every cell is guarded against control characters and formulas (staff/review/cells.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from typing import TextIO
 
 from staff.audit import log
+from staff.review import cells
 from staff.review.models import Message
 
 COLUMNS = (
@@ -22,12 +24,6 @@ COLUMNS = (
 )
 
 
-def _safe_cell(text: str) -> str:
-    """A cell a spreadsheet would run as a formula (=, +, -, @) starts with a
-    quote instead: CSV injection."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_csv(out: TextIO, since: dt.date | None = None, by=None) -> int:
     rows = Message.objects.order_by("time", "id")
     if since:
@@ -36,19 +32,19 @@ def write_csv(out: TextIO, since: dt.date | None = None, by=None) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for m in rows.iterator():
-        writer.writerow(
-            (
-                m.time.strftime("%Y-%m-%d %H:%M:%S"),
-                m.conversation,
-                m.sender,
-                _safe_cell(m.text),
-                m.topic,
-                "" if m.confidence is None else f"{m.confidence:.2f}",
-                m.outcome,
-                m.status,
-                m.content_version,
-            )
+        row = (
+            m.time.strftime("%Y-%m-%d %H:%M:%S"),
+            m.conversation,
+            m.sender,
+            m.text,
+            m.topic,
+            "" if m.confidence is None else f"{m.confidence:.2f}",
+            m.outcome,
+            m.status,
+            m.content_version,
         )
+        # Every column: rows stored before the review log cleaned its input too.
+        writer.writerow([cells.csv_cell(value) for value in row])
         count += 1
     log.record(
         by,

@@ -24,15 +24,19 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from django.db import transaction
 
-from bot import intents
+from bot import intents, paths
+from bot.content.loader import ContentError
+from bot.content.store import ContentStore
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 from bot.servers import trouble_log
 from staff.review import outcomes, pseudonyms
 from staff.review.broker_events import BrokerEvents
+from staff.review.cells import known_topic, without_controls
 from staff.review.masking import mask
 from staff.review.models import Message, Outcome, PendingTrouble, Position
 
@@ -47,6 +51,7 @@ UNSAVED_AFTER = dt.timedelta(minutes=10)
 # Only events the review log uses are read; the rest only move the position.
 WANTED = ("user", "bot", "action")
 GAP_WAIT_S = 30.0
+_CONTENT = ContentStore(paths.CONTENT_DIR)
 
 
 def _read(tracker_db: Path, after: int, limit: int) -> list[tuple]:
@@ -98,10 +103,26 @@ def _confidence(parse: dict) -> float | None:
     return (parse.get("intent") or {}).get("confidence")
 
 
+def _content_topic_ids() -> Collection[str] | None:
+    """The content's topic ids; None if there is no valid content to read."""
+    try:
+        return frozenset(_CONTENT.get().topics)
+    except ContentError:
+        return None
+
+
 class Follower:
-    def __init__(self, tracker_db: Path, broker: BrokerEvents | None = None):
+    def __init__(
+        self,
+        tracker_db: Path,
+        broker: BrokerEvents | None = None,
+        topic_ids: Callable[[], Collection[str] | None] = _content_topic_ids,
+    ):
         self.tracker_db = Path(tracker_db)
         self.broker = broker
+        # Asked once per batch: the topic column holds only these (staff/review/cells.py).
+        self.topic_ids = topic_ids
+        self._known: Collection[str] | None = None
         # Each conversation's latest turn (see _turn), read from the log once per batch.
         self._turns: dict[str, Message | None] = {}
         # Per source: first missing id -> when first seen.
@@ -144,6 +165,7 @@ class Follower:
         if not rows:
             return 0
         self._turns.clear()
+        self._known = self.topic_ids()
         with transaction.atomic():
             changed: dict[int, Message] = {}
             for row in rows:
@@ -237,19 +259,34 @@ class Follower:
                 changed[patient_turn.pk] = patient_turn
             return
         # A reply of the assistant.
-        version = str((event.get("metadata") or {}).get("content_version") or "")[:16]
+        metadata = event.get("metadata") or {}
+        version = str(metadata.get("content_version") or "")[:16]
         Message.objects.create(
             event_id=event_id,
             time=_time(timestamp),
             conversation=conversation,
             sender=Message.ASSISTANT,
-            text=mask(str(event.get("text") or "")),
+            text=mask(without_controls(str(event.get("text") or ""))),
             outcome=Outcome.OTHER,
             content_version=version,
         )
-        if patient_turn is not None and version and not patient_turn.content_version:
+        if patient_turn is None:
+            return
+        if version and not patient_turn.content_version:
             patient_turn.content_version = version
             changed[patient_turn.pk] = patient_turn
+        if intents.ANSWERED_TOPIC in metadata:
+            self._answered(patient_turn, str(metadata[intents.ANSWERED_TOPIC] or ""))
+            changed[patient_turn.pk] = patient_turn
+
+    def _answered(self, turn: Message, topic: str) -> None:
+        """What the FAQ answer sent: a topic's answer (its topic is the turn's),
+        or none (the topic asked for is not in the content)."""
+        topic = known_topic(topic, self._known)
+        if topic:
+            turn.topic = topic
+        else:
+            turn.set_outcome(Outcome.NOT_UNDERSTOOD)
 
     def _add_turn(self, event_id: int, timestamp, conversation: str, event: dict) -> None:
         """A patient message, or a reminder the scheduler started (Rasa records
@@ -261,9 +298,9 @@ class Follower:
         else:
             turn = Message(
                 sender=Message.PATIENT,
-                text=mask(str(event.get("text") or "")),
+                text=mask(without_controls(str(event.get("text") or ""))),
                 intent=intent,
-                topic=_topic(parse),
+                topic=known_topic(_topic(parse), self._known),
                 confidence=_confidence(parse),
                 message_id=str(parse.get("message_id") or event.get("message_id") or "")[:40],
             )

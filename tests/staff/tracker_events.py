@@ -46,9 +46,16 @@ class Tracker:
     def action(self, sender: str, name: str) -> int:
         return self._add(sender, "action", {"name": name}, action=name)
 
-    def bot(self, sender: str, text: str, version="abc123def456") -> int:
-        metadata = {"model_id": "m", "content_version": version}
+    def bot(self, sender: str, text: str, version="abc123def456", **metadata) -> int:
+        metadata = {"model_id": "m", "content_version": version, **metadata}
         return self._add(sender, "bot", {"text": text, "metadata": metadata})
+
+    def button(self, sender: str, topic: str, text: str | None = None) -> int:
+        """A message Rasa read as a command: the FAQ intent with a topic entity."""
+        text = text if text is not None else f'/faq{{"topic": "{topic}"}}'
+        entity = {"entity": "topic", "value": topic, "start": 4, "end": 4}
+        parse = {"intent": {"name": "faq", "confidence": 1.0}, "entities": [entity], "text": text}
+        return self._add(sender, "user", {"text": text, "parse_data": parse}, intent="faq")
 
     def turn(self, sender: str, text: str, action: str, reply: str, **user) -> None:
         self.user(sender, text, **user)

@@ -22,6 +22,10 @@ that is restarted on its own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s
 once it has run for a minute); the others keep running. Every child dies with the supervisor, even
 after a `kill -9` (Linux PR_SET_PDEATHSIG), so nothing is left holding a port.
 
+Files it and its children make are their user's only (umask 077), and files
+under var/ and the other data places made before are fixed to 0600/0700 on
+start (bot/servers/private_files.py).
+
 Settings come from the environment (see README):
   HAIP_HOST           interface both servers bind to (default 127.0.0.1)
   HAIP_RASA_PORT      Rasa server port (default 5005)
@@ -58,7 +62,7 @@ from pathlib import Path
 
 from bot import paths, sqlite_files
 from bot.content.loader import Content
-from bot.servers import api_token
+from bot.servers import api_token, private_files
 from bot.servers.rasa_server import READY_FD
 from bot.settings import Settings
 from bot.trainings import TrainingStore
@@ -527,7 +531,10 @@ def serve(settings: Settings, model: Path) -> int:
     if problem := taken_port(settings):
         print(f"Could not start: {problem}", file=sys.stderr)
         return 1
+    # Before anything is made or started: every file from here on is private.
+    private_files.private_from_now()
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    private_files.make_private(private_files.places())
     use_wal(settings.tracker_db)
     supervisor = Supervisor(settings, model)
     signal.signal(signal.SIGTERM, supervisor.request_stop)

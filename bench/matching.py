@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -24,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The project, not bench/ (whose profile.py would hide the standard library's).
+sys.path[0] = str(ROOT)
 
 from bot.training import evaluate, train  # noqa: E402
 
@@ -45,6 +47,10 @@ def model_without_retrieval(scratch: Path) -> Path:
         raise SystemExit("config.yml: expected one `retrieval: true` to switch off")
     (scratch / "config.yml").write_text(off, encoding="utf-8")
     out = scratch / "models" / "without-retrieval.tar.gz"
+    # Rasa imports our components (bot.nlu...) from the project, not the scratch folder.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     code = train.rasa(
         "train", *train.RASA_PROJECT_ARGS, "--out", str(out.parent),
         "--fixed-model-name", out.name.removesuffix(".tar.gz"), root=scratch,

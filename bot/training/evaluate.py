@@ -419,7 +419,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def add_parser(commands) -> None:
     parser = commands.add_parser(
         "eval",
-        help="print accuracy and macro F1 on the held-out NLU test set",
+        help="print accuracy and macro F1 on the held-out NLU test set, the red-flag sets, "
+        "and the wild set scored on the whole reply (`--no-wild` skips it)",
         description="Parse every phrasing in the held-out test set with the current "
         "model and print intent accuracy (FAQ topic included), macro F1, the "
         "fallback rate and each misclassified phrasing.",

@@ -115,7 +115,7 @@ def test_retraining_from_the_page_teaches_new_questions_while_patients_are_answe
 
     editor.goto(f"{workspace.url}/content/")
     panel = editor.locator("#model-panel")
-    expect(panel).to_contain_text("Example questions changed")
+    expect(panel).to_contain_text("Example questions or answers changed")
     with Patients(assistant.rasa_port) as patients:
         editor.get_by_role("button", name="Retrain now").click()
         expect(editor.get_by_role("status").first).to_contain_text("Training started")

@@ -79,8 +79,14 @@ def edit(request, topic_id: str):
         return _conflict(request, topic_id, conflict)
     log.record(request.user, "edited topic", topic_id, ", ".join(saved.changed_fields))
     changed = ", ".join(saved.changed_fields) or "nothing"
-    note = " The example questions changed: retrain from the Answers page to teach them." \
-        if "examples" in saved.changed_fields else ""  # fmt: skip
+    # The model matches questions to the examples and to the answer's sentences.
+    note = (
+        " The example questions changed: retrain from the Answers page to teach them."
+        if "examples" in saved.changed_fields
+        else " Retrain from the Answers page so that questions are matched to the new answer."
+        if "answer" in saved.changed_fields
+        else ""
+    )
     flash.success(request, f"Saved ({changed}). Patients get it from their next question.{note}")
     return redirect("editor-topic", topic_id=topic_id)
 

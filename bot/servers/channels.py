@@ -8,7 +8,10 @@ Both:
   - never log what the patient wrote (Rasa's REST channel logs the text at
     ERROR level when processing times out or fails);
   - pass a message starting with "/" to Rasa as a command only if it is one the
-    assistant itself sends, otherwise as text (see bot/servers/typed_commands.py).
+    assistant itself sends, otherwise as text (see bot/servers/typed_commands.py);
+  - answer input that is not a message with a clear refusal, never a 500 or
+    silence: REST a 400 naming what is wrong (see bot/servers/rest_body.py),
+    socket.io the `empty_message` reply to that connection alone.
 
 socket.io also:
   - accepts connections only from the configured origins (Rasa's own channel
@@ -42,7 +45,7 @@ from bot import paths, settings
 from bot.content import answers
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
-from bot.servers import chat_ids, typed_commands
+from bot.servers import chat_ids, rest_body, typed_commands
 from bot.servers.reply_deadline import ReplyDeadline
 from bot.servers.trouble_log import TroubleLog
 
@@ -111,19 +114,40 @@ class RestChannel(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = rest_body.parse(request.body)
+            except rest_body.BadBody as bad:
+                return response.json({"error": str(bad)}, status=400)
             collector = CollectingOutputChannel()
             message = UserMessage(
-                typed_commands.for_rasa(self._extract_message(request), topic_ids()),
+                typed_commands.for_rasa(body.text, topic_ids()),
                 collector,
-                await self._extract_sender(request),
-                input_channel=self._extract_input_channel(request),
-                metadata=self.get_metadata(request),
+                body.sender,
+                input_channel=body.input_channel or self.name(),
+                metadata=body.metadata,
             )
             await self.deadline.handle(on_new_message, message, lambda: bool(collector.messages))
             # What came by the deadline; anything later is in the conversation's history.
             return response.json(list(collector.messages))
 
         return webhook
+
+
+def bad_input_reply() -> answers.Reply:
+    """For a message that is not text: the reply to an empty one, since the
+    patient sees no text of theirs either way."""
+    try:
+        return answers.message(_content.get(), "empty_message")
+    except (ContentError, KeyError):
+        return answers.CONTENT_UNAVAILABLE
+
+
+async def _say_bad_input(output: SocketIOOutput, recipient: str) -> None:
+    reply = bad_input_reply()
+    if reply.buttons:
+        await output.send_text_with_buttons(recipient, reply.text, reply.buttons)
+    else:
+        await output.send_text_message(recipient, reply.text)
 
 
 class _WatchedSocketIOOutput(SocketIOOutput):
@@ -213,8 +237,11 @@ class SocketIOChannel(SocketIOInput):
             await sio.emit("session_confirm", chat_id, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: str, data: Any) -> None:
-            data = data if isinstance(data, dict) else {}
+        async def handle_message(sid: str, data: Any = None) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                # No conversation is touched: the reply goes to this connection only.
+                await _say_bad_input(SocketIOOutput(sio, self.bot_message_evt), sid)
+                return
             if self.session_persistence:
                 session = await sio.get_session(sid, namespace=namespace)
                 sender_id = session.get("chat_id")
@@ -229,6 +256,8 @@ class SocketIOChannel(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
+            if not isinstance(metadata, dict):
+                metadata = {}
             output = _WatchedSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 typed_commands.for_rasa(data.get("message", ""), topic_ids()),

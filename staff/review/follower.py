@@ -313,7 +313,7 @@ class Follower:
         actions and replies that follow belong to."""
         if conversation not in self._turns:
             self._turns[conversation] = (
-                Message.objects.filter(conversation=conversation)
+                Message.objects.filter(pseudonyms.same_conversation(conversation))
                 .exclude(sender=Message.ASSISTANT)
                 .order_by("-event_id")
                 .first()

@@ -39,7 +39,7 @@ class Message(models.Model):
 
     event_id = models.BigIntegerField(unique=True)  # the row in Rasa's events table
     time = models.DateTimeField(db_index=True)
-    conversation = models.CharField(max_length=16, db_index=True)  # a pseudonym
+    conversation = models.CharField(max_length=32, db_index=True)  # a pseudonym
     sender = models.CharField(max_length=9, choices=[(s, s) for s in (PATIENT, ASSISTANT, SYSTEM)])
     text = models.TextField()  # masked
     intent = models.CharField(max_length=100, blank=True)
@@ -94,7 +94,7 @@ class PendingTrouble(models.Model):
 
     trouble_id = models.BigIntegerField(unique=True)
     message_id = models.CharField(max_length=40, db_index=True)
-    conversation = models.CharField(max_length=16)
+    conversation = models.CharField(max_length=32)
     time = models.DateTimeField()
 
 

@@ -88,11 +88,14 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
         gone = {pseudonyms.of(s) for s in senders}
         # Rows of conversations already gone from the tracker (or never there).
         old = Message.objects.filter(time__lt=cutoff_time).values_list("conversation", flat=True)
-        gone |= set(old) - set(
+        recent = set(
             Message.objects.filter(time__gte=cutoff_time).values_list("conversation", flat=True)
         )
+        # A shorter name stored before stays while its conversation has newer rows.
+        recent |= {name[: pseudonyms.LEGACY_LENGTH] for name in recent}
+        gone |= set(old) - recent
         messages = 0
-        for conversation in gone:
+        for conversation in {stored for name in gone for stored in pseudonyms.names(name)}:
             messages += (
                 Message.objects.filter(conversation=conversation)
                 .delete()[1]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from bot import settings as haip
 from bot.reminders import store
+from staff.review import pseudonyms
 from staff.review.models import Message, Outcome
 
 PERIODS = (7, 30, 90)
@@ -116,14 +117,20 @@ def top_topics(messages: QuerySet, limit: int = TOP_TOPICS) -> list[dict]:
 
 
 def latest_patient_message(conversations: set[str] | list[str]) -> dict[str, int]:
-    """Per pseudonym, the pk of its newest patient message in the review log."""
-    return dict(
+    """Per pseudonym, the pk of its newest patient message in the review log
+    (under the name or the shorter one stored before)."""
+    stored_as = {stored: name for name in conversations for stored in pseudonyms.names(name)}
+    latest: dict[str, int] = {}
+    for stored, pk in (
         patient()
-        .filter(conversation__in=list(conversations))
+        .filter(conversation__in=list(stored_as))
         .values("conversation")
         .annotate(latest=Max("id"))
         .values_list("conversation", "latest")
-    )
+    ):
+        name = stored_as[stored]
+        latest[name] = max(latest.get(name, pk), pk)
+    return latest
 
 
 # -- the reminder store (read-only) ------------------------------------------------

@@ -14,7 +14,7 @@ from bot.content import examples, loader
 from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common as editor_common
-from staff.review import originals
+from staff.review import originals, pseudonyms
 from staff.review.models import Message, Note, Status
 
 NOTE_LIMIT = 2000
@@ -29,7 +29,9 @@ def _topics() -> list[tuple[str, str]]:
 @roles.require(*roles.REVIEWERS)
 def conversation(request, pk: int):
     message = get_object_or_404(Message, pk=pk)
-    turns = Message.objects.filter(conversation=message.conversation).order_by("event_id")
+    turns = Message.objects.filter(pseudonyms.same_conversation(message.conversation)).order_by(
+        "event_id"
+    )
     log.record(request.user, "viewed conversation", message.conversation, f"from message {pk}")
     return render(
         request,
@@ -50,7 +52,9 @@ def conversation(request, pk: int):
 def original(request, pk: int):
     """The unmasked conversation, from Rasa's own tracker store: admins only, audited."""
     message = get_object_or_404(Message, pk=pk)
-    turns = Message.objects.filter(conversation=message.conversation).order_by("event_id")
+    turns = Message.objects.filter(pseudonyms.same_conversation(message.conversation)).order_by(
+        "event_id"
+    )
     texts = originals.texts([t.event_id for t in turns])
     log.record(request.user, "viewed original text", message.conversation, f"from message {pk}")
     return render(

@@ -125,7 +125,9 @@ def test_the_action_server_registers_every_domain_action():
     executor = ActionExecutor()
     executor.register_package("actions")
     domain = yaml.safe_load(open("domain.yml"))
-    assert set(domain["actions"]) <= set(executor.actions)
+    # An action is a name, or {name: {send_domain: true}}.
+    names = {a if isinstance(a, str) else next(iter(a)) for a in domain["actions"]}
+    assert "validate_refill_form" in names and names <= set(executor.actions)
 
 
 def symptom_question(topic, *ids):

@@ -24,7 +24,7 @@ CHEST_PAIN = '/faq{"topic": "refills"} I have chest pain'
 )
 def test_a_payload_the_assistant_sends_passes_unchanged(payload):
     assert is_issued(payload, TOPICS)
-    assert for_rasa(payload, TOPICS) == payload
+    assert for_rasa(payload, lambda: TOPICS) == payload
 
 
 @pytest.mark.parametrize(
@@ -45,14 +45,14 @@ def test_a_payload_the_assistant_sends_passes_unchanged(payload):
 )
 def test_any_other_slash_is_text(typed, as_text):
     assert not is_issued(typed, TOPICS)
-    assert for_rasa(typed, TOPICS) == as_text
+    assert for_rasa(typed, lambda: TOPICS) == as_text
     assert not as_text.strip().startswith("/")
 
 
 def test_text_without_a_slash_and_non_strings_are_untouched():
     typed = " how often are refills? / asking "
-    assert for_rasa(typed, TOPICS) == typed
-    assert for_rasa(12345, TOPICS) == 12345 and for_rasa(None, TOPICS) is None
+    assert for_rasa(typed, lambda: TOPICS) == typed
+    assert for_rasa(12345, lambda: TOPICS) == 12345 and for_rasa(None, lambda: TOPICS) is None
 
 
 def test_every_payload_the_assistant_sends_is_a_command(monkeypatch):
@@ -66,7 +66,7 @@ def test_every_payload_the_assistant_sends_is_a_command(monkeypatch):
     assert len(payloads) > 3
     known = topic_ids()
     assert known == frozenset(content.topics)
-    assert [p for p in payloads if for_rasa(p, known) != p] == []
+    assert [p for p in payloads if for_rasa(p, lambda: known) != p] == []
 
 
 def test_rest_passes_a_typed_command_to_rasa_as_text():
@@ -90,3 +90,11 @@ def test_sms_passes_a_typed_command_as_text_and_a_pressed_button_as_its_payload(
     assert [m.text for m in rasa.received] == [CHEST_PAIN[1:], '/faq{"topic": "hospital_stay"}']
     assert rasa.received[0].sender_id == rasa.received[1].sender_id
     assert PATIENT not in rasa.received[0].sender_id
+
+
+def test_a_message_without_a_slash_never_reads_the_content():
+    def topics():
+        raise AssertionError("the topic ids were read for a plain message")
+
+    assert for_rasa("how long is the hospital stay", topics) == "how long is the hospital stay"
+    assert for_rasa("/faq that", lambda: TOPICS) == "faq that"

@@ -120,7 +120,7 @@ class RestChannel(RestInput):
                 return response.json({"error": str(bad)}, status=400)
             collector = CollectingOutputChannel()
             message = UserMessage(
-                typed_commands.for_rasa(body.text, topic_ids()),
+                typed_commands.for_rasa(body.text, topic_ids),
                 collector,
                 body.sender,
                 input_channel=body.input_channel or self.name(),
@@ -260,7 +260,7 @@ class SocketIOChannel(SocketIOInput):
                 metadata = {}
             output = _WatchedSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
-                typed_commands.for_rasa(data.get("message", ""), topic_ids()),
+                typed_commands.for_rasa(data.get("message", ""), topic_ids),
                 output,
                 sender_id,
                 input_channel=self.name(),

@@ -52,6 +52,7 @@ from twilio.request_validator import RequestValidator
 from bot import settings
 from bot.outreach import sms
 from bot.servers import typed_commands
+from bot.servers.channels import topic_ids
 from bot.servers.reply_deadline import ReplyDeadline
 
 logger = logging.getLogger(__name__)
@@ -332,9 +333,7 @@ class SMSChannel(TwilioInput):
             # Some carriers turn @ into ¡ (as in Rasa's own channel).
             text = self.patients.answer(sender_id, text.replace("¡", "@"))
             # A payload of an offered button passes; a typed command is text.
-            from bot.servers.channels import topic_ids
-
-            text = typed_commands.for_rasa(text, topic_ids())
+            text = typed_commands.for_rasa(text, topic_ids)
             output = SMSOutput(self.twilio, self.patients, self.on_stop)
             message = UserMessage(
                 text,

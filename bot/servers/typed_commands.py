@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from bot.intents import RETRIEVAL_INTENT
@@ -52,13 +52,14 @@ def is_issued(text: str, topic_ids: Collection[str]) -> bool:
     )
 
 
-def for_rasa(text: Any, topic_ids: Collection[str]) -> Any:
+def for_rasa(text: Any, topic_ids: Callable[[], Collection[str]]) -> Any:
     """The message as Rasa should get it: a payload the assistant sends as it
     is; any other text starting with "/" as text. Anything not a string is left
-    to the channel."""
+    to the channel. The topic ids are asked for only for a message starting with
+    "/": reading them checks the content files, which most messages need not."""
     if not isinstance(text, str) or not text.strip().startswith("/"):
         return text
-    if is_issued(text, topic_ids):
+    if is_issued(text, topic_ids()):
         return text
     # str.strip(), as Rasa uses, so that nothing Rasa would skip is left before a "/".
     while text.strip().startswith("/"):

@@ -105,7 +105,8 @@ class IntentAndTopicClassifier(GraphComponent):
             # Stricter fallback thresholds for single topics, by topic id; the
             # general one is FallbackClassifier's.
             "topic_thresholds": {},
-            # Retrieval over the answers' sentences and the example questions
+            # Retrieval over the answers' sentences, the false beliefs and the
+            # example questions
             # (bot/nlu/retrieval.py).
             "retrieval": False,
             # The share of a similarity from meaning (the sentence embedding of
@@ -135,7 +136,7 @@ class IntentAndTopicClassifier(GraphComponent):
         self.classifier = None
         # (featurizer alias, feature width) in the order the classifier saw them.
         self.blocks: list[tuple[str, int]] = []
-        self.index = None  # bot.nlu.retrieval.Index, when retrieval_weight > 0
+        self.index = None  # bot.nlu.retrieval.Index, when `retrieval` is on
 
     @classmethod
     def create(
@@ -300,7 +301,7 @@ class IntentAndTopicClassifier(GraphComponent):
         for message, row in zip(messages, probabilities, strict=True):
             matches = self._retrieve(message) if self.index is not None else {}
             self._predict(message, self._rescue(row, matches))
-            self._set_lead(message, matches)
+            self._mark_lead_and_belief(message, matches)
         return messages
 
     def _rescue(self, row, matches):
@@ -331,7 +332,7 @@ class IntentAndTopicClassifier(GraphComponent):
         meaning = self._meaning(message)
         return self.index.best_by_label(text, None if meaning is None else meaning.reshape(-1))
 
-    def _set_lead(self, message: Message, matches) -> None:
+    def _mark_lead_and_belief(self, message: Message, matches) -> None:
         """For the chosen topic: the answer sentence closest to the question,
         which then leads the answer, and a false belief the question carries,
         whose correction comes first (actions/faq.py)."""

@@ -1,12 +1,12 @@
-"""Find a question's label by the curated text itself: each answer's sentences
-and every example question, matched by meaning (the sentence embedding the
+"""Find a question's label by the curated text itself: each answer's sentences,
+each false belief and every example question, matched by meaning (the sentence embedding the
 pipeline already computed) and by words (TF-IDF over word unigrams and bigrams).
 
 The classifier learns only from example questions; a patient's question is
 often closest to a sentence of the answer ("how long does the soreness last" is
-half a sentence of the recovery answer). The retrieval's label distribution is
-consulted by the classifier (IntentAndTopicClassifier) when it is unsure, and
-names the answer sentence closest to the question.
+half a sentence of the recovery answer). The classifier (IntentAndTopicClassifier)
+consults the retrieval's best label when it is unsure, and takes from it the
+answer sentence and the false belief closest to the question.
 
 Rasa-free: numpy and scikit-learn. The index is saved as arrays and JSON, never
 pickled, like the classifier.
@@ -76,7 +76,11 @@ class Index:
         self.words = self.vectorizer.transform([p.text for p in passages])
         self.labels = sorted({p.label for p in passages})
         label_index = {label: i for i, label in enumerate(self.labels)}
-        self._label_of = np.array([label_index[p.label] for p in passages])
+        self._label_of = np.array([label_index[p.label] for p in passages], dtype=int)
+        kinds = np.array([p.kind for p in passages])
+        self._everything = np.arange(len(passages))
+        self._answers = np.flatnonzero(kinds == ANSWER)
+        self._beliefs = np.flatnonzero(kinds == BELIEF)
 
     @classmethod
     def build(
@@ -100,24 +104,36 @@ class Index:
         return w * np.clip(meaning, 0.0, 1.0) + (1 - w) * words
 
     def best_by_label(self, text: str, embedding: np.ndarray | None) -> dict[str, Match]:
-        """For each label, its best passage's score, and its best answer sentence."""
+        """For each label: its best passage's score, its best answer sentence and
+        its best belief (each with its own score)."""
         scores = self.scores(text, embedding)
-        best = np.full(len(self.labels), -1.0)
-        np.maximum.at(best, self._label_of, scores)
+        best, _ = self._best_of(scores, self._everything)
+        sentence_score, sentence_at = self._best_of(scores, self._answers)
+        belief_score, belief_at = self._best_of(scores, self._beliefs)
         matches = {}
         for i in np.flatnonzero(best >= 0):
-            label = self.labels[i]
-            sentence, sentence_score, belief, belief_score = None, 0.0, None, 0.0
-            for j in np.flatnonzero(self._label_of == i):
-                passage, score = self.passages[j], float(scores[j])
-                if passage.kind == ANSWER and score > sentence_score:
-                    sentence, sentence_score = passage.text, score
-                elif passage.kind == BELIEF and score > belief_score:
-                    belief, belief_score = passage.belief, score
-            matches[label] = Match(
-                label, float(best[i]), sentence, sentence_score, belief, belief_score
+            sentence = self.passages[sentence_at[i]].text if sentence_score[i] > 0 else None
+            belief = self.passages[belief_at[i]].belief if belief_score[i] > 0 else None
+            matches[self.labels[i]] = Match(
+                self.labels[i],
+                float(best[i]),
+                sentence,
+                float(max(sentence_score[i], 0.0)),
+                belief,
+                float(max(belief_score[i], 0.0)),
             )
         return matches
+
+    def _best_of(self, scores: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per label, among the passages `which` holds: the best score (-1 for
+        none) and the index of a passage that has it."""
+        best = np.full(len(self.labels), -1.0)
+        at = np.full(len(self.labels), -1)
+        labels = self._label_of[which]
+        np.maximum.at(best, labels, scores[which])
+        top = scores[which] >= best[labels]
+        at[labels[top]] = which[top]
+        return best, at
 
     def save(self, directory: Path) -> None:
         np.savez(directory / self.ARRAYS, embeddings=self.embeddings, idf=self.vectorizer.idf_)

@@ -1,18 +1,12 @@
 """How a wild-set reply is judged (bot/training/wild.py), on replies built from
 the real content: the whole reply, not the intent."""
 
-import pytest
 
 from bot.content import answers, loader
 from bot.training import wild
 from bot.training.wild import NOT_SURE, RIGHT, WRONG, Question
 
 CONTENT = loader.load_valid("content")
-
-
-@pytest.fixture(autouse=True)
-def intents(monkeypatch):
-    monkeypatch.setattr(wild, "_INTENT_NAMES", wild._intent_names())
 
 
 def faq_reply(topic_id, lead=None):

@@ -136,7 +136,7 @@ def ready_urls(settings: Settings) -> dict[str, str]:
     }
 
 
-def _is_up(url: str) -> bool:
+def is_up(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -247,7 +247,7 @@ class Child:
         if self.notifies:
             self.ready = self._said_ready()
         else:
-            self.ready = self.ready_url is None or _is_up(self.ready_url)
+            self.ready = self.ready_url is None or is_up(self.ready_url)
         if self.ready:
             self.answered_at = self.checked_at = time.monotonic()
         return self.ready
@@ -272,7 +272,7 @@ class Child:
             return 0.0
         if now - self.checked_at >= HEALTH_EVERY_S:
             self.checked_at = now
-            if _is_up(self.ready_url):
+            if is_up(self.ready_url):
                 self.answered_at = now
         return now - self.answered_at
 

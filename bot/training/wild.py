@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -39,14 +38,11 @@ from bot import paths
 from bot.content import answers
 from bot.content.loader import Content
 from bot.content.sentences import sentences
-from bot.intents import RETRIEVAL_INTENT, URGENT
+from bot.intents import URGENT
 from bot.settings import Settings
 
 WILD_SET = paths.ROOT / "tests" / "wild" / "questions.yml"
 RIGHT, NOT_SURE, WRONG = "right", "safe not-sure", "wrong"
-# Intents whose reply is not medical content: a wrong reply there is not a
-# wrong medical answer.
-_TOPIC_PAYLOAD = re.compile(r'^/' + RETRIEVAL_INTENT + r'\{"topic": "([a-z0-9_]+)"\}$')
 
 
 @dataclass(frozen=True)
@@ -103,16 +99,27 @@ def topics_answered(content: Content, reply_text: str) -> list[str]:
     return found
 
 
-def buttons_offered(replies: list[dict]) -> list[str]:
-    offered = []
-    for reply in replies:
-        for button in reply.get("buttons") or []:
-            if m := _TOPIC_PAYLOAD.match(button.get("payload", "")):
-                offered.append(m[1])
-    return offered
+def buttons_offered(content: Content, replies: list[dict]) -> list[str]:
+    """The topics offered as buttons, read with the payloads the assistant makes."""
+    topic_of = {answers.topic_button(t)["payload"]: t.id for t in content.topics.values()}
+    return [
+        topic_of[button.get("payload")]
+        for reply in replies
+        for button in reply.get("buttons") or []
+        if button.get("payload") in topic_of
+    ]
 
 
-def score(content: Content, question: Question, parse: dict, replies: list[dict]) -> Scored:
+def score(
+    content: Content,
+    question: Question,
+    parse: dict,
+    replies: list[dict],
+    intent_names: Collection[str] | None = None,
+) -> Scored:
+    """How the reply does; `intent_names` tells intents from topics in `expect`
+    (domain.yml's, unless given)."""
+    intent_names = domain_intents() if intent_names is None else intent_names
     text = "\n".join(r.get("text") or "" for r in replies)
     intent = (parse.get("intent") or {}).get("name") or ""
     answered = topics_answered(content, text)
@@ -120,15 +127,15 @@ def score(content: Content, question: Question, parse: dict, replies: list[dict]
         "911" in (replies[0].get("text") or "")
         or content.clinic["phone_24h"] in (replies[0].get("text") or "")
     )
-    expected_topics = [e for e in question.expect if e not in _INTENT_NAMES]
-    expected_intents = [e for e in question.expect if e in _INTENT_NAMES]
+    expected_topics = [e for e in question.expect if e not in intent_names]
+    expected_intents = [e for e in question.expect if e in intent_names]
     right = any(t in answered for t in expected_topics) or (
         intent in expected_intents and bool(text.strip())
     )
     if question.urgent:
         right = urgent_first and (right or not expected_topics)
-    not_sure = content.render(content.messages["not_sure"].text).split(".")[0]
-    offered = buttons_offered(replies) if not answered and not_sure in text else []
+    not_sure = sentences(answers.message(content, "not_sure").text)[0]
+    offered = buttons_offered(content, replies) if not answered and not_sure in text else []
     if right:
         outcome = RIGHT
     elif any(t in offered for t in expected_topics):
@@ -150,28 +157,16 @@ def _corrects(content: Content, answered: list[str], replies: list[dict]) -> boo
     return False
 
 
-_INTENT_NAMES: set[str] = set()
-
-
-def _intent_names() -> set[str]:
+@cache
+def domain_intents() -> frozenset[str]:
     domain = yaml.safe_load((paths.ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])}
+    return frozenset(i if isinstance(i, str) else next(iter(i)) for i in domain["intents"])
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait_for(port: int, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.2)
-    return False
 
 
 async def _converse(model: Path, questions: list[Question], action_url: str):
@@ -191,30 +186,35 @@ async def _converse(model: Path, questions: list[Question], action_url: str):
 
 
 def run(model: Path, content: Content, questions: list[Question]) -> list[Scored]:
-    """Every question through the model and a real action server on 127.0.0.1."""
-    _INTENT_NAMES.clear()
-    _INTENT_NAMES.update(_intent_names())
-    port = _free_port()
+    """Every question through the model and a real action server on 127.0.0.1,
+    started as the supervisor starts it (its own reminder store)."""
+    from bot.servers import supervisor
+
     with tempfile.TemporaryDirectory(prefix="haip-wild-") as scratch:
-        env = {
-            **os.environ,
-            **Settings.from_env().rasa_environment(),
-            "HAIP_REMINDERS_DB": str(Path(scratch) / "reminders.db"),
-            "SANIC_HOST": "127.0.0.1",
-        }
+        settings = Settings.from_env(
+            {
+                "HAIP_HOST": "127.0.0.1",
+                "HAIP_ACTIONS_PORT": str(_free_port()),
+                "HAIP_REMINDERS_DB": str(Path(scratch) / "reminders.db"),
+                "HAIP_TRACKER_DB": str(Path(scratch) / "tracker.db"),
+            }
+        )
         server = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions"]
-            + ["--port", str(port)],
+            supervisor.commands(settings, model)[supervisor.ACTIONS],
             cwd=paths.ROOT,
-            env=env,
+            env=supervisor.child_env(settings),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            if not _wait_for(port, 120):
-                raise RuntimeError("the action server did not start for the wild set")
+            health = supervisor.ready_urls(settings)[supervisor.ACTIONS]
+            deadline = time.monotonic() + 120
+            while not supervisor.is_up(health):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the action server did not start for the wild set")
+                time.sleep(0.2)
             conversations = asyncio.run(
-                _converse(model, questions, f"http://127.0.0.1:{port}/webhook")
+                _converse(model, questions, f"{settings.actions_url}/webhook")
             )
         finally:
             server.terminate()

@@ -394,6 +394,7 @@ def _load_topic(
             problem(ERROR, _answer_field(key), _unresolved_message(missing))
 
     examples = _string_list(data.get("examples"), "examples", problem)
+    seen: dict[str, str] = {}
     if examples is not None:
         if len(examples) < MIN_EXAMPLES:
             problem(
@@ -401,7 +402,6 @@ def _load_topic(
                 "examples",
                 f"has {len(examples)} example questions; at least {MIN_EXAMPLES} are needed",
             )
-        seen: dict[str, str] = {}
         for example in examples:
             if "\n" in example:
                 problem(ERROR, "examples", f"'{example[:40]}...' must be on one line")
@@ -428,9 +428,14 @@ def _load_topic(
         _check_figures(variants, facts, problem)
 
     follow_ups = _string_list(data.get("follow_ups"), "follow_ups", problem) or []
-    beliefs = myths_module.parse(
-        data.get("myths"), clinic, source_keys, examples, problem, PUMP_TYPES
-    )
+    beliefs = myths_module.parse(data.get("myths"), clinic, source_keys, problem, PUMP_TYPES)
+    for index, myth in enumerate(beliefs or []):
+        # A belief's questions are compared as the topic's own examples are.
+        for example in myth.examples:
+            if (key := normalise_example(example)) in seen:
+                where = f"myths[{index}].examples"
+                problem(ERROR, where, f"'{example}' is listed twice in this topic")
+            seen[key] = example
 
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:

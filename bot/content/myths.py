@@ -46,7 +46,6 @@ def parse(
     value: Any,
     clinic: dict,
     source_keys: list[str] | None,
-    topic_examples: list[str] | None,
     problem: Callable[[str, str, str], None],
     pump_types: tuple[str, ...] = (),
 ) -> list[Myth] | None:
@@ -57,7 +56,6 @@ def parse(
         problem(ERROR, "myths", "must be a list of beliefs, each with " + ", ".join(REQUIRED))
         return None
     myths, ok = [], True
-    known = {" ".join(e.lower().split()) for e in topic_examples or []}
     for index, entry in enumerate(value):
         where = f"myths[{index}]"
         if not isinstance(entry, dict):
@@ -112,12 +110,6 @@ def parse(
             )
             ok = False
             examples = []
-        for example in examples:
-            key = " ".join(example.lower().split())
-            if key in known:
-                problem(ERROR, f"{where}.examples", f"'{example}' is listed twice in this topic")
-                ok = False
-            known.add(key)
         if ok:
             myths.append(
                 Myth(

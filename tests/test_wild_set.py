@@ -48,6 +48,9 @@ PROTOCOL = (WILD / "PROTOCOL.md").read_text(encoding="utf-8")
 
 def training_examples() -> list[str]:
     examples = [e for t in TOPICS for e in t.get("examples", [])]
+    # The retrieval also learns each false belief and the questions that carry it.
+    beliefs = [m for t in TOPICS for m in t.get("myths", [])]
+    examples += [e for m in beliefs for e in [m["belief"], *m["examples"]]]
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         examples += nlu_examples(path)
     return examples + nlu_examples(ROOT / "tests" / "nlu" / "test_nlu.yml")

@@ -88,6 +88,19 @@ def test_buttons_come_through_rest(assistant):
     assert "treats only the liver" in followed
 
 
+def test_the_sentence_that_answers_leads_and_a_false_belief_is_corrected_first(assistant):
+    # Through the real servers: the model marks the sentence and the belief, the
+    # action server reorders the curated text.
+    replies = assistant.ask("patient-lead", "how long does the refill itself take")
+    answer = next(r["text"] for r in replies if "every 14 days" in r.get("text", ""))
+    assert answer.startswith("The refill itself takes about 10 minutes.")
+    assert answer.count("The refill itself takes about 10 minutes.") == 1
+    replies = assistant.ask("patient-belief", "can the drugstore refill my pump")
+    answer = next(r["text"] for r in replies if "every 14 days" in r.get("text", ""))
+    assert answer.startswith("Only trained infusion nurses should fill or use your pump.\n\n")
+    assert answer.count("Only trained infusion nurses") == 1
+
+
 def test_socketio_channel_answers(assistant):
     with SocketPatient(assistant.rasa_port, "socket-patient") as patient:
         patient.say("how long is the hospital stay")

@@ -30,3 +30,10 @@ def test_a_sentence_that_leans_on_the_one_before_never_leads():
     assert sentences.lead_with(text, "It has no medicine in it.") == text
     assert not sentences.can_lead("This fill is different.")
     assert sentences.can_lead("Soreness gets better in 1 to 4 weeks.")
+
+
+def test_sentences_already_said_are_left_out_and_nothing_else():
+    text = "First one here. Second one there.\n\nThird one now."
+    assert sentences.without(text, ["Second one there."]) == "First one here.\n\nThird one now."
+    assert sentences.without(text, ["Third one now."]) == "First one here. Second one there."
+    assert sentences.without(text, ["Not in it."]) == text

@@ -55,14 +55,16 @@ def answer(
     carries: its correction comes first. `lead`, one of the answer's own
     sentences, comes first after that (the one that answers the question).
     The sources line follows the answer after a single line break, so that a
-    channel which splits messages at blank lines
-    (socket.io) keeps it with the answer's last paragraph: the widget shows it
-    as a small line in that bubble."""
+    channel which splits messages at blank lines (socket.io) keeps it with the
+    answer's last paragraph: the widget shows it as a small line in that bubble."""
     text = body(content, topic)
     if lead:
         text = sentences.lead_with(text, lead)
     if belief is not None and 0 <= belief < len(topic.myths):
-        text = f"{content.render(topic.myths[belief].correction)}\n\n{text}"
+        correction = content.render(topic.myths[belief].correction)
+        # Corrections restate the answer's facts: a sentence is said once.
+        rest = sentences.without(text, sentences.sentences(correction))
+        text = f"{correction}\n\n{rest}" if rest else correction
     text = f"{text.rstrip()}\n{sources_line(content, topic)}"
     buttons = [topic_button(content.topics[t]) for t in topic.follow_ups if t in content.topics]
     return Reply(text=text, buttons=buttons)

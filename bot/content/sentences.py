@@ -9,6 +9,7 @@ a general sentence splitter would bring a language model along for nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 # A sentence that leans on the one before it cannot open an answer.
@@ -47,3 +48,14 @@ def lead_with(answer_text: str, sentence: str) -> str:
         paragraphs[number] = " ".join(s for s in parts if s != wanted)
         return "\n\n".join([wanted, *(p for p in paragraphs if p.strip())])
     return answer_text
+
+
+def without(answer_text: str, said: Collection[str]) -> str:
+    """The answer less the sentences already said (a correction before it that
+    repeats one of them); unchanged if it has none of them."""
+    said = {" ".join(s.split()) for s in said}
+    paragraphs = [p for p in re.split(r"\n\s*\n", answer_text.strip()) if p.strip()]
+    if not any(part in said for p in paragraphs for part in sentences(p)):
+        return answer_text
+    kept = [" ".join(part for part in sentences(p) if part not in said) for p in paragraphs]
+    return "\n\n".join(p for p in kept if p)

@@ -272,8 +272,8 @@ def print_report(result: dict) -> None:
         f"   wrong: {result['wrong']:.1%}"
     )
     print(
-        f"  right where today's content has the topic: {result['right_where_a_topic_exists']:.1%}"
-        f" of {result['questions_with_a_topic']}"
+        "  right where a topic existed when the set was frozen: "
+        f"{result['right_where_a_topic_exists']:.1%} of {result['questions_with_a_topic']}"
     )
     print(f"  wrong answers (some topic's answer, not an expected one): "
           f"{len(result['wrong_answers'])}")

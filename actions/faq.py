@@ -12,22 +12,23 @@ from bot.content import answers
 from bot.intents import ANSWER_LEAD, FALSE_BELIEF, RETRIEVAL_INTENT, topic_from_response_key
 
 
-def lead_sentence(tracker: Tracker, topic_id: str) -> str | None:
-    """The answer sentence the model found closest to the question, if the
-    model chose this topic (not a button)."""
+def _marked(tracker: Tracker, key: str, topic_id: str) -> dict:
+    """What the model marked in the question for this topic (the answer's
+    closest sentence, a false belief), if the model chose it (not a button)."""
     if next(tracker.get_latest_entity_values("topic"), None):
-        return None
-    lead = tracker.latest_message.get(ANSWER_LEAD) or {}
-    return lead.get("sentence") if lead.get("topic") == topic_id else None
+        return {}
+    marked = tracker.latest_message.get(key) or {}
+    return marked if marked.get("topic") == topic_id else {}
+
+
+def lead_sentence(tracker: Tracker, topic_id: str) -> str | None:
+    return _marked(tracker, ANSWER_LEAD, topic_id).get("sentence")
 
 
 def false_belief(tracker: Tracker, topic_id: str) -> int | None:
-    """The topic's false belief the question carries (its number), if any."""
-    if next(tracker.get_latest_entity_values("topic"), None):
-        return None
-    found = tracker.latest_message.get(FALSE_BELIEF) or {}
-    number = found.get("belief")
-    return number if found.get("topic") == topic_id and isinstance(number, int) else None
+    """The number of the topic's false belief the question carries, if any."""
+    number = _marked(tracker, FALSE_BELIEF, topic_id).get("belief")
+    return number if isinstance(number, int) else None
 
 
 def chosen_topic(tracker: Tracker) -> str | None:

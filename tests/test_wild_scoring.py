@@ -66,3 +66,14 @@ def test_an_urgent_question_needs_the_urgent_line_first():
 def test_the_frozen_set_loads():
     questions = wild.load()
     assert len(questions) >= 150 and sum(q.false_premise for q in questions) >= 30
+
+
+def test_the_gates_fail_below_the_floor_and_above_the_ceiling():
+    from bot.training import evaluate
+
+    at_floor = {"right": evaluate.WILD_MIN_RIGHT, "wrong_answers": [{}] * 3}
+    assert evaluate.wild_failures(at_floor) == []
+    below = {**at_floor, "right": evaluate.WILD_MIN_RIGHT - 0.01}
+    assert "below" in evaluate.wild_failures(below)[0]
+    too_many = {**at_floor, "wrong_answers": [{}] * (evaluate.WILD_MAX_WRONG_ANSWERS + 1)}
+    assert "wrong topic's answer" in evaluate.wild_failures(too_many)[0]

@@ -21,7 +21,6 @@ names no beliefs corrects none.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 import tempfile
@@ -285,7 +284,3 @@ def print_report(result: dict) -> None:
         print(f"    {item['id']}: expected {', '.join(item['expected'])}, "
               f"answered {', '.join(item['answered'])}")
 
-
-def write(result: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2), encoding="utf-8")

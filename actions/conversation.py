@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from bot import intents
-from bot.content import answers, urgent
+from bot.content import answers, languages, urgent
 from bot.content.answers import Reply
+from bot.content.languages import UNKNOWN_LANGUAGE_REPLY
 from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
 from bot.nlu import input_checks
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
@@ -44,10 +45,11 @@ class ActionUrgentGuidance(Action):
     ) -> list[dict[str, Any]]:
         content = replies.content()
         symptom_ids = list(tracker.get_latest_entity_values("red_flag"))
+        language = replies.language_of(tracker)
         if content is None or content.red_flags is None:
             texts = [answers.CONTENT_UNAVAILABLE.text]
         else:
-            texts = urgent.guidance(content, symptom_ids)
+            texts = urgent.guidance(content, symptom_ids, language or languages.ENGLISH)
         sent = [Reply(text) for text in texts]
         # A question about a symptom: its topic's answer follows the urgent line.
         asked = tracker.latest_message.get(SYMPTOM_QUESTION) or {}
@@ -118,6 +120,22 @@ class ActionWelcome(_MessageAction):
 class ActionNotSure(_MessageAction):
     def name(self) -> str:
         return "action_not_sure"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        content = replies.content()
+        flags = tracker.latest_message.get("input_flags") or []
+        if content is None or input_checks.OTHER_LANGUAGE not in flags:
+            return super().run(dispatcher, tracker, domain)
+        # A language the assistant does not answer in: the numbers and 911 in
+        # that language where we have the words, else in English and Spanish.
+        language = replies.language_of(tracker)
+        message = content.messages["other_language"]
+        chosen = (language,) if language in message.translations else UNKNOWN_LANGUAGE_REPLY
+        sent = [answers.message(content, "other_language", language=code) for code in chosen]
+        replies.send(dispatcher, tracker, sent, with_welcome=False)
+        return []
 
     def reply(self, tracker: Tracker, content) -> Reply:
         flags = tracker.latest_message.get("input_flags") or []

@@ -12,7 +12,7 @@ from bot.content import answers
 from bot.content.answers import Reply
 from bot.content.loader import Content, ContentError
 from bot.content.store import ContentStore
-from bot.intents import ANSWERED_TOPIC
+from bot.intents import ANSWERED_TOPIC, MESSAGE_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +72,8 @@ def send_custom(dispatcher: CollectingDispatcher, tracker: Tracker, payload: dic
         dispatcher.utter_message(json_message={"data": {"custom": payload}})
     else:
         dispatcher.utter_message(json_message=payload)
+
+
+def language_of(tracker: Tracker) -> str | None:
+    """The language of the patient's latest message, as the NLU read it."""
+    return tracker.latest_message.get(MESSAGE_LANGUAGE)

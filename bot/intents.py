@@ -35,3 +35,11 @@ def is_external(name: str) -> bool:
     """Rasa's convention for intents triggered from outside a conversation: only its
     API sets them, so no typed message may become one."""
     return name.startswith(EXTERNAL_PREFIX)
+
+
+# Set on each parsed message: the language it is written in (bot/nlu/language.py),
+# or None when a message does not say; the replies follow it where they can.
+MESSAGE_LANGUAGE = "language"
+# In the training data: an intent block's metadata naming its examples'
+# language ({language: es}); examples without it are English.
+LANGUAGE_KEY = "language"

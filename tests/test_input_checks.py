@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu import input_checks
+from bot.nlu import input_checks, language
 
 
 @pytest.mark.parametrize(
@@ -29,20 +29,24 @@ def test_stop_words_are_spacy_s_own_without_its_language_packages():
 
     # In a fresh interpreter: read from the files alone, no spaCy language is imported.
     code = (
-        "import sys; from bot.nlu import input_checks as c; english, others = c._stop_words(); "
-        "print(len(english), len(others), "
+        "import sys; from bot.nlu import language as c; words = c._words_of(); "
+        "print(len(words), "
         "sorted(m for m in sys.modules if m.startswith('spacy.lang')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split(" ", 2)[2].strip() == "[]"
+    assert out.stdout.split(" ", 1)[1].strip() == "[]"
 
-    # The same sets as importing spaCy's stop_words modules.
+    # The same words as spaCy's stop_words modules, without accents, with the
+    # words English shares left to English.
     from importlib import import_module
 
-    english = frozenset(import_module("spacy.lang.en.stop_words").STOP_WORDS)
-    others = set()
-    for language in input_checks.OTHER_LANGUAGES:
-        others |= import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
-    input_checks._stop_words.cache_clear()
-    assert input_checks._stop_words() == (english, frozenset(others - english))
-    assert len(english) > 300 and {"pour", "und", "para", "questo"} <= input_checks._stop_words()[1]
+    from bot.nlu.plain_text import fold_accents
+
+    words = language._words_of()
+    english = {fold_accents(w) for w in import_module("spacy.lang.en.stop_words").STOP_WORDS}
+    assert english <= words["en"]
+    for code in ("es", "fr", "de", "pt", "it", "tl"):
+        module = import_module(f"spacy.lang.{code}.stop_words")
+        theirs = {fold_accents(w) for w in module.STOP_WORDS}
+        assert theirs - words["en"] <= words[code] and not words[code] & words["en"]
+    assert "pour" in words["fr"] and "und" in words["de"] and "para" in words["es"]

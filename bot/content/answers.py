@@ -75,12 +75,14 @@ def message(
     key: str,
     extra_buttons: list[Topic] | None = None,
     values: dict[str, str] | None = None,
+    language: str = "en",
 ) -> Reply:
     """One of content/messages.yml, with its topic buttons (or the given ones) and
-    any values the assistant fills in besides the clinic's."""
+    any values the assistant fills in besides the clinic's; in `language` where
+    the message is written in it, in English otherwise."""
     entry = content.messages[key]
     topics = extra_buttons or [content.topics[t] for t in entry.buttons if t in content.topics]
-    text = placeholders.fill(entry.text, {**content.clinic, **(values or {})})
+    text = placeholders.fill(entry.text_in(language), {**content.clinic, **(values or {})})
     return Reply(text=text, buttons=[topic_button(t) for t in topics])
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.content import figures, placeholders, readability, source_domains
+from bot.content import figures, languages, placeholders, readability, source_domains
 from bot.content import messages as messages_module
 from bot.content import myths as myths_module
 from bot.content import red_flags as red_flags_module
@@ -99,7 +99,9 @@ TOPIC_REQUIRED = (
     "reviewed_on",
     "reviewed_by",
 )
-TOPIC_OPTIONAL = ("follow_ups", "myths")
+TOPIC_OPTIONAL = ("follow_ups", "myths", "translations")
+# What a topic may have in another language (bot/content/languages.py).
+TRANSLATION_FIELDS = ("examples",)
 FACT_FIELDS = ("claim", "source", "pump_type")
 
 
@@ -137,6 +139,9 @@ class Topic:
     variants: dict[str, str] = field(default_factory=dict)
     # Common false beliefs and their corrections (bot/content/myths.py).
     myths: tuple[myths_module.Myth, ...] = ()
+    # Example questions in other languages, by language code: the model learns
+    # them with the English ones.
+    translated_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def answer_for(self, pump_type: str | None) -> str | None:
         """The answer for a clinic with this pump type; None if there is none."""
@@ -437,6 +442,8 @@ def _load_topic(
                 problem(ERROR, where, f"'{example}' is listed twice in this topic")
             seen[key] = example
 
+    translated_examples = _translated_examples(data.get("translations"), problem)
+
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:
         if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
@@ -477,6 +484,7 @@ def _load_topic(
         variants=variants,
         # The clinic's patients see only what is true for their pump.
         myths=tuple(m for m in beliefs if m.pump_type in (None, clinic.get("pump_type"))),
+        translated_examples=translated_examples,
     )
     answer = topic.answer_for(clinic.get("pump_type"))
     return dataclasses.replace(topic, answer=answer) if answer else None
@@ -607,6 +615,36 @@ def _check_figures(variants: dict[str, str], facts: list[Fact], problem: Callabl
                 f"states '{figure}', which none of its facts{pump} holds; add the "
                 "fact with its source under 'facts', or take the figure out",
             )
+
+
+def _translated_examples(value: Any, problem: Callable) -> dict[str, tuple[str, ...]]:
+    """`translations: {es: {examples: [...]}}`: example questions in other languages."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem(ERROR, "translations", "must map a language code (es) to its fields")
+        return {}
+    found = {}
+    for language, entry in value.items():
+        where = f"translations.{language}"
+        if language not in languages.NAMES or language == languages.ENGLISH:
+            problem(ERROR, where, "is not a language code of bot/content/languages.py")
+            continue
+        if not isinstance(entry, dict):
+            problem(ERROR, where, f"must be a mapping with {', '.join(TRANSLATION_FIELDS)}")
+            continue
+        for key in set(entry) - set(TRANSLATION_FIELDS):
+            problem(ERROR, f"{where}.{key}", "is not a known field")
+        examples = _string_list(entry.get("examples"), f"{where}.examples", problem) or []
+        seen = set()
+        for example in examples:
+            if RASA_ENTITY_MARKUP.search(example) or "\n" in example:
+                problem(ERROR, f"{where}.examples", f"'{example[:40]}' must be one plain line")
+            elif (key := normalise_example(example)) in seen:
+                problem(ERROR, f"{where}.examples", f"'{example}' is listed twice")
+            seen.add(normalise_example(example))
+        found[language] = tuple(examples)
+    return found
 
 
 def _string_list(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content import placeholders, readability
+from bot.content import languages, placeholders, readability
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yaml_files import read_mapping
 
@@ -88,6 +88,11 @@ class Message:
     key: str
     text: str
     buttons: tuple[str, ...] = ()
+    # The text in other languages (bot/content/languages.py), by language code.
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def text_in(self, language: str) -> str:
+        return self.translations.get(language, self.text)
 
 
 def load(
@@ -133,7 +138,43 @@ def load(
         level = readability.grade(placeholders.fill(text, allowed))
         if level > readability.MAX_GRADE:
             problems.append(Problem(WARNING, REL, f"{where}.text", f"reads at grade {level}"))
-        messages[key] = Message(key, text.strip(), tuple(buttons))
+        translations = _translations(entry, where, allowed, problems)
+        messages[key] = Message(key, text.strip(), tuple(buttons), translations)
     for key in set(entries) - set(REQUIRED):
         problems.append(Problem(ERROR, REL, f"messages.{key}", "is not a known message"))
     return messages
+
+
+def _translations(entry: dict, where: str, allowed: dict, problems: list[Problem]) -> dict:
+    """`translations: {es: {text: ...}}`: the same message in other languages,
+    with the same placeholders."""
+    entries = entry.get("translations", {})
+    if not isinstance(entries, dict):
+        problems.append(
+            Problem(ERROR, REL, f"{where}.translations", "must map a language code to a text")
+        )
+        return {}
+    found = {}
+    for language, translation in entries.items():
+        at = f"{where}.translations.{language}"
+        if language not in languages.NAMES or language == languages.ENGLISH:
+            problems.append(
+                Problem(ERROR, REL, at, "is not a language code of bot/content/languages.py")
+            )
+            continue
+        text = translation.get("text") if isinstance(translation, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(ERROR, REL, f"{at}.text", "is missing"))
+            continue
+        if missing := placeholders.unresolved(text, allowed):
+            problems.append(
+                Problem(
+                    ERROR,
+                    REL,
+                    f"{at}.text",
+                    f"uses {', '.join(sorted(missing))}, which is not defined",
+                )
+            )
+            continue
+        found[language] = text.strip()
+    return found

@@ -94,8 +94,7 @@ def parse(
                     problem(
                         WARNING,
                         f"{where}.correction",
-                        f"reads at grade {level}; aim for grade {readability.MAX_GRADE:g} "
-                        "or below",
+                        f"reads at grade {level}; aim for grade {readability.MAX_GRADE:g} or below",
                     )
         examples = entry.get("examples")
         if (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,44 @@ EMERGENCY = "emergency"
 CALL_NOW = "call_now"
 UNSPECIFIED = "unspecified"
 LEVELS = (EMERGENCY, CALL_NOW, UNSPECIFIED)
-TOP_FIELDS = {"reviewed_on", "reviewed_by", "levels", "symptoms", "examples"}
-SYMPTOM_FIELDS = {"id", "name", "level", "sources", "phrases", "combinations", "topics"}
+TOP_FIELDS = {"reviewed_on", "reviewed_by", "levels", "symptoms", "examples", "translations"}
+SYMPTOM_FIELDS = {
+    "id",
+    "name",
+    "level",
+    "sources",
+    "phrases",
+    "combinations",
+    "topics",
+    "translations",
+}
+# Languages the red flags may be written in besides English; each has its matcher
+# (bot/nlu/red_flag_matcher.py) and its urgent messages.
+LANGUAGES = ("es",)
+TRANSLATION_STATUSES = ("draft", "reviewed")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a symptom is named and written in one language."""
+
+    name: str
+    phrases: tuple[str, ...]
+    # Each combination is a tuple of word groups; all groups must appear together.
+    combinations: tuple[tuple[tuple[str, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The red flags in another language: its urgent messages, its model examples,
+    and whether a qualified translator has reviewed them."""
+
+    language: str
+    messages: dict[str, str]
+    examples: tuple[str, ...]
+    status: str
+    reviewed_by: str = ""
+    reviewed_on: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +68,13 @@ class Symptom:
     # Topics whose answer may follow the urgent line when a patient asks about
     # this symptom ("what are the warning signs of bile duct damage, like yellow skin?").
     topics: tuple[str, ...] = ()
+    # The symptom's name, phrases and combinations in other languages.
+    wordings: dict[str, Wording] = field(default_factory=dict)
+
+    def wording(self, language: str) -> Wording:
+        if language in self.wordings:
+            return self.wordings[language]
+        return Wording(self.name, self.phrases, self.combinations)
 
 
 @dataclass(frozen=True)
@@ -39,9 +82,19 @@ class RedFlags:
     messages: dict[str, str]
     symptoms: tuple[Symptom, ...]
     examples: tuple[str, ...]
+    translations: dict[str, Translation] = field(default_factory=dict)
 
     def symptom(self, symptom_id: str) -> Symptom | None:
         return next((s for s in self.symptoms if s.id == symptom_id), None)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """English, then every language the red flags are translated into."""
+        return ("en", *self.translations)
+
+    def messages_in(self, language: str) -> dict[str, str]:
+        translation = self.translations.get(language)
+        return translation.messages if translation else self.messages
 
 
 def _texts(value: Any) -> list[str] | None:
@@ -84,23 +137,7 @@ def _symptom(
             problem(ERROR, "sources", f"'{key}' is not defined in content/sources.yml")
     if not keys:
         problem(WARNING, "sources", "has no source: a clinician must confirm this symptom")
-    phrases = _texts(entry.get("phrases", []))
-    if phrases is None:
-        problem(ERROR, "phrases", "must be a list of text items")
-        phrases = []
-    combinations = []
-    for c_index, combination in enumerate(entry.get("combinations", []) or []):
-        groups = combination if isinstance(combination, list) else None
-        if not groups or len(groups) < 2 or any(_texts(g) is None for g in groups):
-            problem(
-                ERROR,
-                f"combinations[{c_index}]",
-                "must be a list of two or more word lists, e.g. [[pump, incision], [red]]",
-            )
-            continue
-        combinations.append(tuple(tuple(_texts(g)) for g in groups))
-    if not phrases and not combinations:
-        problem(ERROR, "phrases", "a symptom needs phrases or combinations to be detected")
+    phrases, combinations = _detection(entry, "", problem)
     topics = _texts(entry.get("topics", []))
     if topics is None:
         problem(ERROR, "topics", "must be a list of topic ids")
@@ -108,6 +145,29 @@ def _symptom(
     for topic in topics:
         if topic_ids is not None and topic not in topic_ids:
             problem(ERROR, "topics", f"'{topic}' is not a topic id")
+    wordings = {}
+    translations = entry.get("translations", {})
+    if not isinstance(translations, dict):
+        problem(ERROR, "translations", "must map a language code (es) to name and phrases")
+        translations = {}
+    for language, wording in translations.items():
+        prefix = f"translations.{language}"
+        if language not in LANGUAGES:
+            problem(
+                ERROR, prefix, f"is not a language the assistant speaks ({', '.join(LANGUAGES)})"
+            )
+            continue
+        if not isinstance(wording, dict):
+            problem(ERROR, prefix, "must be a mapping with name, phrases and combinations")
+            continue
+        for key in set(wording) - {"name", "phrases", "combinations"}:
+            problem(ERROR, f"{prefix}.{key}", "is not a known field")
+        name = wording.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problem(ERROR, f"{prefix}.name", "is missing")
+            continue
+        w_phrases, w_combinations = _detection(wording, f"{prefix}.", problem)
+        wordings[language] = Wording(name.strip(), tuple(w_phrases), tuple(w_combinations))
     if len(problems) > before and any(p.level == ERROR for p in problems[before:]):
         return None
     return Symptom(
@@ -118,7 +178,30 @@ def _symptom(
         tuple(phrases),
         tuple(combinations),
         tuple(topics),
+        wordings,
     )
+
+
+def _detection(entry: dict, prefix: str, problem) -> tuple[list[str], list]:
+    """The phrases and combinations of a symptom (or of its wording in a language)."""
+    phrases = _texts(entry.get("phrases", []))
+    if phrases is None:
+        problem(ERROR, f"{prefix}phrases", "must be a list of text items")
+        phrases = []
+    combinations = []
+    for c_index, combination in enumerate(entry.get("combinations", []) or []):
+        groups = combination if isinstance(combination, list) else None
+        if not groups or len(groups) < 2 or any(_texts(g) is None for g in groups):
+            problem(
+                ERROR,
+                f"{prefix}combinations[{c_index}]",
+                "must be a list of two or more word lists, e.g. [[pump, incision], [red]]",
+            )
+            continue
+        combinations.append(tuple(tuple(_texts(g)) for g in groups))
+    if not phrases and not combinations:
+        problem(ERROR, f"{prefix}phrases", "a symptom needs phrases or combinations to be detected")
+    return phrases, combinations
 
 
 def load(
@@ -137,25 +220,8 @@ def load(
     for key in ("reviewed_on", "reviewed_by"):
         if not data.get(key):
             problems.append(Problem(ERROR, REL, key, "is missing"))
-    messages = {}
     levels = data.get("levels") if isinstance(data.get("levels"), dict) else {}
-    for level in LEVELS:
-        entry = levels.get(level)
-        text = entry.get("message") if isinstance(entry, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(ERROR, REL, f"levels.{level}.message", "is missing"))
-            continue
-        allowed = {**clinic, "symptoms": ""}
-        if missing := placeholders.unresolved(text, allowed):
-            problems.append(
-                Problem(
-                    ERROR,
-                    REL,
-                    f"levels.{level}.message",
-                    f"uses {', '.join(sorted(missing))}, which is not defined",
-                )
-            )
-        messages[level] = text.strip()
+    messages = _messages(levels, "", clinic, problems)
     symptoms = []
     entries = data.get("symptoms")
     if not isinstance(entries, list) or not entries:
@@ -178,6 +244,112 @@ def load(
     examples = _texts(data.get("examples", []))
     if examples is None:
         problems.append(Problem(ERROR, REL, "examples", "must be a list of text items"))
+    translations = _translations(data, levels, symptoms, clinic, problems)
     if len([p for p in problems if p.level == ERROR]) > before:
         return None
-    return RedFlags(messages=messages, symptoms=tuple(symptoms), examples=tuple(examples))
+    return RedFlags(
+        messages=messages,
+        symptoms=tuple(symptoms),
+        examples=tuple(examples),
+        translations=translations,
+    )
+
+
+def _messages(levels: dict, language: str, clinic: dict, problems: list[Problem]) -> dict:
+    """The urgent message of each level, in English or in `language`."""
+    messages = {}
+    for level in LEVELS:
+        entry = levels.get(level)
+        where = f"levels.{level}.message"
+        if language:
+            where = f"levels.{level}.translations.{language}.message"
+            entry = (entry or {}).get("translations", {}) if isinstance(entry, dict) else {}
+            entry = entry.get(language) if isinstance(entry, dict) else None
+        text = entry.get("message") if isinstance(entry, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(ERROR, REL, where, "is missing"))
+            continue
+        allowed = {**clinic, "symptoms": ""}
+        if missing := placeholders.unresolved(text, allowed):
+            problems.append(
+                Problem(
+                    ERROR, REL, where, f"uses {', '.join(sorted(missing))}, which is not defined"
+                )
+            )
+        messages[level] = text.strip()
+    return messages
+
+
+def _translations(
+    data: dict, levels: dict, symptoms: list[Symptom], clinic: dict, problems: list[Problem]
+) -> dict[str, Translation]:
+    """Each language the red flags are written in: all of it or none (a patient
+    must never get half the urgent guidance in one language)."""
+    entries = data.get("translations", {})
+    if not isinstance(entries, dict):
+        problems.append(
+            Problem(ERROR, REL, "translations", "must map a language code to its status")
+        )
+        return {}
+    translations = {}
+    for language, entry in entries.items():
+        where = f"translations.{language}"
+        if language not in LANGUAGES:
+            problems.append(
+                Problem(
+                    ERROR,
+                    REL,
+                    where,
+                    f"is not a language the assistant speaks ({', '.join(LANGUAGES)})",
+                )
+            )
+            continue
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem(ERROR, REL, where, "must be a mapping with status and examples")
+            )
+            continue
+        for key in set(entry) - {"status", "reviewed_by", "reviewed_on", "examples"}:
+            problems.append(Problem(ERROR, REL, f"{where}.{key}", "is not a known field"))
+        status = entry.get("status")
+        if status not in TRANSLATION_STATUSES:
+            problems.append(
+                Problem(
+                    ERROR,
+                    REL,
+                    f"{where}.status",
+                    "must be draft or reviewed (by a qualified translator)",
+                )
+            )
+            continue
+        if status == "reviewed":
+            for key in ("reviewed_by", "reviewed_on"):
+                if not entry.get(key):
+                    problems.append(Problem(ERROR, REL, f"{where}.{key}", "is missing"))
+        examples = _texts(entry.get("examples", []))
+        if examples is None:
+            problems.append(
+                Problem(ERROR, REL, f"{where}.examples", "must be a list of text items")
+            )
+            examples = []
+        messages = _messages(levels, language, clinic, problems)
+        for symptom in symptoms:
+            if language not in symptom.wordings:
+                problems.append(
+                    Problem(
+                        ERROR,
+                        REL,
+                        f"symptoms.{symptom.id}.translations.{language}",
+                        "is missing: every symptom needs its name and phrases in each language",
+                        topic=symptom.id,
+                    )
+                )
+        translations[language] = Translation(
+            language,
+            messages,
+            tuple(examples),
+            status,
+            str(entry.get("reviewed_by") or ""),
+            str(entry.get("reviewed_on") or ""),
+        )
+    return translations

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from bot.content import placeholders
+from bot.content import languages, placeholders
 from bot.content.loader import Content
 from bot.content.red_flags import CALL_NOW, EMERGENCY, UNSPECIFIED
 
 
-def _names(symptoms) -> str:
-    names = [s.name for s in symptoms]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def guidance(content: Content, symptom_ids: list[str]) -> list[str]:
-    """Texts to send, most urgent first: 911 before the 24-hour line."""
+def guidance(content: Content, symptom_ids: list[str], language: str = "en") -> list[str]:
+    """Texts to send, most urgent first: 911 before the 24-hour line; in
+    `language` when the red flags are written in it, in English otherwise."""
     red_flags = content.red_flags
+    if language not in red_flags.languages:
+        language = languages.ENGLISH
+    messages = red_flags.messages_in(language)
     symptoms = [s for i in dict.fromkeys(symptom_ids) if (s := red_flags.symptom(i))]
     texts = []
     for level in (EMERGENCY, CALL_NOW):
         group = [s for s in symptoms if s.level == level]
         if group:
-            values = {**content.clinic, "symptoms": _names(group)}
-            texts.append(placeholders.fill(red_flags.messages[level], values))
+            names = languages.joined([s.wording(language).name for s in group], language)
+            values = {**content.clinic, "symptoms": names}
+            texts.append(placeholders.fill(messages[level], values))
     if not texts:
-        texts.append(content.render(red_flags.messages[UNSPECIFIED]))
+        texts.append(content.render(messages[UNSPECIFIED]))
     return texts

@@ -42,3 +42,12 @@ def normalise(text: str | None) -> str:
     folded = unicodedata.normalize("NFKC", visible)
     lines = _LINE_BREAK.sub("\n", folded)
     return _OTHER_SPACE.sub(" ", lines).translate(_APOSTROPHES)
+
+
+def fold_accents(text: str) -> str:
+    """The text without accents: "escalofríos" as "escalofrios", "ñ" as "n".
+    Patients type Spanish on phones without them; compare both sides folded."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    )

@@ -83,9 +83,7 @@ class Index:
         self._beliefs = np.flatnonzero(kinds == BELIEF)
 
     @classmethod
-    def build(
-        cls, passages: list[Passage], embeddings: np.ndarray, meaning_weight: float
-    ) -> Index:
+    def build(cls, passages: list[Passage], embeddings: np.ndarray, meaning_weight: float) -> Index:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(**_TFIDF).fit([p.text for p in passages])

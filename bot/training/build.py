@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import intents
 from bot.content import answers
 from bot.content.loader import Content
+from bot.intents import LANGUAGE_KEY
 
 
 def _header(source: str) -> str:
@@ -33,6 +34,10 @@ def render_training_data(content: Content) -> str:
         lines.append(f"- intent: {intents.response_key(topic.id)}")
         lines.append("  examples: |")
         lines.extend(f"    - {example}" for example in topic.examples)
+        for language in sorted(topic.translated_examples):
+            lines += _language_block(
+                intents.response_key(topic.id), language, topic.translated_examples[language]
+            )
     lines += ["", "responses:"]
     for topic in sorted(content.topics.values(), key=lambda t: t.id):
         lines.append(f"  utter_{intents.response_key(topic.id)}:")
@@ -51,12 +56,8 @@ def render_red_flag_data(content: Content) -> str:
     """The NLU model's urgent_symptom examples: the whole sentences in
     content/red_flags.yml. Not the matcher's bare phrases ("fever", "chills"):
     the matcher finds those on its own, and as training examples they taught
-    the model that any short unknown word ("banana") is urgent."""
-    seen, examples = set(), []
-    for text in content.red_flags.examples:
-        if (key := " ".join(text.lower().split())) not in seen:
-            seen.add(key)
-            examples.append(text)
+    the model that any short unknown word ("banana") is urgent. The reports in
+    each language the red flags are translated into follow the English ones."""
     lines = [
         _header("content/red_flags.yml"),
         'version: "3.1"',
@@ -65,8 +66,30 @@ def render_red_flag_data(content: Content) -> str:
         f"- intent: {intents.URGENT}",
         "  examples: |",
     ]
-    lines.extend(f"    - {example}" for example in examples)
+    lines.extend(f"    - {example}" for example in _unique(content.red_flags.examples))
+    for language, translation in sorted(content.red_flags.translations.items()):
+        lines += _language_block(intents.URGENT, language, _unique(translation.examples))
     return "\n".join(lines) + "\n"
+
+
+def _unique(texts) -> list[str]:
+    seen, unique = set(), []
+    for text in texts:
+        if (key := " ".join(text.lower().split())) not in seen:
+            seen.add(key)
+            unique.append(text)
+    return unique
+
+
+def _language_block(intent: str, language: str, examples) -> list[str]:
+    """Examples in another language, marked so that the classifier of that
+    language learns them (bot/nlu/components.py) and the English one does not."""
+    return [
+        f"- intent: {intent}",
+        f"  metadata: {{{LANGUAGE_KEY}: {language}}}",
+        "  examples: |",
+        *(f"    - {example}" for example in examples),
+    ]
 
 
 def write_training_data(content: Content, out: Path) -> bool:

@@ -15,11 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import paths
-from bot.intents import FALLBACK, RETRIEVAL_INTENT, URGENT
+from bot.intents import FALLBACK, MESSAGE_LANGUAGE, RETRIEVAL_INTENT, URGENT
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 
 TEST_SET = paths.NLU_TEST_SET
 RED_FLAG_SETS = paths.RED_FLAG_TEST_SETS
+# Each language's red-flag test sets, under the key `make eval`'s JSON uses.
+RED_FLAG_LANGUAGES = {"red_flags": RED_FLAG_SETS, "red_flags_es": RED_FLAG_SETS / "es"}
+RED_FLAG_TITLES = {
+    "red_flags": "Red-flag test sets",
+    "red_flags_es": "Spanish red-flag test sets (tests/red_flags/es)",
+}
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 # What a model must pass before it answers patients: in `make test`, and before
 # a model trained from the staff workspace is loaded (bot/training/trainer.py).
@@ -42,6 +48,8 @@ class Prediction:
     raw_confidence: float = 0.0
     # The topic answered after the urgent line, for a question about a symptom.
     asked_topic: str | None = None
+    # The language the replies follow (bot/nlu/language.py).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,13 @@ async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
         parse = await agent.parse_message(example.text)
         asked = (parse.get(SYMPTOM_QUESTION) or {}).get("topic")
         predictions.append(
-            Prediction(example, *label_of(parse), *raw_label_of(parse), asked_topic=asked)
+            Prediction(
+                example,
+                *label_of(parse),
+                *raw_label_of(parse),
+                asked_topic=asked,
+                language=parse.get(MESSAGE_LANGUAGE),
+            )
         )
     return predictions
 
@@ -160,6 +174,7 @@ def red_flag_report(
         "reports_given_a_topic": [
             {"text": p.example.text, "topic": p.asked_topic} for p in reports if p.asked_topic
         ],
+        "languages": dict(Counter(p.language or "unknown" for p in urgent)),
     }
 
 
@@ -292,9 +307,9 @@ def print_report(result: dict) -> None:
             )
 
 
-def print_red_flag_report(result: dict) -> None:
+def print_red_flag_report(result: dict, title: str = "Red-flag test sets") -> None:
     print(
-        f"Red-flag test sets: {result['urgent_phrasings']} urgent, "
+        f"{title}: {result['urgent_phrasings']} urgent, "
         f"{result['non_urgent_phrasings']} negated or not urgent"
     )
     print(f"  recall (urgent guidance given): {result['recall']:.1%}")
@@ -359,6 +374,20 @@ def wild_failures(wild_result: dict) -> list[str]:
     return failures
 
 
+def spanish_red_flag_failures(result: dict) -> list[str]:
+    """Spanish reports: every one urgent, and read as Spanish (so the guidance is in
+    Spanish); at most one false alarm. Whether the topic follows a Spanish
+    question is reported, not gated: the topics are not in Spanish yet."""
+    failures = []
+    if result["missed"]:
+        failures.append("a Spanish urgent phrasing did not get urgent guidance")
+    if len(result["false_alarms"]) > 1:
+        failures.append("more than one non-urgent Spanish message got urgent guidance")
+    if set(result["languages"]) != {"es"}:
+        failures.append(f"Spanish urgent phrasings were read as {result['languages']}, not all es")
+    return failures
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.training import train
 
@@ -370,19 +399,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"No model at {model}: run `make train` first.", file=sys.stderr)
         return 1
     examples = load_test_set(Path(args.test_set))
-    urgent, calm = load_red_flag_sets()
-    questions = load_symptom_questions()
-    predictions = predict(
-        model,
-        examples
-        + [Example(t, URGENT) for t in urgent]
+    sets = {
+        key: (*load_red_flag_sets(folder), load_symptom_questions(folder))
+        for key, folder in RED_FLAG_LANGUAGES.items()
+    }
+    red_flag_examples = [
+        [Example(t, URGENT) for t in urgent]
         + [Example(q.text, URGENT) for q in questions]
-        + [Example(t, "") for t in calm],
-    )
+        + [Example(t, "") for t in calm]
+        for urgent, calm, questions in sets.values()
+    ]
+    predictions = predict(model, examples + [e for group in red_flag_examples for e in group])
     result = report(predictions[: len(examples)])
-    result["red_flags"] = red_flag_report(predictions[len(examples) :], len(urgent), questions)
     print_report(result)
-    print_red_flag_report(result["red_flags"])
+    start = len(examples)
+    for (key, (urgent, _, questions)), group in zip(sets.items(), red_flag_examples, strict=True):
+        chunk = predictions[start : start + len(group)]
+        result[key] = red_flag_report(chunk, len(urgent), questions)
+        start += len(group)
+        print_red_flag_report(result[key], RED_FLAG_TITLES[key])
     if not args.no_wild:
         from bot.content import loader
         from bot.training import wild
@@ -397,6 +432,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result["accuracy"] < args.min_accuracy:
         failures.append(f"accuracy {result['accuracy']:.1%} is below {args.min_accuracy:.0%}")
     if args.gate_safety:
+        failures += spanish_red_flag_failures(result["red_flags_es"])
         if result["red_flags"]["missed"]:
             failures.append("an urgent phrasing did not get urgent guidance")
         if len(result["red_flags"]["false_alarms"]) > 1:

@@ -122,9 +122,13 @@ def score(
     text = "\n".join(r.get("text") or "" for r in replies)
     intent = (parse.get("intent") or {}).get("name") or ""
     answered = topics_answered(content, text)
-    urgent_first = bool(replies) and intent == URGENT and (
-        "911" in (replies[0].get("text") or "")
-        or content.clinic["phone_24h"] in (replies[0].get("text") or "")
+    urgent_first = (
+        bool(replies)
+        and intent == URGENT
+        and (
+            "911" in (replies[0].get("text") or "")
+            or content.clinic["phone_24h"] in (replies[0].get("text") or "")
+        )
     )
     expected_topics = [e for e in question.expect if e not in intent_names]
     expected_intents = [e for e in question.expect if e in intent_names]
@@ -274,13 +278,16 @@ def print_report(result: dict) -> None:
         "  right where a topic existed when the set was frozen: "
         f"{result['right_where_a_topic_exists']:.1%} of {result['questions_with_a_topic']}"
     )
-    print(f"  wrong answers (some topic's answer, not an expected one): "
-          f"{len(result['wrong_answers'])}")
+    print(
+        f"  wrong answers (some topic's answer, not an expected one): "
+        f"{len(result['wrong_answers'])}"
+    )
     print(
         f"  false premises corrected: {result['false_premises_corrected']:.1%} "
         f"of {result['false_premises']}"
     )
     for item in result["wrong_answers"]:
-        print(f"    {item['id']}: expected {', '.join(item['expected'])}, "
-              f"answered {', '.join(item['answered'])}")
-
+        print(
+            f"    {item['id']}: expected {', '.join(item['expected'])}, "
+            f"answered {', '.join(item['answered'])}"
+        )

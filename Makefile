@@ -30,6 +30,7 @@ help:
 	@echo "               (about 15 minutes; figures in bench/results/bench.json)"
 	@echo "make bench-matching  the held-out and wild sets with and without retrieval"
 	@echo "make bench-encoders  sentence encoders compared (their own venv, .venv-encoders/)"
+	@echo "make bench-beliefs   false beliefs corrected at each threshold (our tuning set)"
 	@echo "make profile   py-spy on the Rasa and action servers under the bench's load"
 	@echo "               (PROFILE_ARGS=--measure: CPU time per message instead)"
 	@echo "make train     train a model if training data, domain or config changed"
@@ -107,7 +108,7 @@ bench: train
 # requirements.lock. The script holds the pinned versions and the wheels' hashes.
 ENC_VENV := .venv-encoders
 ENC_STAMP := $(ENC_VENV)/.synced
-.PHONY: bench-encoders bench-matching
+.PHONY: bench-encoders bench-matching bench-beliefs
 $(ENC_STAMP): bench/encoders.py .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
 	test -x $(ENC_VENV)/bin/python || $(PYTHON) -m venv $(ENC_VENV)
@@ -120,6 +121,9 @@ $(ENC_STAMP): bench/encoders.py .python-version
 # With and without retrieval over the answers: held-out and wild sets, parse time.
 bench-matching: train
 	$(PY) bench/matching.py
+
+bench-beliefs: train
+	$(PY) bench/beliefs.py
 
 bench-encoders: $(ENC_STAMP)
 	$(ENC_VENV)/bin/python bench/encoders.py $(ENCODERS_ARGS)

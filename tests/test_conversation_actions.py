@@ -165,3 +165,61 @@ def test_an_unknown_topic_after_a_symptom_is_left_out():
         conversation.ActionUrgentGuidance(), tracker(symptom_question("no_such_topic", "jaundice"))
     )
     assert len(texts) == 1
+
+
+def test_spanish_urgent_guidance_is_in_spanish_with_the_24_hour_line_and_911():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(),
+        tracker({**red_flags("fever_chills", "chest_or_breathing"), "language": "es"}),
+    )
+    assert texts[0].startswith("Usted mencionó dolor de pecho") and "911" in texts[0]
+    assert "fiebre o escalofríos" in texts[1] and "(555) 555-0199" in texts[1]
+
+
+def test_spanish_symptoms_are_joined_in_spanish():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(),
+        tracker({**red_flags("fever_chills", "jaundice"), "language": "es"}),
+    )
+    assert "fiebre o escalofríos y " in texts[0]
+
+
+def test_the_model_s_urgent_label_alone_in_spanish_gets_the_spanish_general_message():
+    texts, _, _ = run(conversation.ActionUrgentGuidance(), tracker({"language": "es"}))
+    assert texts[0].startswith("Lo que usted describe") and "911" in texts[0]
+
+
+def test_urgent_guidance_in_a_language_the_red_flags_lack_is_in_english():
+    texts, _, _ = run(
+        conversation.ActionUrgentGuidance(), tracker({**red_flags("jaundice"), "language": "fr"})
+    )
+    assert texts[0].startswith("You mentioned yellow skin or eyes")
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("es", "llame al 911"),
+        ("fr", "appelez le 911"),
+        ("zh", "请拨打 911"),
+        ("ar", "911"),
+    ],
+)
+def test_another_language_gets_the_numbers_and_911_in_that_language(language, words):
+    texts, _, _ = run(
+        conversation.ActionNotSure(),
+        tracker({"input_flags": ["other_language"], "language": language}),
+    )
+    assert len(texts) == 1
+    assert words in texts[0] and "(555) 555-0199" in texts[0] and "(555) 555-0100" in texts[0]
+
+
+@pytest.mark.parametrize("language", [None, "th"])
+def test_a_language_we_cannot_tell_gets_english_and_spanish(language):
+    texts, _, _ = run(
+        conversation.ActionNotSure(),
+        tracker({"input_flags": ["other_language"], "language": language}),
+    )
+    assert len(texts) == 2
+    assert "In an emergency, call 911" in texts[0] and "llame al 911" in texts[1]
+    assert all("(555) 555-0199" in t for t in texts)

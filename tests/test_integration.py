@@ -172,6 +172,23 @@ def test_a_typed_command_is_text_read_for_red_flags(assistant):
     assert not any("Zebulon" in line or "EXTERNAL_refill_due{" in line for line in assistant.output)
 
 
+def test_a_spanish_fever_report_gets_spanish_urgent_guidance_first(assistant):
+    replies = assistant.ask("patient-es", "tengo fiebre y escalofríos desde ayer")
+    first = replies[0]["text"]
+    assert first.startswith("Usted mencionó fiebre o escalofríos")
+    assert "(555) 555-0199" in first and "911" in first
+    # The same negation rules: a fever that is gone is not urgent, and the reply
+    # still gives the numbers and 911 in Spanish.
+    calm = all_text(assistant.ask("patient-es", "ya no tengo fiebre, gracias"))
+    assert "Usted mencionó" not in calm
+    assert "(555) 555-0199" in calm and "llame al 911" in calm
+
+
+def test_a_message_in_a_language_we_do_not_speak_gets_help_in_it(assistant):
+    text = all_text(assistant.ask("patient-zh", "我发烧了，怎么办"))
+    assert "请拨打 911" in text and "(555) 555-0199" in text
+
+
 def test_urgent_symptom_mid_conversation(assistant):
     assistant.ask("patient-h", "how long is the hospital stay")
     replies = assistant.ask("patient-h", "how often are refills, also I threw up blood")
@@ -201,7 +218,8 @@ BAD_INPUT = {
     "html": ("<script>alert('x')</script><b>hi</b>", None),
     "sql": ("'; DROP TABLE events; --", None),
     "emoji": ("\U0001f64f\U0001f600\U0001f64f", "emoji"),
-    "spanish": ("¿Cuánto tiempo estaré en el hospital después de la cirugía?", "English"),
+    "spanish": ("¿Cuánto tiempo estaré en el hospital después de la cirugía?", "inglés"),
+    "chinese": ("住院要多久？", "911"),
 }
 
 

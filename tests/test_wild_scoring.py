@@ -71,9 +71,18 @@ def test_the_frozen_set_loads():
 def test_the_gates_fail_below_the_floor_and_above_the_ceiling():
     from bot.training import evaluate
 
-    at_floor = {"right": evaluate.WILD_MIN_RIGHT, "wrong_answers": [{}] * 3}
+    at_floor = {
+        "right": evaluate.WILD_MIN_RIGHT,
+        "wrong_answers": [{}] * 3,
+        "false_premises_corrected": evaluate.WILD_MIN_PREMISES_CORRECTED,
+    }
     assert evaluate.wild_failures(at_floor) == []
     below = {**at_floor, "right": evaluate.WILD_MIN_RIGHT - 0.01}
     assert "below" in evaluate.wild_failures(below)[0]
     too_many = {**at_floor, "wrong_answers": [{}] * (evaluate.WILD_MAX_WRONG_ANSWERS + 1)}
     assert "wrong topic's answer" in evaluate.wild_failures(too_many)[0]
+    uncorrected = {
+        **at_floor,
+        "false_premises_corrected": evaluate.WILD_MIN_PREMISES_CORRECTED - 0.01,
+    }
+    assert "false premises" in evaluate.wild_failures(uncorrected)[0]

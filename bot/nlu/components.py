@@ -519,11 +519,18 @@ def _example_language(message: Message) -> str:
 
 
 def _language_of(text: str, detection) -> str | None:
-    """The message's language; a message too short to tell ("fiebre", "me duele
-    el pecho") takes the language of the symptoms found in it."""
+    """The message's language; a message too short to tell ("fiebre") takes the
+    language of the symptoms found in it."""
     from bot.nlu import language
 
     found = language.detect(text)
+    # A Spanish symptom is strong evidence of a Spanish reader ("me duele el pump",
+    # "I think tengo jaundice, la piel se me ve amarillenta"), unless the message
+    # reads as English and names its symptom in English too.
+    if language.SPANISH in detection.languages and (
+        found != language.ENGLISH or language.ENGLISH not in detection.languages
+    ):
+        return language.SPANISH
     if found is None and detection.languages and language.ENGLISH not in detection.languages:
         return detection.languages[0]
     return found

@@ -356,11 +356,20 @@ def print_red_flag_report(result: dict, title: str = "Red-flag test sets") -> No
 # matching improve, and a ceiling on wrong answers (some topic's answer given
 # to a question it does not answer), to be brought to 0. Measured by `make eval`.
 WILD_MIN_RIGHT = 0.66
-WILD_MAX_WRONG_ANSWERS = 20
+WILD_MAX_WRONG_ANSWERS = 19
+# And a floor for false premises corrected first (the topic's correction opens the
+# right answer), raised toward 0.8.
+WILD_MIN_PREMISES_CORRECTED = 0.45
 
 
 def wild_failures(wild_result: dict) -> list[str]:
     failures = []
+    if wild_result["false_premises_corrected"] < WILD_MIN_PREMISES_CORRECTED:
+        failures.append(
+            f"the wild set's false premises corrected first "
+            f"{wild_result['false_premises_corrected']:.1%} are below "
+            f"{WILD_MIN_PREMISES_CORRECTED:.0%}"
+        )
     if wild_result["right"] < WILD_MIN_RIGHT:
         failures.append(
             f"the wild set's right answers, {wild_result['right']:.1%}, are below "

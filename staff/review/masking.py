@@ -39,32 +39,38 @@ MASKED_KINDS: tuple[tuple[str, str], ...] = (
         DATE_OF_BIRTH,
         "a date next to DOB, date of birth, birth date, birthday or born "
         "(on/in): 03/14/1962, 3-14-62, March 14, 1962, 14 March 1962, "
-        "1962-03-14, or a year alone after 'born in'",
+        "1962-03-14, or a year alone after 'born in'; in Spanish after fecha de "
+        "nacimiento, nací, nacido/nacida or cumpleaños (14 de marzo de 1962)",
     ),
     (
         RECORD_NUMBER,
         "a number after MRN, medical record number, record #, patient id, "
-        "chart, hospital, member, insurance or policy number; any other run "
-        "of 7 or more digits, and 12 or more digits in groups of four",
+        "chart, hospital, member, insurance or policy number (in Spanish: número de "
+        "expediente, expediente, historia clínica, número de paciente, de seguro, de "
+        "póliza or de afiliado); any other run of 7 or more digits, and 12 or more "
+        "digits in groups of four",
     ),
     (SOCIAL_SECURITY_NUMBER, "Social Security numbers (123-45-6789)"),
     (
         ADDRESS,
         "US street addresses with a street type (123 Main Street, 4500 N. Lake Shore "
         "Dr Apt 5B), with the city, state and ZIP that follow; PO boxes; a ZIP code "
-        "after a state (IL 62704) or after 'zip'",
+        "after a state (IL 62704) or after 'zip'; in Spanish, calle or avenida with "
+        "a house number (Calle Principal 123, 123 Calle Ocho, Avenida Juárez #45)",
     ),
     (
         NAME,
         "a name after 'my name is' (also 'my husband's name is', 'my name's'), "
         "'name:', 'this is ... calling/speaking/here', 'hi, this is ...', 'signed,' or "
         "'sincerely,'; a capitalised name alone on the last line after 'thanks,', "
-        "'regards,' or 'best,'",
+        "'regards,' or 'best,'; in Spanish after 'me llamo', 'mi nombre es', '(mi "
+        "esposo) se llama', 'habla' (a capitalised name), 'atentamente,' and a "
+        "capitalised name on the last line after 'gracias,' or 'saludos,'",
     ),
 )
 
 NOT_MASKED: tuple[str, ...] = (
-    "names that no phrase introduces, including after 'I am' / 'I'm' "
+    "names that no phrase introduces, including after 'I am' / 'I'm' / 'soy' "
     "(so 'I'm Worried' stays as written)",
     "words after 'my name is' that can't be a name ('my name is on the list')",
     "a city or state on its own",
@@ -134,6 +140,10 @@ _NOT_A_NAME = _words("""
     above below too very really going supposed doctor doc nurse nurses team everyone
     everybody all again much guys folks sir madam ma'am thanks thank regards cheers best
     please hi hello hey
+    el los las un una unos unas al en con por para que y o pero porque mi mis tu
+    su sus muy ya si también tambien todavía todavia aquí aqui allí alli hoy ayer mañana
+    manana anoche ahora nada algo nadie usted ustedes yo él ella ellos nosotros doctor
+    doctora enfermera enfermero equipo gracias hola buenas buenos
 """)
 # Lowercase words that end a lowercase name ("my name is john have a question").
 _COMMON_WORDS = _NOT_A_NAME | _words("""
@@ -194,6 +204,26 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
 )
 _DAY = r"[0-9]{1,2}(?:st|nd|rd|th)?\b"
+_MES = (
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|se(?:p|pt)?tiembre|octubre"
+    r"|noviembre|diciembre)\b"
+)
+# "14 de marzo de 1962", "el 14 de marzo", "marzo de 1962", and the numeric forms.
+_FECHA = rf"""(?:
+    (?:el\s{{1,2}})?[0-9]{{1,2}}\s{{1,2}}de\s{{1,2}}{_MES}(?:\s{{1,2}}(?:de|del)\s{{1,2}}[0-9]{{4}})?
+  | {_MES}\s{{1,2}}(?:de|del)\s{{1,2}}[0-9]{{4}}
+  | [0-9]{{1,2}}[-/.][0-9]{{1,2}}(?:[-/.](?:[0-9]{{4}}|[0-9]{{2}}))?
+  | (?:en\s{{1,2}})?[0-9]{{4}}
+)(?![0-9])"""
+_FECHA_DE_NACIMIENTO = re.compile(
+    rf"""
+    (?:\bfecha\s{{1,2}}de\s{{1,2}}nacimiento\b|\bf\.?\s{{0,2}}(?:de\s{{1,2}})?nac\b\.?
+     |\bnac[ií]\b|\bnaci[oó]\b|\bnacid[oa]s?\b|\bcumplea[nñ]os\b)
+    (?:\s{{0,3}}(?:[:=,(-]|(?:es|era|fue|el|en|de)\b)){{0,3}}\s{{0,3}}
+    ({_FECHA})
+    """,
+    re.X | re.I,
+)
 _DATE = rf"""(?:
     [0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}
   | [0-9]{{1,2}}[-/.][0-9]{{1,2}}(?:[-/.](?:[0-9]{{4}}|[0-9]{{2}}))?
@@ -227,6 +257,16 @@ _RECORD_NUMBER = re.compile(
     """,
     re.X | re.I,
 )
+_NUMERO_DE_EXPEDIENTE = re.compile(
+    r"""
+    (?:\b(?:n[uú]mero|num\.?|n[º°o]\.?)\s{1,2}de\s{1,2}
+       (?:expediente|paciente|seguro|p[oó]liza|afiliad[oa]|historia(?:\s{1,2}cl[ií]nica)?)\b
+     | \bexpediente\b | \bhistoria\s{1,2}cl[ií]nica\b)
+    (?:\s{0,3}(?:[:=\#.-]|(?:es|era)\b)){0,3}\s{0,3}
+    ((?=[a-z-]{0,4}[0-9])[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){3,24})(?![\w-])
+    """,
+    re.X | re.I,
+)
 _LONG_NUMBER = re.compile(r"(?<!\w)(?<![0-9][.,])[a-z]{0,3}[0-9]{7,}(?![.,][0-9])(?!\w)", re.I)
 _DIGIT_GROUPS = re.compile(r"(?<![\w-])[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}(?:\1[0-9]{1,7})?(?![\w-])")
 
@@ -249,6 +289,17 @@ _STREET_ADDRESS = re.compile(
     (?<![\w.,/-])[0-9]{{1,6}}[a-z]?
     ((?:\s{{1,2}}[\w'.-]{{1,30}}){{1,4}}?)
     \s{{1,2}}{_STREET_TYPE}{_UNIT}{_CITY_STATE_ZIP}
+    """,
+    re.X | re.I,
+)
+# "Calle Principal 123", "Avenida Juárez #45", "123 Calle Ocho".
+_CALLE = r"(?:calle|avenida|avda\b\.?|av\b\.?|camino|carretera|callej[oó]n|privada|paseo)"
+_DIRECCION = re.compile(
+    rf"""
+    (?<![\w.,/-])(?:
+      {_CALLE}(?:\s{{1,2}}[^\W\d_][\w'.-]{{0,30}}){{1,4}}?\s{{1,2}}(?:\#|no\.?|n[uú]m\.?|n[uú]mero)?\s{{0,2}}[0-9]{{1,6}}[a-z]?\b
+    | [0-9]{{1,6}}[a-z]?\s{{1,2}}{_CALLE}(?:\s{{1,2}}[^\W\d_][\w'.-]{{0,30}}){{1,3}}
+    ){_UNIT}{_CITY_STATE_ZIP}
     """,
     re.X | re.I,
 )
@@ -290,6 +341,24 @@ _NAME_CALLER = re.compile(
     rf"(?i:calling|speaking|here|writing)\b"
     rf"|(?i:\b(?:hi|hello|hey|good\s{{1,2}}(?:morning|afternoon|evening))[,!.]?\s{{1,3}}"
     rf"this\s{{1,2}}is)\s{{1,2}}{_NAME_TOKENS}",
+)
+# "me llamo Rosa", "mi nombre es Rosa López", "mi esposo se llama Juan".
+_NOMBRE_PRESENTADO = re.compile(
+    rf"""(?:\bme\s{{1,2}}llamo\b|\b(?:mi|su)\s{{1,2}}nombre\s{{1,2}}(?:completo\s{{1,2}})?es\b
+    |\bse\s{{1,2}}llama\b)\s{{0,3}}:?\s{{0,3}}{_NAME_TOKENS}""",
+    re.X | re.I,
+)
+_NOMBRE_QUE_HABLA = re.compile(
+    rf"(?i:\b(?:le|les)?\s{{0,2}}habla\b)\s{{1,2}}{_NAME_TOKENS}"
+)
+_NOMBRE_FIRMA = re.compile(
+    rf"\b(?:atentamente|cordialmente)"
+    rf"(?:\s{{0,2}}[,:-]\s{{0,3}}|[ ]{{0,2}}\n\s{{0,3}}){_NAME_TOKENS}",
+    re.I,
+)
+_NOMBRE_DESPEDIDA = re.compile(
+    rf"(?i:\b(?:gracias|muchas\s{{1,2}}gracias|saludos|bendiciones))(?:\s{{0,2}}[,:-]\s{{0,3}}"
+    rf"|[ ]{{0,2}}\n\s{{0,3}}){_NAME_TOKENS}[ ]{{0,2}}[.!]?[ ]{{0,2}}(?=\n|$)",
 )
 # Words before "name:" that make it something other than a person's name.
 _NOT_A_PERSON = _words(
@@ -363,6 +432,9 @@ def _name_span(view: str, start: int, end: int, *, capitals_only: bool) -> tuple
         if i == 0:
             if key in _NOT_A_NAME or (capitals_only and not capital):
                 return None
+            # "me llamo la atención": a lowercase particle does not start a name.
+            if not capital and key in _PARTICLES:
+                return None
             lowercase_name = not capital
         elif key in _NOT_A_NAME:
             break
@@ -431,6 +503,18 @@ _FINDERS = (
     (_STREET_TYPES, _street_addresses),
     (_words("box"), _whole(_PO_BOX, ADDRESS)),
     (None, _zip_codes),
+    (
+        _words("fecha nacimiento nac naci nací nació nacio nacido nacida cumpleaños cumpleanos"),
+        _groups(_FECHA_DE_NACIMIENTO, DATE_OF_BIRTH),
+    ),
+    (_words("expediente historia paciente seguro poliza póliza afiliado afiliada"),
+     _groups(_NUMERO_DE_EXPEDIENTE, RECORD_NUMBER)),
+    (_words("calle avenida avda av camino carretera callejon callejón privada paseo"),
+     _whole(_DIRECCION, ADDRESS)),
+    (_words("llamo nombre llama"), _names(_NOMBRE_PRESENTADO, capitals_only=False)),
+    (_words("habla"), _names(_NOMBRE_QUE_HABLA, capitals_only=True)),
+    (_words("atentamente cordialmente"), _names(_NOMBRE_FIRMA, capitals_only=False)),
+    (_words("gracias saludos bendiciones"), _names(_NOMBRE_DESPEDIDA, capitals_only=True)),
     (_words("name"), _names(_INTRODUCED_NAME, capitals_only=False)),
     (_words("name"), _names(_NAME_FIELD, capitals_only=False, field=True)),
     (_words("signed sincerely truly respectfully"), _names(_NAME_SIGNATURE, capitals_only=False)),
@@ -439,7 +523,7 @@ _FINDERS = (
     (None, _whole(_DIGIT_GROUPS, RECORD_NUMBER)),
     (None, _whole(_LONG_NUMBER, RECORD_NUMBER)),
 )
-_LATIN_WORD = re.compile(r"[a-z]+")
+_LATIN_WORD = re.compile(r"[a-zñáéíóú]+")
 _LABEL = re.compile("|".join(re.escape(label) for label, _ in MASKED_KINDS))
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from django.db import transaction
 
 from bot import intents, paths
+from bot.content import languages
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
@@ -94,6 +95,12 @@ def _topic(parse: dict) -> str:
     selector = (parse.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
     key = (selector.get("response") or {}).get("intent_response_key")
     return intents.topic_from_response_key(key) or ""
+
+
+def known_language(code) -> str:
+    """A language code the content knows, else "": the parse data is what a
+    client sent through Rasa, never trusted as it is."""
+    return code if isinstance(code, str) and code in languages.NAMES else ""
 
 
 def _confidence(parse: dict) -> float | None:
@@ -302,6 +309,7 @@ class Follower:
                 intent=intent,
                 topic=known_topic(_topic(parse), self._known),
                 confidence=_confidence(parse),
+                language=known_language(parse.get(intents.MESSAGE_LANGUAGE)),
                 message_id=str(parse.get("message_id") or event.get("message_id") or "")[:40],
             )
         turn.event_id, turn.time, turn.conversation = event_id, _time(timestamp), conversation

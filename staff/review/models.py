@@ -45,6 +45,9 @@ class Message(models.Model):
     intent = models.CharField(max_length=100, blank=True)
     topic = models.CharField(max_length=100, blank=True)
     confidence = models.FloatField(null=True)
+    # The language the patient wrote in (bot/content/languages.py), "" when the
+    # assistant could not tell.
+    language = models.CharField(max_length=8, blank=True, default="", db_index=True)
     outcome = models.CharField(
         max_length=16, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
     )
@@ -60,6 +63,13 @@ class Message(models.Model):
     corrected_topic = models.CharField(max_length=100, blank=True)
     # Rasa's id of the patient's message, which the trouble-message record names.
     message_id = models.CharField(max_length=40, blank=True, db_index=True)
+
+    @property
+    def language_name(self) -> str:
+        """The language's name in itself ("Español"), "" when not known."""
+        from bot.content import languages
+
+        return languages.NAMES.get(self.language, "")
 
     class Meta:
         ordering = ["priority", "-time", "-id"]

@@ -105,6 +105,22 @@ def totals(messages: QuerySet) -> dict[str, int]:
     )
 
 
+def conversations_by_language(messages: QuerySet) -> list[dict]:
+    """How many conversations had patient messages in each language, most first;
+    a conversation in two languages counts in both."""
+    from bot.content import languages
+
+    rows = (
+        messages.values("language")
+        .annotate(count=Count("conversation", distinct=True))
+        .order_by("-count", "language")
+    )
+    return [
+        {"language": languages.NAMES.get(r["language"], "not known"), "count": r["count"]}
+        for r in rows
+    ]
+
+
 def top_topics(messages: QuerySet, limit: int = TOP_TOPICS) -> list[dict]:
     """The topics answered most often, most first (ties by name)."""
     return list(
@@ -195,5 +211,6 @@ def overview(days: int, today: dt.date | None = None, reminders: Path | None = N
         "daily": daily(patient(), first, last),
         "totals": totals(messages),
         "top_topics": top_topics(messages),
+        "languages": conversations_by_language(messages),
         "reminders": reminder_counts(reminders or reminders_db(), first, last),
     }

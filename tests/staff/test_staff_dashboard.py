@@ -190,7 +190,8 @@ def test_the_page_has_a_table_for_every_chart_and_no_inline_script(nurse, tmp_pa
     for canvas in canvases:
         assert 'role="img"' in canvas and re.search(r'aria-label="[^"]{20,}"', canvas)
     assert page.count("<summary>Show the figures as a table</summary>") == 3
-    assert page.count("<caption>") == 4  # the key figures, and one per chart
+    # The key figures, one per chart, and the conversations by language.
+    assert page.count("<caption>") == 5
     assert 'scope="col"' in page and 'scope="row"' in page
     assert f'<th scope="row">{today.isoformat()}</th><td>2</td>' in page
     assert "<td>2</td><td>1</td><td>50%</td>" in page
@@ -250,3 +251,43 @@ def test_an_editor_gets_no_link_to_the_reminders(client, tmp_path, monkeypatch):
     client.force_login(User.objects.get(username="ed"))
     page = client.get("/dashboard/").content.decode()
     assert 'id="chart-reminders"' in page and 'href="/reminders/"' not in page
+
+
+def test_conversations_are_counted_per_language():
+    for conversation, language in (("a", "es"), ("a", "es"), ("b", "es"), ("c", "en"), ("d", "")):
+        Message.objects.create(
+            event_id=next(_event),
+            time=dt.datetime.combine(days_ago(1), dt.time(12), tzinfo=dt.timezone.utc),
+            conversation=conversation,
+            sender=Message.PATIENT,
+            text="(masked)",
+            language=language,
+        )
+    rows = stats.overview(7, today=TODAY)["languages"]
+    assert rows == [
+        {"language": "Español", "count": 2},
+        {"language": "not known", "count": 1},
+        {"language": "English", "count": 1},
+    ] or rows == [
+        {"language": "Español", "count": 2},
+        {"language": "English", "count": 1},
+        {"language": "not known", "count": 1},
+    ]
+
+
+def test_the_inbox_filters_by_language_and_marks_spanish_text_as_spanish(nurse):
+    for text, language in (("tengo fiebre", "es"), ("I have a question", "en")):
+        Message.objects.create(
+            event_id=next(_event),
+            time=dt.datetime(2025, 3, 9, 12, tzinfo=dt.timezone.utc),
+            conversation="c0ffee0002",
+            sender=Message.PATIENT,
+            text=text,
+            language=language,
+        )
+    page = nurse.get("/?language=es").content.decode()
+    assert "tengo fiebre" in page and "I have a question" not in page
+    assert re.search(r'<td lang="es"><a [^>]*>tengo fiebre', page)
+    assert '<option value="es" lang="es" selected>Español</option>' in page
+    everything = nurse.get("/?language=xx").content.decode()
+    assert "tengo fiebre" in everything and "I have a question" in everything

@@ -152,3 +152,15 @@ def test_scaled_out_a_batch_waits_at_a_missing_id_until_it_has_been_missing_long
     # A late commit that fills the gap in time is read in order.
     assert follower.settled([(8,)], after=6, now=600.0) == []
     assert follower.settled([(7,), (8,)], after=6, now=601.0) == [(7,), (8,)]
+
+
+def test_each_patient_message_keeps_the_language_it_was_read_in(tracker):
+    tracker.user("es", "tengo fiebre y escalofríos desde ayer", intent="urgent_symptom",
+                 language="es")  # fmt: skip
+    tracker.user("en", "how long is the hospital stay", language="en")
+    tracker.user("short", "ok", language=None)
+    # Whatever a client put in the parse data, only a known code is kept.
+    tracker.user("odd", "hello", language="<script>x</script>")
+    Follower(tracker.path).catch_up()
+    assert [m.language for m in patient_messages()] == ["es", "en", "", ""]
+    assert patient_messages()[0].language_name == "Español"

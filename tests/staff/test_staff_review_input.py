@@ -72,7 +72,7 @@ def test_every_exported_column_is_guarded_against_formulas():
     header, row = exported()
     assert header == list(COLUMNS)
     assert all(not cell or cell[0] not in "=+-@\t\r" for cell in row), row
-    assert row[3] == row[4] == "'" + FORMULA and row[1] == "'+c" and row[5] == "'-0.50"
+    assert row[3] == row[5] == "'" + FORMULA and row[1] == "'+c" and row[6] == "'-0.50"
 
 
 def test_the_topic_column_holds_only_the_contents_topic_ids(tracker):

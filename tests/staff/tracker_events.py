@@ -31,8 +31,12 @@ class Tracker:
             )
             return cursor.lastrowid
 
-    def user(self, sender: str, text: str, intent="faq", topic=None, confidence=0.97) -> int:
+    def user(
+        self, sender: str, text: str, intent="faq", topic=None, confidence=0.97, language=None
+    ) -> int:
         parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text}
+        if language is not None:
+            parse["language"] = language
         if topic:
             parse["response_selector"] = {
                 "faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.91}}

@@ -11,6 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from bot.content import languages
 from staff.accounts import roles
 from staff.review import export, search
 from staff.review.models import FIRST, Message, Outcome, Status
@@ -34,6 +35,7 @@ def filtered(params) -> tuple[object, dict]:
         "status": params.get("status") if params.get("status") in Status.values else "",
         "outcome": params.get("outcome") if params.get("outcome") in Outcome.values else "",
         "topic": (params.get("topic") or "")[:100],
+        "language": params.get("language") if params.get("language") in languages.NAMES else "",
         "q": (params.get("q") or "")[:200],
     }
     if chosen["since"]:
@@ -46,6 +48,8 @@ def filtered(params) -> tuple[object, dict]:
         messages = messages.filter(outcome=chosen["outcome"])
     if chosen["topic"]:
         messages = messages.filter(topic=chosen["topic"])
+    if chosen["language"]:
+        messages = messages.filter(language=chosen["language"])
     if chosen["q"]:
         messages = search.matching(messages, chosen["q"])
     return messages, chosen
@@ -79,6 +83,7 @@ def inbox(request):
             "statuses": Status.choices,
             "outcomes": [c for c in Outcome.choices if c[0] != Outcome.PENDING],
             "topics": list(topics),
+            "languages": [(code, languages.NAMES[code]) for code in languages.NAMES],
             "first": [o.value for o in FIRST],
             "newest_id": newest.id if newest else 0,
             "query": query.urlencode(),
@@ -100,6 +105,7 @@ def latest(request):
             "id": m.id,
             "time": m.time.strftime("%Y-%m-%d %H:%M"),
             "text": m.text,
+            "language": m.language_name,
             "outcome": m.get_outcome_display(),
             "urgent": m.outcome == Outcome.URGENT,
             "first": m.outcome in FIRST,

@@ -24,6 +24,7 @@
     link.href = message.url;
     link.textContent = message.text || "(empty)";
     cell(row, "").appendChild(link);
+    cell(row, message.language || "—");
     var badge = document.createElement("span");
     badge.className = "badge" + (message.urgent ? " urgent" : "");
     badge.textContent = message.outcome;

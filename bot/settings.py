@@ -59,6 +59,17 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("HAIP_REMINDER_POLL_SECONDS", "5", "how often the scheduler looks for due reminders"),
     Setting(
+        "HAIP_CHAT_BURST",
+        "10",
+        "chat messages one connection, chat id or REST sender may send at once "
+        '(past it, "please wait a moment"; see Never silence)',
+    ),
+    Setting(
+        "HAIP_CHAT_PER_MINUTE",
+        "20",
+        "chat messages a minute one connection, chat id or REST sender may send after the burst",
+    ),
+    Setting(
         "HAIP_REMINDER_RETRY_SECONDS",
         "30",
         "delay before a failed reminder's first retry (it doubles, up to 15 minutes)",
@@ -207,6 +218,13 @@ def port(variable: str, env: Mapping[str, str] | None = None) -> int:
     raw = get(variable, env) or ""
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SystemExit(f"{variable} must be a port number (1-65535), not {raw!r}")
+    return int(raw)
+
+
+def count(variable: str, env: Mapping[str, str] | None = None) -> int:
+    raw = get(variable, env) or ""
+    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+        raise SystemExit(f"{variable} must be a whole number from 1 to 100,000, not {raw!r}")
     return int(raw)
 
 

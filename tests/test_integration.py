@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot import paths
 from tests.conftest import edit_yaml
@@ -187,6 +188,50 @@ def test_a_spanish_fever_report_gets_spanish_urgent_guidance_first(assistant):
 def test_a_message_in_a_language_we_do_not_speak_gets_help_in_it(assistant):
     text = all_text(assistant.ask("patient-zh", "我发烧了，怎么办"))
     assert "请拨打 911" in text and "(555) 555-0199" in text
+
+
+def test_a_flood_from_one_client_is_asked_to_wait_and_not_stored(assistant):
+    url = f"http://127.0.0.1:{assistant.rasa_port}/webhooks/rest/webhook"
+    sender = "patient-flood"
+    replies = [
+        requests.post(url, json={"sender": sender, "message": f"what is the pump {n}"}, timeout=60)
+        for n in range(25)
+    ]
+    statuses = [r.status_code for r in replies]
+    assert statuses[:10] == [200] * 10 and statuses.count(429) >= 12, statuses
+    assert "wait a moment" in replies[-1].json()[0]["text"]
+    # An emergency in a flood still gets the urgent guidance, never silence.
+    urgent = requests.post(url, json={"sender": sender, "message": "I have chest pain"}, timeout=60)
+    assert urgent.status_code == 429 and "911" in urgent.json()[0]["text"]
+    with sqlite3.connect(assistant.env["HAIP_TRACKER_DB"]) as connection:
+        (stored,) = connection.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchone()
+    assert stored == statuses.count(200)
+    # Other patients are not slowed down.
+    assert "about 3 days" in all_text(assistant.ask("patient-calm", "hospital stay?"))
+
+
+def test_a_flood_over_socketio_is_asked_to_wait(assistant):
+    with SocketPatient(assistant.rasa_port, "socket-flood") as patient:
+        for n in range(16):
+            patient.say(f"how long is the hospital stay {n}")
+        assert patient.wait_for("wait a moment"), patient.texts
+
+
+def test_a_request_bigger_than_any_message_is_refused_before_it_is_stored(assistant):
+    url = f"http://127.0.0.1:{assistant.rasa_port}/webhooks/rest/webhook"
+    huge = {"sender": "patient-huge", "message": "a" * 2_000_000}
+    try:
+        status = requests.post(url, json=huge, timeout=60).status_code
+    except requests.ConnectionError:
+        status = 413  # the server answered 413 and closed before the upload ended
+    assert status == 413
+    with sqlite3.connect(assistant.env["HAIP_TRACKER_DB"]) as connection:
+        rows = connection.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = 'patient-huge'"
+        ).fetchone()
+    assert rows == (0,)
 
 
 def test_urgent_symptom_mid_conversation(assistant):

@@ -25,6 +25,7 @@ REQUIRED = (
     "no_words",
     "too_long",
     "other_language",
+    "rate_limited",
     "reminder_ask_date",
     "reminder_date_past",
     "reminder_date_today",

@@ -11,7 +11,11 @@ Both:
     assistant itself sends, otherwise as text (see bot/servers/typed_commands.py);
   - answer input that is not a message with a clear refusal, never a 500 or
     silence: REST a 400 naming what is wrong (see bot/servers/rest_body.py),
-    socket.io the `empty_message` reply to that connection alone.
+    socket.io the `empty_message` reply to that connection alone;
+  - limit how fast one client sends (bot/servers/rate_limit.py): past the
+    limit, "please wait a moment" (or the urgent guidance, for a red flag),
+    and the message is neither read by the model nor stored;
+  - keep no more of a message than the red-flag check reads (20,000 characters).
 
 socket.io also:
   - accepts connections only from the configured origins (Rasa's own channel
@@ -42,10 +46,11 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import paths, settings
-from bot.content import answers
+from bot.content import answers, urgent
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
-from bot.servers import chat_ids, rest_body, typed_commands
+from bot.nlu import input_checks
+from bot.servers import chat_ids, rate_limit, rest_body, typed_commands
 from bot.servers.reply_deadline import ReplyDeadline
 from bot.servers.trouble_log import TroubleLog
 
@@ -53,6 +58,9 @@ logger = logging.getLogger(__name__)
 
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# The largest socket.io packet taken: a message of MAX_SCANNED_CHARS characters,
+# each up to 4 bytes in UTF-8, with room for the JSON around it.
+MAX_PACKET_BYTES = 4 * input_checks.MAX_SCANNED_CHARS + 4_096
 
 # One content store per Rasa process, read at start so that it always has a
 # last good version to fall back on if staff break a file later.
@@ -100,6 +108,7 @@ class RestChannel(RestInput):
 
     def __init__(self) -> None:
         self.deadline = reply_deadline()
+        self.limiter = rate_limit.from_settings()
 
     @classmethod
     def from_credentials(cls, credentials: dict | None) -> InputChannel:
@@ -118,9 +127,14 @@ class RestChannel(RestInput):
                 body = rest_body.parse(request.body)
             except rest_body.BadBody as bad:
                 return response.json({"error": str(bad)}, status=400)
+            if not self.limiter.allow(("rest", body.sender)):
+                replies = limited_replies(body.text)
+                return response.json(
+                    [{"recipient_id": body.sender, "text": r.text} for r in replies], status=429
+                )
             collector = CollectingOutputChannel()
             message = UserMessage(
-                typed_commands.for_rasa(body.text, topic_ids),
+                typed_commands.for_rasa(stored_text(body.text), topic_ids),
                 collector,
                 body.sender,
                 input_channel=body.input_channel or self.name(),
@@ -131,6 +145,33 @@ class RestChannel(RestInput):
             return response.json(list(collector.messages))
 
         return webhook
+
+
+def limited_replies(text: str) -> list[answers.Reply]:
+    """For a message past the rate limit, which no model reads: the urgent
+    guidance if it names a red-flag symptom (the matcher is cheap and a flood
+    must not hide an emergency), else "please wait a moment"; in Spanish for a
+    Spanish message."""
+    from bot.nlu import language, safety
+
+    text = text[: input_checks.MAX_SCANNED_CHARS]
+    detection = safety.detect(text)
+    spoken = language.SPANISH if language.SPANISH in detection.languages else None
+    spoken = spoken or language.detect(text) or language.ENGLISH
+    try:
+        content = _content.get()
+        if detection.urgent:
+            ids = [s.id for s in detection.urgent]
+            return [answers.Reply(t) for t in urgent.guidance(content, ids, spoken)]
+        return [answers.message(content, "rate_limited", language=spoken)]
+    except ContentError:
+        return [answers.CONTENT_UNAVAILABLE]
+
+
+def stored_text(text: str) -> str:
+    """What Rasa keeps of a message: no more than the red-flag check reads, so one
+    client cannot fill the disk with a few huge messages."""
+    return text[: input_checks.MAX_SCANNED_CHARS]
 
 
 def bad_input_reply() -> answers.Reply:
@@ -172,6 +213,7 @@ class SocketIOChannel(SocketIOInput):
         # None: python-socketio's default, the Rasa server's own origin only.
         self.allowed_origins = allowed_origins
         self.deadline = reply_deadline()
+        self.limiter = rate_limit.from_settings()
         self._app: Sanic | None = None
 
     @classmethod
@@ -208,7 +250,13 @@ class SocketIOChannel(SocketIOInput):
         return not chat_ids.is_expired(last, chat_ids.days_allowed(clinic))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allowed_origins,
+            # A message is read up to MAX_SCANNED_CHARS characters; a packet of
+            # more than this ends the connection instead of being stored.
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # Rasa's get_output_channel (reminders) sends through it
         namespace = self.namespace
@@ -250,6 +298,12 @@ class SocketIOChannel(SocketIOInput):
                     return
             else:
                 sender_id = sid
+            if not self.limiter.allow(("socket", sid), ("chat", sender_id)):
+                output = SocketIOOutput(sio, self.bot_message_evt)
+                for reply in limited_replies(data.get("message", "")):
+                    # To this connection alone: nothing is stored.
+                    await output.send_text_message(sid, reply.text)
+                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -260,7 +314,7 @@ class SocketIOChannel(SocketIOInput):
                 metadata = {}
             output = _WatchedSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
-                typed_commands.for_rasa(data.get("message", ""), topic_ids),
+                typed_commands.for_rasa(stored_text(data.get("message", "")), topic_ids),
                 output,
                 sender_id,
                 input_channel=self.name(),

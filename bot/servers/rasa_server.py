@@ -218,6 +218,11 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         endpoints=endpoints,
     )
+    # No request bigger than a chat message can be (Sanic's default is 100 MB):
+    # larger ones get 413 before any of it is stored.
+    from bot.servers.channels import MAX_PACKET_BYTES
+
+    app.config.REQUEST_MAX_SIZE = MAX_PACKET_BYTES
     app.register_middleware(_only_local_models, "request")
     # In this order, before the socket listens.
     app.register_listener(

@@ -258,6 +258,8 @@
   input.id = "haip-input";
   input.rows = 2;
   input.autocomplete = "off";
+  // Far more than a question needs; the server keeps no more than 20,000 characters.
+  input.maxLength = 4000;
   var send = el("button", "haip-send", "Send");
   send.type = "submit";
   var row = el("div", "haip-row");

@@ -11,12 +11,19 @@ from tests.conftest import edit_yaml
 def test_training_data_has_every_topic_and_example():
     loaded = loader.load_valid("content")
     data = yaml.safe_load(build.render_training_data(loaded))
-    by_intent = {item["intent"]: item["examples"] for item in data["nlu"]}
-    assert set(by_intent) == {f"faq/{t}" for t in loaded.topics}
+    by_intent = {
+        (item["intent"], (item.get("metadata") or {}).get("language", "en")): item["examples"]
+        for item in data["nlu"]
+    }
+    assert {intent for intent, _ in by_intent} == {f"faq/{t}" for t in loaded.topics}
     for topic in loaded.topics.values():
-        lines = [line[2:] for line in by_intent[f"faq/{topic.id}"].splitlines()]
+        lines = [line[2:] for line in by_intent[(f"faq/{topic.id}", "en")].splitlines()]
         # A belief's questions are for the retrieval only (the responses, below).
         assert lines == list(topic.examples)
+        # Each other language's examples in a block of their own, marked.
+        for language, examples in topic.translated_examples.items():
+            block = by_intent[(f"faq/{topic.id}", language)]
+            assert [line[2:] for line in block.splitlines()] == list(examples)
     assert set(data["responses"]) == {f"utter_faq/{t}" for t in loaded.topics}
 
 
@@ -29,7 +36,15 @@ def test_rasa_reads_the_generated_data_as_retrieval_intents(tmp_path):
     data = load_data(str(out))
     keys = {m.get("intent_response_key") for m in data.intent_examples}
     assert keys == {f"faq/{t}" for t in loaded.topics}
-    assert sum(len(t.examples) for t in loaded.topics.values()) == len(data.intent_examples)
+    english = [m for m in data.intent_examples if not (m.get("metadata") or {}).get("intent")]
+    spanish = [
+        m
+        for m in data.intent_examples
+        if ((m.get("metadata") or {}).get("intent") or {}).get("language") == "es"
+    ]
+    assert sum(len(t.examples) for t in loaded.topics.values()) == len(english)
+    assert sum(len(t.translated_examples["es"]) for t in loaded.topics.values()) == len(spanish)
+    assert len(english) + len(spanish) == len(data.intent_examples)
 
 
 def test_each_topic_s_title_and_answer_are_in_the_data_for_retrieval(tmp_path):

@@ -182,3 +182,14 @@ def test_the_feature_matrix_is_each_block_at_unit_length_side_by_side(tmp_path):
     assert matrix.shape == expected.shape == (len(messages), 38)
     assert np.allclose(matrix.toarray(), expected, rtol=1e-12, atol=1e-15)
     assert (matrix.toarray()[-2, 8:] == 0).all() and (matrix.toarray()[-1, 8:] == 0).all()
+
+
+def test_a_training_example_s_language_is_its_block_s_metadata():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import _example_language
+
+    spanish = Message.build("hola", "greet", intent_metadata={"language": "es"})
+    assert _example_language(spanish) == "es"
+    assert _example_language(Message.build("hello", "greet")) == "en"
+    assert _example_language(Message.build("hi", "greet", intent_metadata="odd")) == "en"

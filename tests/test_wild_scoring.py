@@ -86,3 +86,13 @@ def test_the_gates_fail_below_the_floor_and_above_the_ceiling():
         "false_premises_corrected": evaluate.WILD_MIN_PREMISES_CORRECTED - 0.01,
     }
     assert "false premises" in evaluate.wild_failures(uncorrected)[0]
+
+
+def test_the_spanish_red_flag_gate():
+    from bot.training import evaluate
+
+    passing = {"missed": [], "false_alarms": ["one"], "languages": {"es": 300}}
+    assert evaluate.spanish_red_flag_failures(passing) == []
+    failing = {"missed": ["x"], "false_alarms": ["a", "b"], "languages": {"es": 299, "en": 1}}
+    failures = evaluate.spanish_red_flag_failures(failing)
+    assert len(failures) == 3 and "not all es" in failures[2]

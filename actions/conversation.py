@@ -45,7 +45,8 @@ class ActionUrgentGuidance(Action):
     ) -> list[dict[str, Any]]:
         content = replies.content()
         symptom_ids = list(tracker.get_latest_entity_values("red_flag"))
-        language = replies.language_of(tracker)
+        # The message's own language first: "fiebre" in an English conversation.
+        language = replies.language_of(tracker) or replies.conversation_language(tracker)
         if content is None or content.red_flags is None:
             texts = [answers.CONTENT_UNAVAILABLE.text]
         else:
@@ -55,9 +56,9 @@ class ActionUrgentGuidance(Action):
         asked = tracker.latest_message.get(SYMPTOM_QUESTION) or {}
         topic = content.topics.get(asked.get("topic") or "") if content else None
         if topic is not None:
-            sent.append(answers.answer(content, topic))
+            sent += answers.answer_in(content, topic, replies.conversation_language(tracker))
         replies.send(dispatcher, tracker, sent, urgent=True)
-        return [mark_for_follow_up(tracker, intents.URGENT)]
+        return [mark_for_follow_up(tracker, intents.URGENT), *replies.remember_language(tracker)]
 
 
 class _MessageAction(Action):
@@ -71,7 +72,7 @@ class _MessageAction(Action):
     def name(self) -> str: ...
 
     def reply(self, tracker: Tracker, content) -> Reply:
-        return answers.message(content, self.key)
+        return answers.message(content, self.key, language=replies.conversation_language(tracker))
 
     def events(self, tracker: Tracker) -> list[dict[str, Any]]:
         return []
@@ -82,7 +83,7 @@ class _MessageAction(Action):
         content = replies.content()
         reply = answers.CONTENT_UNAVAILABLE if content is None else self.reply(tracker, content)
         replies.send(dispatcher, tracker, [reply], with_welcome=self.with_welcome)
-        return self.events(tracker)
+        return [*self.events(tracker), *replies.remember_language(tracker)]
 
 
 class ActionMedicalAdvice(_MessageAction):
@@ -139,9 +140,10 @@ class ActionNotSure(_MessageAction):
 
     def reply(self, tracker: Tracker, content) -> Reply:
         flags = tracker.latest_message.get("input_flags") or []
+        language = replies.conversation_language(tracker)
         for flag, key in INPUT_FLAG_MESSAGES:
             if flag in flags:
-                return answers.message(content, key)
+                return answers.message(content, key, language=language)
         ranking = (
             tracker.latest_message.get("response_selector", {})
             .get(RETRIEVAL_INTENT, {})
@@ -154,5 +156,5 @@ class ActionNotSure(_MessageAction):
             and (t := topic_from_response_key(item.get("intent_response_key"))) in content.topics
         ][:CLOSEST_TOPICS]
         if not closest:
-            return answers.message(content, "not_sure_no_topics")
-        return answers.message(content, "not_sure", extra_buttons=closest)
+            return answers.message(content, "not_sure_no_topics", language=language)
+        return answers.message(content, "not_sure", extra_buttons=closest, language=language)

@@ -49,21 +49,23 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = replies.content()
+        language = replies.conversation_language(tracker)
         topic = None
         if content is None:
-            reply = answers.CONTENT_UNAVAILABLE
+            sent = [answers.CONTENT_UNAVAILABLE]
         else:
             topic = content.topics.get(chosen_topic(tracker) or "")
-            reply = (
-                answers.answer(
+            sent = (
+                answers.answer_in(
                     content,
                     topic,
-                    lead_sentence(tracker, topic.id),
-                    false_belief(tracker, topic.id),
+                    language,
+                    lead=lead_sentence(tracker, topic.id),
+                    belief=false_belief(tracker, topic.id),
                 )
                 if topic
-                else answers.unknown_topic(content)
+                else [answers.unknown_topic(content, language)]
             )
         # The review log's outcome: answered only if a topic's answer was sent.
-        replies.send(dispatcher, tracker, [reply], answered=topic.id if topic else "")
-        return []
+        replies.send(dispatcher, tracker, sent, answered=topic.id if topic else "")
+        return replies.remember_language(tracker)

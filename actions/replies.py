@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import paths
-from bot.content import answers
+from bot.content import answers, languages
 from bot.content.answers import Reply
 from bot.content.loader import Content, ContentError
 from bot.content.store import ContentStore
@@ -52,7 +54,8 @@ def send(
     content no longer has)."""
     loaded = content()
     first = with_welcome and loaded and is_first_turn(tracker)
-    welcome = [(answers.message(loaded, "welcome"), {})] if first else []
+    language = conversation_language(tracker)
+    welcome = [(answers.message(loaded, "welcome", language=language), {})] if first else []
     # Rasa keeps extra keys in the bot event's metadata: the review log reads
     # which content version answered, and which topic, from there.
     extra = {} if answered is None else {ANSWERED_TOPIC: answered}
@@ -74,6 +77,28 @@ def send_custom(dispatcher: CollectingDispatcher, tracker: Tracker, payload: dic
         dispatcher.utter_message(json_message=payload)
 
 
+LANGUAGE_SLOT = "language"
+
+
 def language_of(tracker: Tracker) -> str | None:
     """The language of the patient's latest message, as the NLU read it."""
     return tracker.latest_message.get(MESSAGE_LANGUAGE)
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language to answer in: the latest message's, if the assistant speaks
+    it; else the conversation's so far (a button tap, "ok", a date); else English."""
+    found = language_of(tracker)
+    if found in languages.SPOKEN:
+        return found
+    kept = tracker.get_slot(LANGUAGE_SLOT)
+    return kept if kept in languages.SPOKEN else languages.ENGLISH
+
+
+def remember_language(tracker: Tracker) -> list[dict[str, Any]]:
+    """The event that keeps the conversation's language, when a message in a
+    language the assistant speaks changed it."""
+    found = language_of(tracker)
+    if found not in languages.SPOKEN or tracker.get_slot(LANGUAGE_SLOT) == found:
+        return []
+    return [SlotSet(LANGUAGE_SLOT, found)]

@@ -121,10 +121,10 @@ def test_missing_source(content_dir, sources, message):
     edit_yaml(content_dir / "topics/mri.yml", lambda d: d.update(sources=sources))
     problems = problems_of(content_dir)
     assert [p.message for p in problems if p.field == "sources"] == [message]
-    # With sources listed, each fact's source must be one of them.
+    # With sources listed, each fact's (and each correction's) source must be one of them.
     others = [p for p in problems if p.field != "sources"]
-    assert all(p.field.startswith("facts[") for p in others), others
-    assert len(others) == (2 if sources else 0)
+    assert all(p.field.startswith(("facts[", "myths[")) for p in others), others
+    assert len([p for p in others if p.field.startswith("facts[")]) == (2 if sources else 0)
 
 
 def test_source_without_url(content_dir):

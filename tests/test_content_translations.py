@@ -52,7 +52,20 @@ def test_a_message_s_translation_is_checked(tmp_path, translation, expected):
     "translations, expected",
     [
         ({"xx": {"examples": ["hola"]}}, "translations.xx: is not a language code"),
-        ({"es": {"answer": "hola"}}, "translations.es.answer: is not a known field"),
+        ({"es": {"answer": "hola"}}, "translations.es.title: is missing"),
+        ({"es": {"sound": "hola"}}, "translations.es.sound: is not a known field"),
+        (
+            {"es": {"title": "Rellenos", "answer": "Cada {dias} días.", "translated_from": "x"}},
+            "must use the same placeholders as the English",
+        ),
+        (
+            {"es": {"title": "Rellenos", "answer": "Hola.", "status": "reviewed"}},
+            "translations.es.reviewed_by: is missing",
+        ),
+        (
+            {"es": {"title": "Rellenos", "answer": "Hola."}},
+            "translations.es.translated_from: is missing",
+        ),
         ({"es": {"examples": ["hola", "Hola"]}}, "'Hola' is listed twice"),
         ({"es": ["hola"]}, "translations.es: must be a mapping"),
     ],

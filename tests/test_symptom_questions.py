@@ -114,7 +114,7 @@ def test_a_topic_below_its_own_threshold_falls_back():
     from bot.nlu.components import IntentAndTopicClassifier
 
     classifier = IntentAndTopicClassifier({"topic_thresholds": {"outcomes": 0.65}}, None, None)
-    classifier.classifier = type("Fake", (), {"classes_": np.array(["faq/outcomes", "greet"])})()
+    fitted = type("Fake", (), {"classes_": np.array(["faq/outcomes", "greet"])})()
     message = Message(data={TEXT: "how long will i live"})
-    classifier._predict(message, [0.6, 0.4])
+    classifier._predict(message, [0.6, 0.4], fitted)
     assert message.get("intent")["name"] == "nlu_fallback"

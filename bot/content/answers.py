@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.content import placeholders, sentences
+from bot.content.languages import ENGLISH
 from bot.content.loader import Content, Topic
 from bot.intents import RETRIEVAL_INTENT
 
@@ -17,9 +18,12 @@ class Reply:
     buttons: list[dict] = field(default_factory=list)
 
 
-def topic_button(topic: Topic) -> dict:
+def topic_button(topic: Topic, language: str = ENGLISH) -> dict:
+    """A button that asks for the topic, titled in `language` where it is translated."""
     payload = f"/{RETRIEVAL_INTENT}{json.dumps({'topic': topic.id})}"
-    return {"title": topic.title, "payload": payload}
+    translation = topic.translations.get(language)
+    title = translation.title if translation and translation.title else topic.title
+    return {"title": title, "payload": payload}
 
 
 def _link(name: str, url: str) -> str:
@@ -28,7 +32,7 @@ def _link(name: str, url: str) -> str:
     return f"[{name}]({url.replace('(', '%28').replace(')', '%29')})"
 
 
-def sources_line(content: Content, topic: Topic) -> str:
+def sources_line(content: Content, topic: Topic, language: str = ENGLISH) -> str:
     """One short line: "Sources: [Penn Medicine](https://...), [Johns Hopkins
     Medicine](https://...)". A name and address cited twice show once."""
     cited = [content.sources[key] for key in topic.sources_for(content.clinic.get("pump_type"))]
@@ -38,13 +42,40 @@ def sources_line(content: Content, topic: Topic) -> str:
             for s in cited
         )
     )
-    label = content.messages["source_label" if len(links) == 1 else "sources_label"].text
-    return f"{label}: " + ", ".join(links)
+    label = content.messages["source_label" if len(links) == 1 else "sources_label"]
+    return f"{label.text_in(language)}: " + ", ".join(links)
 
 
 def body(content: Content, topic: Topic) -> str:
     """The topic's answer for the clinic's pump type, placeholders filled."""
     return content.render(topic.answer_for(content.clinic.get("pump_type")) or topic.answer)
+
+
+def shown_translation(content: Content, topic: Topic, language: str):
+    """The topic's translation patients read in `language`, or None: English, no
+    translation, or one the clinic does not show yet (clinic.yml)."""
+    translation = topic.translations.get(language)
+    if language == ENGLISH or translation is None:
+        return None
+    return translation if translation.shown(content.clinic["show_draft_translations"]) else None
+
+
+def answer_in(content: Content, topic: Topic, language: str, **marks) -> list[Reply]:
+    """The answer in the patient's language: the translation, or the English
+    answer after a note that it is being translated. `marks` (lead, belief) are
+    read in English only."""
+    if language == ENGLISH:
+        return [answer(content, topic, **marks)]
+    translation = shown_translation(content, topic, language)
+    buttons = [
+        topic_button(content.topics[t], language) for t in topic.follow_ups if t in content.topics
+    ]
+    if translation is None:
+        english = answer(content, topic)
+        note = message(content, "translation_pending", language=language)
+        return [note, Reply(text=english.text, buttons=buttons)]
+    text = content.render(translation.answer_for(content.clinic.get("pump_type")) or "", language)
+    return [Reply(f"{text.rstrip()}\n{sources_line(content, topic, language)}", buttons)]
 
 
 def answer(
@@ -82,13 +113,15 @@ def message(
     the message is written in it, in English otherwise."""
     entry = content.messages[key]
     topics = extra_buttons or [content.topics[t] for t in entry.buttons if t in content.topics]
-    text = placeholders.fill(entry.text_in(language), {**content.clinic, **(values or {})})
-    return Reply(text=text, buttons=[topic_button(t) for t in topics])
+    text = placeholders.fill(
+        entry.text_in(language), {**content.clinic_in(language), **(values or {})}
+    )
+    return Reply(text=text, buttons=[topic_button(t, language) for t in topics])
 
 
-def unknown_topic(content: Content) -> Reply:
+def unknown_topic(content: Content, language: str = ENGLISH) -> Reply:
     """For a topic the model knows but content/ no longer has."""
-    return message(content, "topic_unavailable")
+    return message(content, "topic_unavailable", language=language)
 
 
 # The one patient sentence in code, on purpose: it is said when content/ itself

@@ -1,8 +1,8 @@
 """The languages content/ may be written in.
 
-English is the language every text is written in first. Spanish is a language
-the assistant is being translated into. The others only have the message for
-a language the assistant does not speak (content/messages.yml,
+English is the language every text is written in first; the assistant also
+answers in Spanish, from each text's translation. The others only have the
+message for a language the assistant does not speak (content/messages.yml,
 `other_language`): the clinic's numbers, the 24-hour line and 911.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 ENGLISH = "en"
 SPANISH = "es"
+# The languages the whole assistant answers in; a message in any other gets the
+# `other_language` message.
+SPOKEN = (ENGLISH, SPANISH)
 # Each language's name in itself, as a patient would look for it.
 NAMES = {
     "en": "English",

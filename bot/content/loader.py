@@ -25,6 +25,7 @@ from bot.content import figures, languages, placeholders, readability, source_do
 from bot.content import messages as messages_module
 from bot.content import myths as myths_module
 from bot.content import red_flags as red_flags_module
+from bot.content import translations as translations_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
 from bot.content.yaml_files import read_mapping, read_yaml
 
@@ -65,7 +66,15 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "log_retention_days": int,
     "quiet_hours_start": str,
     "quiet_hours_end": str,
+    # Whether patients read translations that no qualified translator has
+    # reviewed yet (or whose English changed since): else the English answer
+    # with a note (bot/content/translations.py).
+    "show_draft_translations": bool,
+    # The clinic's words in other languages, for texts in them: {es: {hours: ...}}.
+    "translations": dict,
 }
+# The clinic values written in words, which a translation may give in its language.
+CLINIC_WORDS = ("clinic_name", "hours", "hospital_stay", "hospital_stay_with_resection")
 # No text messages between these times on the clinic's clock (reminders by e-mail
 # go any time); a window may cross midnight.
 QUIET_HOURS = {"quiet_hours_start": "21:00", "quiet_hours_end": "08:00"}
@@ -100,8 +109,6 @@ TOPIC_REQUIRED = (
     "reviewed_by",
 )
 TOPIC_OPTIONAL = ("follow_ups", "myths", "translations")
-# What a topic may have in another language (bot/content/languages.py).
-TRANSLATION_FIELDS = ("examples",)
 FACT_FIELDS = ("claim", "source", "pump_type")
 
 
@@ -139,9 +146,13 @@ class Topic:
     variants: dict[str, str] = field(default_factory=dict)
     # Common false beliefs and their corrections (bot/content/myths.py).
     myths: tuple[myths_module.Myth, ...] = ()
-    # Example questions in other languages, by language code: the model learns
-    # them with the English ones.
-    translated_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The topic in other languages, by language code (bot/content/translations.py).
+    translations: dict[str, translations_module.TopicTranslation] = field(default_factory=dict)
+
+    @property
+    def translated_examples(self) -> dict[str, tuple[str, ...]]:
+        """Example questions in other languages: each language's classifier learns them."""
+        return {code: t.examples for code, t in self.translations.items() if t.examples}
 
     def answer_for(self, pump_type: str | None) -> str | None:
         """The answer for a clinic with this pump type; None if there is none."""
@@ -174,8 +185,13 @@ class Content:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.level == WARNING]
 
-    def render(self, text: str) -> str:
-        return placeholders.fill(text, self.clinic)
+    def render(self, text: str, language: str = "en") -> str:
+        return placeholders.fill(text, self.clinic_in(language))
+
+    def clinic_in(self, language: str) -> dict[str, Any]:
+        """The clinic's values, its words in `language` where given (clinic.yml)."""
+        words = (self.clinic.get("translations") or {}).get(language) or {}
+        return {**self.clinic, **words} if words else self.clinic
 
     def reading_grades(self) -> dict[str, float]:
         """Flesch-Kincaid grade of each topic's answer as this clinic shows it."""
@@ -189,6 +205,37 @@ def normalise_example(text: str) -> str:
     """The form two example questions are compared in: case, spacing and
     punctuation do not make a question different."""
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _clinic_translations(value: Any, rel: str, problems: list[Problem]) -> dict:
+    """{language: {value name: text}} for the values in CLINIC_WORDS."""
+    found: dict[str, dict[str, str]] = {}
+    if not isinstance(value, dict):
+        problems.append(Problem(ERROR, rel, "translations", "must map a language code to values"))
+        return found
+    for language, values in value.items():
+        where = f"translations.{language}"
+        if language not in languages.NAMES or language == languages.ENGLISH:
+            problems.append(Problem(ERROR, rel, where, "is not a language code"))
+            continue
+        if not isinstance(values, dict):
+            problems.append(Problem(ERROR, rel, where, "must map value names to text"))
+            continue
+        for key, text in values.items():
+            if key not in CLINIC_WORDS:
+                problems.append(
+                    Problem(
+                        ERROR,
+                        rel,
+                        f"{where}.{key}",
+                        f"is not a value given in words ({', '.join(CLINIC_WORDS)})",
+                    )
+                )
+            elif not isinstance(text, str) or not text.strip():
+                problems.append(Problem(ERROR, rel, f"{where}.{key}", "must be non-empty text"))
+            else:
+                found.setdefault(language, {})[key] = text.strip()
+    return found
 
 
 def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -217,6 +264,11 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             problems.append(Problem(ERROR, rel, key, f"must be a whole number, not {value!r}"))
             continue
+        if kind is bool and not isinstance(value, bool):
+            problems.append(Problem(ERROR, rel, key, f"must be true or false, not {value!r}"))
+            continue
+        if kind is dict:
+            value = _clinic_translations(value, rel, problems)
         if key in QUIET_HOURS and not (isinstance(value, str) and CLOCK_TIME.match(value)):
             # YAML reads an unquoted 21:00 as the number 1260.
             problems.append(
@@ -237,6 +289,7 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
             )
     for key, default in QUIET_HOURS.items():
         clinic.setdefault(key, default)
+    clinic.setdefault("show_draft_translations", False)
     if "pump_type" in clinic and clinic["pump_type"] not in PUMP_TYPES:
         problems.append(
             Problem(
@@ -442,7 +495,14 @@ def _load_topic(
                 problem(ERROR, where, f"'{example}' is listed twice in this topic")
             seen[key] = example
 
-    translated_examples = _translated_examples(data.get("translations"), problem)
+    topic_translations = translations_module.parse(
+        data.get("translations"),
+        _text(data.get("title")) or "",
+        variants,
+        clinic,
+        problem,
+        _translated_examples(problem),
+    )
 
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:
@@ -484,7 +544,7 @@ def _load_topic(
         variants=variants,
         # The clinic's patients see only what is true for their pump.
         myths=tuple(m for m in beliefs if m.pump_type in (None, clinic.get("pump_type"))),
-        translated_examples=translated_examples,
+        translations=topic_translations,
     )
     answer = topic.answer_for(clinic.get("pump_type"))
     return dataclasses.replace(topic, answer=answer) if answer else None
@@ -617,34 +677,21 @@ def _check_figures(variants: dict[str, str], facts: list[Fact], problem: Callabl
             )
 
 
-def _translated_examples(value: Any, problem: Callable) -> dict[str, tuple[str, ...]]:
-    """`translations: {es: {examples: [...]}}`: example questions in other languages."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problem(ERROR, "translations", "must map a language code (es) to its fields")
-        return {}
-    found = {}
-    for language, entry in value.items():
-        where = f"translations.{language}"
-        if language not in languages.NAMES or language == languages.ENGLISH:
-            problem(ERROR, where, "is not a language code of bot/content/languages.py")
-            continue
-        if not isinstance(entry, dict):
-            problem(ERROR, where, f"must be a mapping with {', '.join(TRANSLATION_FIELDS)}")
-            continue
-        for key in set(entry) - set(TRANSLATION_FIELDS):
-            problem(ERROR, f"{where}.{key}", "is not a known field")
-        examples = _string_list(entry.get("examples"), f"{where}.examples", problem) or []
+def _translated_examples(problem: Callable) -> Callable[[Any, str], list[str]]:
+    """Checks a translation's example questions as the English ones are checked."""
+
+    def check(value: Any, where: str) -> list[str]:
+        examples = _string_list(value, where, problem) or []
         seen = set()
         for example in examples:
             if RASA_ENTITY_MARKUP.search(example) or "\n" in example:
-                problem(ERROR, f"{where}.examples", f"'{example[:40]}' must be one plain line")
-            elif (key := normalise_example(example)) in seen:
-                problem(ERROR, f"{where}.examples", f"'{example}' is listed twice")
+                problem(ERROR, where, f"'{example[:40]}' must be one plain line")
+            elif normalise_example(example) in seen:
+                problem(ERROR, where, f"'{example}' is listed twice")
             seen.add(normalise_example(example))
-        found[language] = tuple(examples)
-    return found
+        return examples
+
+    return check
 
 
 def _string_list(

@@ -26,6 +26,7 @@ REQUIRED = (
     "too_long",
     "other_language",
     "rate_limited",
+    "translation_pending",
     "reminder_ask_date",
     "reminder_date_past",
     "reminder_date_today",

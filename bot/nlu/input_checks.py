@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.content import languages
 from bot.nlu import language, plain_text
 
 # Longer messages are cut to this for the NLU model (one 100,000-character
@@ -19,15 +20,15 @@ OTHER_LANGUAGE = "other_language"
 
 
 def is_other_language(text: str) -> bool:
-    """Written in a language the assistant does not answer in: another script,
-    or the common words of another language (bot/nlu/language.py)."""
+    """Written in a language the assistant does not answer in (not English or
+    Spanish): another script, or another language's common words (bot/nlu/language.py)."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return False
     latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
     if latin / len(letters) < 0.5:
         return True
-    return language.detect(text) not in (language.ENGLISH, None)
+    return language.detect(text) not in (*languages.SPOKEN, None)
 
 
 def flags(text: str | None) -> list[str]:

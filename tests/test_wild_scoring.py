@@ -96,3 +96,14 @@ def test_the_spanish_red_flag_gate():
     failing = {"missed": ["x"], "false_alarms": ["a", "b"], "languages": {"es": 299, "en": 1}}
     failures = evaluate.spanish_red_flag_failures(failing)
     assert len(failures) == 3 and "not all es" in failures[2]
+
+
+def test_the_spanish_wild_gates():
+    from bot.training import evaluate
+
+    at_floor = {"right": evaluate.WILD_ES_MIN_RIGHT, "wrong_answers": []}
+    assert evaluate.spanish_wild_failures(at_floor) == []
+    below = {**at_floor, "right": evaluate.WILD_ES_MIN_RIGHT - 0.01}
+    assert "below" in evaluate.spanish_wild_failures(below)[0]
+    wrong = {**at_floor, "wrong_answers": [{}] * (evaluate.WILD_ES_MAX_WRONG_ANSWERS + 1)}
+    assert "wrong topic's answer" in evaluate.spanish_wild_failures(wrong)[0]

@@ -383,6 +383,27 @@ def wild_failures(wild_result: dict) -> list[str]:
     return failures
 
 
+# The Spanish wild set's gates, from its first measure (2026-12-05: 26.1% right,
+# no wrong topic's answer): raise the floor as Spanish understanding improves.
+WILD_ES_MIN_RIGHT = 0.25
+WILD_ES_MAX_WRONG_ANSWERS = 0
+
+
+def spanish_wild_failures(result: dict) -> list[str]:
+    failures = []
+    if result["right"] < WILD_ES_MIN_RIGHT:
+        failures.append(
+            f"the Spanish wild set's right answers, {result['right']:.1%}, are below "
+            f"{WILD_ES_MIN_RIGHT:.0%}"
+        )
+    if len(result["wrong_answers"]) > WILD_ES_MAX_WRONG_ANSWERS:
+        failures.append(
+            f"{len(result['wrong_answers'])} Spanish wild questions got a wrong topic's answer "
+            f"(at most {WILD_ES_MAX_WRONG_ANSWERS})"
+        )
+    return failures
+
+
 def spanish_red_flag_failures(result: dict) -> list[str]:
     """Spanish reports: every one urgent, and read as Spanish (so the guidance is in
     Spanish); at most one false alarm. Whether the topic follows a Spanish
@@ -432,8 +453,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from bot.training import wild
 
         content = loader.load_valid(paths.CONTENT_DIR)
-        result["wild"] = wild.report(wild.run(model, content, wild.load()))
+        questions = wild.load()
+        spanish = wild.load(wild.WILD_SET_ES)
+        scored = wild.run(model, content, questions + spanish)
+        result["wild"] = wild.report(scored[: len(questions)])
         wild.print_report(result["wild"])
+        result["wild_es"] = wild.report(scored[len(questions) :])
+        wild.print_report(result["wild_es"], "Spanish wild set (tests/wild_es")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -456,6 +482,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             failures.append("a report of a symptom got a topic besides the urgent message")
         if "wild" in result:
             failures += wild_failures(result["wild"])
+            failures += spanish_wild_failures(result["wild_es"])
     for failure in failures:
         print(f"FAILED: {failure}.", file=sys.stderr)
     return 1 if failures else 0

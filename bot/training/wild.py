@@ -88,13 +88,21 @@ def _flat(text: str) -> str:
 
 
 def topics_answered(content: Content, reply_text: str) -> list[str]:
-    """Topics whose whole answer (every sentence, in any order) is in the reply."""
+    """Topics whose whole answer (every sentence, in any order), in English or in
+    a translation patients are shown, is in the reply."""
     flat = _flat(reply_text)
     found = []
     for topic in content.topics.values():
-        parts = sentences(answers.body(content, topic))
-        if parts and all(part in flat for part in parts):
-            found.append(topic.id)
+        bodies = [answers.body(content, topic)]
+        for language in topic.translations:
+            if translation := answers.shown_translation(content, topic, language):
+                pump_type = content.clinic.get("pump_type")
+                bodies.append(content.render(translation.answer_for(pump_type) or "", language))
+        for body in bodies:
+            parts = sentences(body)
+            if parts and all(part in flat for part in parts):
+                found.append(topic.id)
+                break
     return found
 
 
@@ -137,8 +145,12 @@ def score(
     )
     if question.urgent:
         right = urgent_first and (right or not expected_topics)
-    not_sure = sentences(answers.message(content, "not_sure").text)[0]
-    offered = buttons_offered(content, replies) if not answered and not_sure in text else []
+    not_sure = [
+        sentences(answers.message(content, "not_sure", language=language).text)[0]
+        for language in ("en", "es")
+    ]
+    unsure = any(opening in text for opening in not_sure)
+    offered = buttons_offered(content, replies) if not answered and unsure else []
     if right:
         outcome = RIGHT
     elif any(t in offered for t in expected_topics):
@@ -265,9 +277,12 @@ def report(scored: list[Scored]) -> dict:
     }
 
 
-def print_report(result: dict) -> None:
+WILD_SET_ES = paths.ROOT / "tests" / "wild_es" / "questions.yml"
+
+
+def print_report(result: dict, title: str = "Wild set (tests/wild") -> None:
     print(
-        f"Wild set (tests/wild, never trained or tuned on): {result['questions']} questions, "
+        f"{title}, never trained or tuned on): {result['questions']} questions, "
         "scored on the whole reply"
     )
     print(

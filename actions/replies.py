@@ -60,6 +60,9 @@ def send(
     # which content version answered, and which topic, from there.
     extra = {} if answered is None else {ANSWERED_TOPIC: answered}
     own = [(reply, extra) for reply in replies]
+    # The conversation changes language: say so, and how to change back.
+    if loaded and switched_language(tracker):
+        own.append((answers.message(loaded, "language_offer", language=language), {}))
     for reply, metadata in own + welcome if urgent else welcome + own:
         dispatcher.utter_message(
             text=reply.text, buttons=reply.buttons, content_version=STORE.version, **metadata
@@ -93,6 +96,14 @@ def conversation_language(tracker: Tracker) -> str:
         return found
     kept = tracker.get_slot(LANGUAGE_SLOT)
     return kept if kept in languages.SPOKEN else languages.ENGLISH
+
+
+def switched_language(tracker: Tracker) -> bool:
+    """The latest message is in a language the assistant speaks other than the
+    conversation's so far (English until a message says otherwise)."""
+    found = language_of(tracker)
+    kept = tracker.get_slot(LANGUAGE_SLOT) or languages.ENGLISH
+    return found in languages.SPOKEN and found != kept
 
 
 def remember_language(tracker: Tracker) -> list[dict[str, Any]]:

@@ -63,8 +63,7 @@ def test_each_topic_s_title_and_answer_are_in_the_data_for_retrieval(tmp_path):
         assert "{" not in texts[1]
         beliefs = [r for r in responses[f"utter_faq/{topic.id}"] if "custom" in r]
         assert [(r["text"], r["custom"]) for r in beliefs] == [
-            (m.belief, {"myth": i, "examples": list(m.examples)})
-            for i, m in enumerate(topic.myths)
+            (m.belief, {"myth": i, "examples": list(m.examples)}) for i, m in enumerate(topic.myths)
         ]
 
 

@@ -1,5 +1,6 @@
 """Texts in other languages beside the English in content/: checked field by field."""
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_a_message_s_translation_is_checked(tmp_path, translation, expected):
         ({"es": {"sound": "hola"}}, "translations.es.sound: is not a known field"),
         (
             {"es": {"title": "Rellenos", "answer": "Cada {dias} días.", "translated_from": "x"}},
-            "must use the same placeholders as the English",
+            "translations.es.answer: uses dias, which is not defined",
         ),
         (
             {"es": {"title": "Rellenos", "answer": "Hola.", "status": "reviewed"}},
@@ -81,8 +82,61 @@ def test_a_topic_s_translation_is_checked(tmp_path, translations, expected):
 def test_a_message_falls_back_to_english_where_it_has_no_translation():
     content = loader.load_valid(paths.CONTENT_DIR)
     assert (
-        answers.message(content, "handoff", language="es").text
+        answers.message(content, "handoff", language="fr").text
         == answers.message(content, "handoff").text
     )
     spanish = answers.message(content, "other_language", language="es").text
     assert "(555) 555-0199" in spanish and "911" in spanish and "{" not in spanish
+
+
+def test_an_english_edit_marks_the_translation_out_of_date_and_hides_it(tmp_path):
+    def edit(data):
+        data["answer"] = data["answer"] + " Bring your pump ID card."
+
+    content_dir = _content(tmp_path, "topics/refills.yml", edit)
+    loaded = loader.load(content_dir)
+    warnings = [str(p) for p in loaded.warnings if "translated_from" in p.field]
+    assert len(warnings) == 1 and "needs a translator" in warnings[0]
+    topic = loaded.topics["refills"]
+    assert topic.translations["es"].out_of_date
+    # A clinic that shows only reviewed, current translations gives the English
+    # answer after a note in Spanish.
+    loaded.clinic["show_draft_translations"] = False
+    note, english = answers.answer_in(loaded, topic, "es")
+    assert note.text.startswith("Esta respuesta todavía se está traduciendo")
+    assert "Bring your pump ID card." in english.text
+    assert english.buttons[0]["title"] == topic.translations["es"].title or english.buttons
+
+
+def test_a_reviewed_current_translation_is_shown_even_without_drafts(tmp_path):
+    from bot.content import translations
+
+    current = loader.load_valid(paths.CONTENT_DIR).topics["refills"]
+    version = translations.english_version(current.title, current.variants)
+
+    def review(data):
+        data["translations"]["es"].update(
+            status="reviewed",
+            reviewed_by="A. Translator, CHI",
+            reviewed_on=dt.date(2026, 12, 1),
+            translated_from=version,
+        )
+
+    loaded = loader.load(_content(tmp_path, "topics/refills.yml", review))
+    assert loaded.errors == []
+    loaded.clinic["show_draft_translations"] = False
+    (reply,) = answers.answer_in(loaded, loaded.topics["refills"], "es")
+    assert "la bomba se llena cada 14 días" in reply.text and "Fuentes" in reply.text
+
+
+def test_a_current_translation_uses_the_english_answer_s_placeholders(tmp_path):
+    from bot.content import translations
+
+    current = loader.load_valid(paths.CONTENT_DIR).topics["refills"]
+    version = translations.english_version(current.title, current.variants)
+
+    def drop_placeholder(data):
+        data["translations"]["es"].update(answer="Cada dos semanas.", translated_from=version)
+
+    errors = _errors(_content(tmp_path, "topics/refills.yml", drop_placeholder))
+    assert any("must use the same placeholders as the English" in e for e in errors), errors

@@ -14,7 +14,7 @@ def test_every_answer_splits_into_whole_sentences(topic_id):
     assert " ".join(parts) == " ".join(body.split())
     for part in parts:
         # Ends a sentence, and is not cut at an abbreviation or a number.
-        assert part[-1] in ".!?:)\"" and len(part.split()) >= 3, part
+        assert part[-1] in '.!?:)"' and len(part.split()) >= 3, part
 
 
 def test_a_sentence_is_moved_to_the_front_once_and_nothing_else_changes():

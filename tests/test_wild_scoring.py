@@ -1,7 +1,6 @@
 """How a wild-set reply is judged (bot/training/wild.py), on replies built from
 the real content: the whole reply, not the intent."""
 
-
 from bot.content import answers, loader
 from bot.training import wild
 from bot.training.wild import NOT_SURE, RIGHT, WRONG, Question

@@ -57,6 +57,8 @@ def shown_translation(content: Content, topic: Topic, language: str):
     translation = topic.translations.get(language)
     if language == ENGLISH or translation is None:
         return None
+    if translation.answer_for(content.clinic.get("pump_type")) is None:
+        return None
     return translation if translation.shown(content.clinic["show_draft_translations"]) else None
 
 

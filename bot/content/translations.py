@@ -96,7 +96,10 @@ def parse(
         for key in set(entry) - set(FIELDS):
             problem(ERROR, f"{where}.{key}", "is not a known field")
         examples = tuple(examples_of(entry.get("examples"), f"{where}.examples"))
-        title, variants = _text_fields(entry, where, english_variants, clinic, problem)
+        current_translation = str(entry.get("translated_from") or "") == current
+        title, variants = _text_fields(
+            entry, where, english_variants, clinic, problem, current_translation
+        )
         status = entry.get("status", DRAFT)
         if status not in STATUSES:
             problem(
@@ -138,8 +141,9 @@ def parse(
     return found
 
 
-def _text_fields(entry: dict, where: str, english_variants, clinic: dict, problem):
-    """The title and answer, with the English answer's placeholders and pump types."""
+def _text_fields(entry: dict, where: str, english_variants, clinic: dict, problem, current: bool):
+    """The title and answer: with the English answer's placeholders while it is
+    current (once the English changed, only placeholders the clinic defines)."""
     title = entry.get("title")
     answer = entry.get("answer")
     if title is None and answer is None:
@@ -154,19 +158,29 @@ def _text_fields(entry: dict, where: str, english_variants, clinic: dict, proble
     else:
         problem(ERROR, f"{where}.answer", "must be text, or one text per pump type")
         return "", {}
-    if set(variants) != set(english_variants):
+    if not english_variants:
+        return " ".join(title.split()), {}  # the English answer's own problem is reported
+    # A pump type the English no longer has is dropped; one it has and this lacks
+    # leaves that clinic's patients with the English answer.
+    variants = {k: v for k, v in variants.items() if k in english_variants}
+    for key in set(english_variants) - set(variants):
         problem(
-            ERROR,
+            WARNING,
             f"{where}.answer",
-            "must be written for the same pump types as the English "
-            f"({', '.join(english_variants)})",
+            f"has no text for pump type '{key}': those clinics' patients get the English answer",
         )
-        return "", {}
     variants = {k: " ".join(v.split()) for k, v in variants.items()}
     for key, text in variants.items():
         field_name = f"{where}.answer" if key == ANY_PUMP else f"{where}.answer.{key}"
         english = placeholders.names_in(english_variants[key]) if key in english_variants else set()
-        if placeholders.names_in(text) != english:
+        spanish = placeholders.names_in(text)
+        if not current:
+            if undefined := placeholders.unresolved(text, clinic):
+                problem(
+                    ERROR, field_name, f"uses {', '.join(sorted(undefined))}, which is not defined"
+                )
+        # One the English uses but the clinic lacks is the English answer's problem.
+        elif spanish - english or (english - spanish) & set(clinic):
             problem(
                 ERROR,
                 field_name,

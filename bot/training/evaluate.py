@@ -19,6 +19,7 @@ from bot.intents import FALLBACK, MESSAGE_LANGUAGE, RETRIEVAL_INTENT, URGENT
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 
 TEST_SET = paths.NLU_TEST_SET
+TEST_SET_ES = paths.NLU_TEST_SET.with_name("test_nlu_es.yml")
 RED_FLAG_SETS = paths.RED_FLAG_TEST_SETS
 # Each language's red-flag test sets, under the key `make eval`'s JSON uses.
 RED_FLAG_LANGUAGES = {"red_flags": RED_FLAG_SETS, "red_flags_es": RED_FLAG_SETS / "es"}
@@ -268,8 +269,8 @@ def confusion_pairs(predictions: list[Prediction]) -> list[dict]:
     ]
 
 
-def print_report(result: dict) -> None:
-    print(f"Held-out NLU test set: {result['examples']} phrasings, {result['labels']} labels")
+def print_report(result: dict, title: str = "Held-out NLU test set") -> None:
+    print(f"{title}: {result['examples']} phrasings, {result['labels']} labels")
     print(f"  intent accuracy: {result['accuracy']:.1%}")
     print(f"  macro F1:        {result['macro_f1']:.3f}")
     print(f"  fallback rate:   {result['fallback_rate']:.1%}")
@@ -429,6 +430,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"No model at {model}: run `make train` first.", file=sys.stderr)
         return 1
     examples = load_test_set(Path(args.test_set))
+    spanish_examples = load_test_set(TEST_SET_ES)
     sets = {
         key: (*load_red_flag_sets(folder), load_symptom_questions(folder))
         for key, folder in RED_FLAG_LANGUAGES.items()
@@ -439,10 +441,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         + [Example(t, "") for t in calm]
         for urgent, calm, questions in sets.values()
     ]
-    predictions = predict(model, examples + [e for group in red_flag_examples for e in group])
+    predictions = predict(
+        model,
+        examples + spanish_examples + [e for group in red_flag_examples for e in group],
+    )
     result = report(predictions[: len(examples)])
     print_report(result)
-    start = len(examples)
+    start = len(examples) + len(spanish_examples)
+    result["held_out_es"] = report(predictions[len(examples) : start])
+    print_report(result["held_out_es"], "Spanish held-out NLU test set (tests/nlu/test_nlu_es.yml)")
     for (key, (urgent, _, questions)), group in zip(sets.items(), red_flag_examples, strict=True):
         chunk = predictions[start : start + len(group)]
         result[key] = red_flag_report(chunk, len(urgent), questions)

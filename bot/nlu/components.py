@@ -109,6 +109,8 @@ class IntentAndTopicClassifier(GraphComponent):
             # Stricter fallback thresholds for single topics, by topic id; the
             # general one is FallbackClassifier's.
             "topic_thresholds": {},
+            # And for the classifier of another language, by language code.
+            "language_thresholds": {},
             # Retrieval over the answers' sentences, the false beliefs and the
             # example questions
             # (bot/nlu/retrieval.py).
@@ -322,11 +324,16 @@ class IntentAndTopicClassifier(GraphComponent):
         if self.classifier is None:
             return messages
         for message in messages:
-            classifier = self.by_language.get(message.get(intents.MESSAGE_LANGUAGE))
+            language = message.get(intents.MESSAGE_LANGUAGE)
+            classifier = self.by_language.get(language)
             if classifier is not None:
                 # Another language: its own classifier; the retrieval reads English.
                 row = classifier.predict_proba(self._matrix([message]))[0]
                 self._predict(message, row, classifier)
+                # Learnt from fewer examples, it answers only when surer.
+                floor = self.config["language_thresholds"].get(language, 0.0)
+                if _decided_confidence(message) < floor:
+                    _set_intent(message, intents.FALLBACK)
                 continue
             row = self.classifier.predict_proba(self._matrix([message]))[0]
             matches = self._retrieve(message) if self.index is not None else {}
@@ -505,6 +512,16 @@ class IntentAndTopicClassifier(GraphComponent):
 
 
 ENGLISH = "en"
+
+
+def _decided_confidence(message: Message) -> float:
+    """How sure the classifier was of what it chose: the topic's own confidence
+    for an FAQ question, the intent's otherwise."""
+    intent = message.get("intent") or {}
+    if intent.get("name") == intents.RETRIEVAL_INTENT:
+        selector = (message.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
+        return float((selector.get("response") or {}).get("confidence") or 0.0)
+    return float(intent.get("confidence") or 0.0)
 
 
 def _example_language(message: Message) -> str:

@@ -56,5 +56,8 @@ def browser_assistant(tmp_path_factory):
         HAIP_CORS_ORIGINS=CLINIC_SITE,
         HAIP_REMINDER_LEAD_SECONDS=str(REMINDER_LEAD_S),
         HAIP_STAFF_URL=STAFF_PUBLIC_URL,
+        # The review log's load tests send 20 messages a sender in a few seconds;
+        # the rate limit has its own tests (tests/test_integration.py).
+        HAIP_CHAT_BURST="50",
     ) as running:
         yield running

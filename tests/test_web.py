@@ -107,3 +107,63 @@ def test_a_taken_port_is_reported_not_crashed(web, capsys):
     # `make run` says so and stops before starting Rasa (the model is never read).
     assert serve(settings, Path("no-model.tar.gz")) == 1
     assert f"the web chat port {port} is not free" in capsys.readouterr().err
+
+
+def _raw(web: str, data: bytes, timeout: float = 5) -> bytes:
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(web)
+    with socket.create_connection((url.hostname, url.port), timeout=timeout) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(4096):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e9", ""])
+def test_a_bad_content_length_is_a_400_at_once(web, length):
+    request = (
+        f"POST /unsubscribe?t=x HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    if length == "":
+        request = request.replace(b"Content-Length: \r\n", b"Content-Length: 12 x\r\n")
+    assert _raw(web, request).startswith(b"HTTP/1.0 400")
+
+
+def test_a_huge_unsubscribe_body_is_refused_unread(web):
+    request = (
+        b"POST /unsubscribe?t=x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    assert _raw(web, request).startswith(b"HTTP/1.0 413")
+
+
+def test_half_sent_requests_are_cut_off_and_never_block_the_server(web):
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    from bot.servers import web as web_module
+
+    url = urlsplit(web)
+    started = time.monotonic()
+    # More slow clients than the server has threads, each sending half a request.
+    slow = []
+    for _ in range(web_module.MAX_THREADS + 20):
+        conn = socket.create_connection((url.hostname, url.port), timeout=30)
+        conn.sendall(b"GET /widget/config.json HTTP/1.1\r\nHost: x\r\n")
+        slow.append(conn)
+    try:
+        # Each is closed by the server (at once past the thread cap, else once a
+        # header line takes longer than the timeout), none answered.
+        for conn in slow:
+            assert conn.recv(4096) == b""
+        assert time.monotonic() - started < 3 * web_module.REQUEST_TIMEOUT_S
+        # And then a patient's page loads as before.
+        assert requests.get(f"{web}/widget/config.json", timeout=5).status_code == 200
+    finally:
+        for conn in slow:
+            conn.close()

@@ -59,6 +59,13 @@ def page_security_headers(socket_url: str) -> dict[str, str]:
 START_PAYLOAD = "/greet"
 
 
+# Every request is small (widget files, a history, an unsubscribe form): a client
+# that takes longer than this to send one is cut off.
+REQUEST_TIMEOUT_S = 10
+MAX_THREADS = 64
+MAX_BODY_BYTES = 4096
+
+
 def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
     try:
         details = clinic()
@@ -91,6 +98,9 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
     class Handler(BaseHTTPRequestHandler):
         server_version = "haip-web"
         sys_version = ""
+        # A request must arrive whole within this: a half-sent one holds its
+        # thread no longer (StreamRequestHandler sets it on the socket).
+        timeout = REQUEST_TIMEOUT_S
 
         def log_message(self, format: str, *args) -> None:
             # Request lines hold sender ids; keep them out of the output.
@@ -135,8 +145,12 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             if path != "/unsubscribe":
                 return self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
             # The form's or RFC 8058's one-click body says nothing we need.
-            length = min(int(self.headers.get("Content-Length") or 0), 4096)
-            self.rfile.read(length)
+            raw = (self.headers.get("Content-Length") or "0").strip()
+            if not raw.isdigit():
+                return self._json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"})
+            if int(raw) > MAX_BODY_BYTES:
+                return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too large"})
+            self.rfile.read(int(raw))
             self._unsubscribe(unsubscribe.stop)
 
         def _unsubscribe(self, answer) -> None:
@@ -178,12 +192,37 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
     return Handler
 
 
+class _BoundedHTTPServer(ThreadingHTTPServer):
+    """At most MAX_THREADS requests at once; past that a connection is closed at
+    once rather than given a thread (slow clients cannot use up memory)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_THREADS)
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 class WebServer:
     """Binds at once (a taken port fails before anything slow starts); serves
     from start() on. clinic() gives content/clinic.yml's values."""
 
     def __init__(self, settings: Settings, rasa_token: str, clinic: Callable[[], dict]):
-        self.httpd = ThreadingHTTPServer(
+        self.httpd = _BoundedHTTPServer(
             (settings.host, settings.web_port), make_handler(settings, rasa_token, clinic)
         )
         self.httpd.daemon_threads = True

@@ -542,10 +542,25 @@ def behind_https(tmp_path_factory):
                 *certificate_names("assistant.example-clinic.org", root),
                 ("http://127.0.0.1:5005", f"http://127.0.0.1:{running.rasa_port}"),
                 ("http://127.0.0.1:8000", f"http://127.0.0.1:{running.web_port}"),
+                ("/var/log/nginx/haip-chat.access.log", str(root / "chat-access.log")),
             ],
         )
         with nginx(config, port):
             yield public
+
+
+def test_the_https_access_log_keeps_no_chat_id_or_token(behind_https, tmp_path_factory):
+    import glob
+    import time
+
+    chat_id = "0123456789abcdef0123456789abcdef"
+    for path in [f"/api/history/{chat_id}?x=1", "/unsubscribe?t=SECRET-TOKEN-42"]:
+        requests.get(behind_https + path, verify=False, timeout=30)
+    time.sleep(0.5)
+    (log,) = glob.glob(str(tmp_path_factory.getbasetemp() / "https[0-9]*" / "chat-access.log"))
+    text = Path(log).read_text()
+    assert '"GET /api/history/-" ' in text and '"GET /unsubscribe" ' in text, text
+    assert chat_id not in text and "SECRET-TOKEN" not in text and "?" not in text
 
 
 def test_the_chat_works_behind_the_clinics_https(browser, behind_https):

@@ -31,6 +31,7 @@ def workspace(browser_assistant, tmp_path_factory):
             ("server_name staff.example-clinic.org;", "server_name localhost;"),
             *certificate_names("staff.example-clinic.org", root),
             ("http://127.0.0.1:8001", running.staff_url),
+            ("/var/log/nginx/haip-staff.access.log", str(root / "staff-access.log")),
         ],
     )
     with nginx(config, STAFF_HTTPS_PORT):

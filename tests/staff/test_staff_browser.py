@@ -323,3 +323,16 @@ def test_the_supervisor_runs_retention_at_start(workspace):
             return bool(rows.fetchall())
 
     assert wait_until(ran, 60, 1)
+
+
+def test_the_staff_access_log_keeps_no_search_words(workspace, tmp_path_factory):
+    import glob
+
+    from tests.ports import STAFF_PUBLIC_URL
+
+    requests.get(f"{STAFF_PUBLIC_URL}/?q=Zebulon+Quill", verify=False, timeout=30)
+    time.sleep(0.5)
+    base = tmp_path_factory.getbasetemp()
+    (log,) = glob.glob(str(base / "staff-nginx[0-9]*" / "staff-access.log"))
+    text = Path(log).read_text()
+    assert '"GET /" ' in text and "Zebulon" not in text and "q=" not in text, text

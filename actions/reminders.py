@@ -28,7 +28,9 @@ _REFILL_WORDS = re.compile(
     r"(?:\s+(?:date|appointment|visit))?\b"
 )
 _FILLER = re.compile(r"\b(?:i think|it's|it is|its|is|was|will be|scheduled for|on|at)\b")
-_LAST = re.compile(r"\b(?:last|previous|was|had)\b")
+_LAST = re.compile(
+    r"\b(?:last|previous|was|had|ultimo|ultima|anterior|pasado|pasada|fue|llenaron|tuve)\b"
+)
 
 
 def now() -> dt.datetime:
@@ -58,7 +60,7 @@ def next_refill_from(text: str, today: dt.date, interval_days: int) -> tuple[dt.
         return None, "reminder_date_too_far"
     except dates.DateNotUnderstood:
         return None, "reminder_date_not_understood"
-    if _LAST.search(text.lower()):
+    if _LAST.search(plain_text.fold_accents(text.lower())):
         if day > today:
             return None, "reminder_date_not_understood"
         # The first whole refill cycle after today: a refill due today is one
@@ -89,11 +91,12 @@ class ValidateRefillForm(FormValidationAction):
         if day is not None:
             return {"refill_date": day.isoformat(), "refill_date_attempts": None}
         attempts = int(tracker.get_slot("refill_date_attempts") or 0) + 1
+        language = replies.conversation_language(tracker)
         if attempts >= MAX_ATTEMPTS:
-            reply = answers.message(content, "reminder_give_up")
+            reply = answers.message(content, "reminder_give_up", language=language)
             dispatcher.utter_message(text=reply.text)
             return {"refill_date": GAVE_UP, "refill_date_attempts": None}
-        dispatcher.utter_message(text=answers.message(content, problem).text)
+        dispatcher.utter_message(text=answers.message(content, problem, language=language).text)
         return {"refill_date": None, "refill_date_attempts": attempts}
 
 
@@ -108,7 +111,9 @@ class ActionAskRefillDate(Action):
         reply = (
             answers.CONTENT_UNAVAILABLE
             if content is None
-            else answers.message(content, "reminder_ask_date")
+            else answers.message(
+                content, "reminder_ask_date", language=replies.conversation_language(tracker)
+            )
         )
         replies.send(dispatcher, tracker, [reply])
         return []
@@ -127,10 +132,12 @@ class ActionSetReminder(Action):
         if not value or value == GAVE_UP or content is None:
             return reset
         clinic = content.clinic
+        language = replies.conversation_language(tracker)
         refill = dt.date.fromisoformat(value)
         if refill <= clinic_today(content):
             # Validated before midnight, set after it: never a reminder for the past.
-            replies.send(dispatcher, tracker, [answers.message(content, "reminder_date_past")])
+            past = answers.message(content, "reminder_date_past", language=language)
+            replies.send(dispatcher, tracker, [past])
             return reset
         reminder = store().set(tracker.sender_id, refill, rules.remind_at(refill, clinic, now()))
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
@@ -138,12 +145,13 @@ class ActionSetReminder(Action):
             content,
             "reminder_confirm",
             values={
-                "refill_date": dates.describe(refill),
-                "remind_at": dates.describe_time(reminder.remind_at, clinic["timezone"]),
-                "next_dates": ", ".join(f"{d:%b} {d.day}" for d in cycle[1:]) or "-",
+                "refill_date": dates.describe(refill, language),
+                "remind_at": dates.describe_time(reminder.remind_at, clinic["timezone"], language),
+                "next_dates": ", ".join(dates.short(d, language) for d in cycle[1:]) or "-",
             },
+            language=language,
         )
-        calendar = ics.for_refill(content, refill, tracker.sender_id)
+        calendar = ics.for_refill(content, refill, tracker.sender_id, language)
         replies.send(dispatcher, tracker, [reply])
         replies.send_custom(
             dispatcher,
@@ -152,7 +160,7 @@ class ActionSetReminder(Action):
                 "type": "calendar",
                 "filename": "pump-refills.ics",
                 "mime_type": "text/calendar",
-                "label": answers.message(content, "calendar_link").text,
+                "label": answers.message(content, "calendar_link", language=language).text,
                 "content": calendar,
             },
         )
@@ -171,18 +179,20 @@ class ActionNextRefill(Action):
             replies.send(dispatcher, tracker, [answers.CONTENT_UNAVAILABLE])
             return []
         reminder = store().current(tracker.sender_id)
+        language = replies.conversation_language(tracker)
         if reminder is None:
-            reply = answers.message(content, "reminder_none")
+            reply = answers.message(content, "reminder_none", language=language)
         else:
             reply = answers.message(
                 content,
                 "reminder_next",
                 values={
-                    "refill_date": dates.describe(reminder.refill_date),
+                    "refill_date": dates.describe(reminder.refill_date, language),
                     "remind_at": dates.describe_time(
-                        reminder.remind_at, content.clinic["timezone"]
+                        reminder.remind_at, content.clinic["timezone"], language
                     ),
                 },
+                language=language,
             )
         replies.send(dispatcher, tracker, [reply])
         return []
@@ -197,7 +207,8 @@ class ActionCancelReminders(Action):
         stopped = store().cancel(tracker.sender_id)
         if content is not None:
             key = "reminder_cancelled" if stopped else "reminder_nothing_to_cancel"
-            replies.send(dispatcher, tracker, [answers.message(content, key)])
+            language = replies.conversation_language(tracker)
+            replies.send(dispatcher, tracker, [answers.message(content, key, language=language)])
         return [SlotSet("refill_date", None), SlotSet("refill_date_attempts", None)]
 
 
@@ -229,8 +240,13 @@ class ActionRefillReminder(Action):
         content = replies.content()
         if content is None:
             return []  # no message, so the scheduler retries later
+        # In the conversation's language: the slot keeps it between sessions.
+        language = replies.conversation_language(tracker)
         reply = answers.message(
-            content, "reminder_due", values={"refill_date": dates.describe(reminder.refill_date)}
+            content,
+            "reminder_due",
+            values={"refill_date": dates.describe(reminder.refill_date, language)},
+            language=language,
         )
         dispatcher.utter_message(text=reply.text)
         return []

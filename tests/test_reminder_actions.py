@@ -262,3 +262,41 @@ def test_the_calendar_is_wrapped_for_socketio_and_bare_for_rest():
         calendar = custom["data"]["custom"] if wrapped else custom
         assert set(custom) == ({"data"} if wrapped else set(calendar))
         assert calendar["type"] == "calendar" and calendar["filename"] == "pump-refills.ics"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("el 3 de diciembre", "2026-12-03"),
+        ("el próximo viernes", "2026-11-27"),
+        ("el proximo viernes", "2026-11-27"),
+        ("en dos semanas", "2026-12-05"),
+        ("mañana", "2026-11-22"),
+        ("3 de marzo de 2027", "2027-03-03"),
+        ("el 3 de diciembre en la mañana", "2026-12-03"),
+        # Last refill Nov 20 + 14 days.
+        ("mi último relleno fue el 20 de noviembre", "2026-12-04"),
+        ("me llenaron la bomba el 20 de noviembre", "2026-12-04"),
+    ],
+)
+def test_spanish_dates_the_form_accepts(text, expected):
+    result, messages = validate(text)
+    assert result == {"refill_date": expected, "refill_date_attempts": None}
+    assert messages == []
+
+
+def test_a_spanish_conversation_gets_the_form_the_reminder_and_the_calendar_in_spanish(setup):
+    spanish = {"language": "es"}
+    dispatcher = CollectingDispatcher()
+    reminders.ActionAskRefillDate().run(dispatcher, tracker(spanish), {})
+    assert dispatcher.messages[0]["text"].startswith("¿Cuándo es su próximo relleno")
+    messages, _ = run(reminders.ActionSetReminder(), {"refill_date": "2026-12-03", **spanish})
+    assert "jueves 3 de diciembre de 2026" in messages[0]["text"]
+    assert "miércoles 2 de diciembre de 2026 a las 6 pm" in messages[0]["text"]
+    assert "17 dic" in messages[0]["text"]
+    calendar = messages[1]["custom"]
+    assert calendar["label"] == "Agregar mis fechas de relleno a mi calendario"
+    assert "SUMMARY:" in calendar["content"] and "relleno" in calendar["content"].lower()
+    dispatcher = CollectingDispatcher()
+    reminders.ActionNextRefill().run(dispatcher, tracker(spanish), {})
+    assert "jueves 3 de diciembre de 2026" in dispatcher.messages[0]["text"]

@@ -16,7 +16,7 @@ import calendar
 import datetime as dt
 import re
 
-from bot.nlu.plain_text import normalise
+from bot.nlu.plain_text import fold_accents, normalise
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -103,11 +103,73 @@ def _days_ahead(today: dt.date, count: int) -> dt.date:
     return today + dt.timedelta(days=count)
 
 
+# Spanish, read by putting the date it holds in the English words above
+# ("el próximo viernes" -> "next friday", "3 de marzo de 2027" -> "3 march 2027").
+SPANISH_MONTHS = dict(
+    zip(
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+        "diciembre".split(),
+        (name.lower() for name in calendar.month_name[1:]),
+        strict=True,
+    )
+)
+SPANISH_MONTHS |= {"setiembre": "september", "ene": "jan", "abr": "apr", "ago": "aug", "dic": "dec"}
+SPANISH_WEEKDAYS = dict(
+    zip(
+        "lunes martes miercoles jueves viernes sabado domingo".split(),
+        (name.lower() for name in calendar.day_name),
+        strict=True,
+    )
+)
+SPANISH_NUMBERS = {
+    "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12,
+}  # fmt: skip
+_ES_MONTH = "|".join(sorted(SPANISH_MONTHS, key=len, reverse=True))
+_ES_WEEKDAY = "|".join(SPANISH_WEEKDAYS)
+
+
+def from_spanish(text: str) -> str | None:
+    """The first date a Spanish message holds, in the English words `parse` reads;
+    None if it holds none."""
+    t = " ".join(fold_accents(normalise(text).lower()).replace(",", " ").split())
+    # The most explicit first: "el 3 de marzo en la mañana" is March 3, not tomorrow.
+    if m := re.search(
+        r"\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}(?:[/.-](?:\d{4}|\d{2}))?)\b", t
+    ):
+        return m[1]
+    if m := re.search(rf"\b(\d{{1,2}})\s+de\s+({_ES_MONTH})\b(?:\s+(?:de|del)\s+(\d{{4}}))?", t):
+        english = f"{int(m[1])} {SPANISH_MONTHS[m[2]]}"
+        return f"{english} {m[3]}" if m[3] else english
+    if m := re.search(r"\b(?:en|dentro de)\s+(\d+|[a-z]+)\s+(dias?|semanas?)\b", t):
+        count = m[1] if m[1].isdigit() else SPANISH_NUMBERS.get(m[1])
+        if count is not None:
+            unit = "days" if m[2].startswith("dia") else "weeks"
+            return f"in {count} {unit}"
+    if m := re.search(rf"\b({_ES_WEEKDAY})\b", t):
+        return f"next {SPANISH_WEEKDAYS[m[1]]}"
+    if re.search(r"\b(?:la )?(?:proxima semana|semana que viene)\b", t):
+        return "next week"
+    if re.search(r"\bpasado manana\b", t):
+        return "day after tomorrow"
+    for spanish, english in (("hoy", "today"), ("manana", "tomorrow"), ("ayer", "yesterday")):
+        if re.search(rf"\b{spanish}\b", t):
+            return english
+    return None
+
+
 def parse(text: str, today: dt.date) -> dt.date:
     """The date the text means, at most a year from today. DateNotUnderstood
-    (DateTooFarAhead for a later date) otherwise; never another exception."""
+    (DateTooFarAhead for a later date) otherwise; never another exception.
+    English first, then the date a Spanish message holds."""
     try:
-        day = _read(text, today)
+        try:
+            day = _read(text, today)
+        except DateNotUnderstood:
+            spanish = from_spanish(text)
+            if spanish is None:
+                raise
+            day = _read(spanish, today)
     except DateNotUnderstood:
         raise
     except (OverflowError, ValueError):
@@ -199,16 +261,39 @@ def reminder_time(refill: dt.date, hour: int, tz: str, days_before: int = 1) -> 
     return local.astimezone(dt.timezone.utc)
 
 
-def describe_time(moment: dt.datetime, tz: str) -> str:
-    """ "Wednesday, December 2, 2026 at 6 pm" on the clinic's clock."""
+def describe_time(moment: dt.datetime, tz: str, language: str = "en") -> str:
+    """ "Wednesday, December 2, 2026 at 6 pm" on the clinic's clock ("miércoles 2
+    de diciembre de 2026 a las 6 pm" in Spanish)."""
     from zoneinfo import ZoneInfo
 
     local = moment.astimezone(ZoneInfo(tz))
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{describe(local.date())} at {hour}{minutes} {'am' if local.hour < 12 else 'pm'}"
+    at = "a las" if language == "es" else "at"
+    clock = f"{hour}{minutes} {'am' if local.hour < 12 else 'pm'}"
+    if language == "es" and hour == 1:
+        at = "a la"
+    return f"{describe(local.date(), language)} {at} {clock}"
 
 
-def describe(day: dt.date) -> str:
-    """Plain and unambiguous: "Thursday, December 3, 2026"."""
+_ES_DAY_NAMES = "lunes martes miércoles jueves viernes sábado domingo".split()
+_ES_MONTH_NAMES = (
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre".split()
+)
+
+
+def describe(day: dt.date, language: str = "en") -> str:
+    """Plain and unambiguous: "Thursday, December 3, 2026" ("jueves 3 de diciembre
+    de 2026" in Spanish; names written here, not by the machine's locale)."""
+    if language == "es":
+        name, month = _ES_DAY_NAMES[day.weekday()], _ES_MONTH_NAMES[day.month - 1]
+        return f"{name} {day.day} de {month} de {day.year}"
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def short(day: dt.date, language: str = "en") -> str:
+    """ "Dec 17" ("17 dic" in Spanish), for a list of dates."""
+    if language == "es":
+        return f"{day.day} {_ES_MONTH_NAMES[day.month - 1][:3]}"
+    return f"{day:%b} {day.day}"

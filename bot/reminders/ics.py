@@ -48,16 +48,17 @@ def refill_calendar(
     return calendar.to_ical().decode("utf-8")
 
 
-def for_refill(content, refill: dt.date, sender_id: str) -> str:
-    """The clinic's calendar file from this refill on: the chat's download and the
-    reminder e-mail's attachment are the same file."""
+def for_refill(content, refill: dt.date, sender_id: str, language: str = "en") -> str:
+    """The clinic's calendar file from this refill on, in the patient's language:
+    the chat's download and the reminder e-mail's attachment are the same file."""
     from bot.content import answers
     from bot.reminders import dates
 
     clinic = content.clinic
     cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
     text = {
-        key: answers.message(content, f"calendar_{key}").text for key in ("title", "note", "alarm")
+        key: answers.message(content, f"calendar_{key}", language=language).text
+        for key in ("title", "note", "alarm")
     }
     return refill_calendar(
         cycle,

@@ -33,24 +33,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def offer(content, sender_id: str) -> answers.Reply | None:
+def offer(content, sender_id: str, language: str = "en") -> answers.Reply | None:
     """The offer with its buttons, once a reminder is set: only for the kinds the
     clinic has set up, and not to a patient who already gets them."""
     kinds = senders.available()
     if not kinds or contacts.active(store(), sender_id):
         return None
-    reply = answers.message(content, "contact_offer")
+    reply = answers.message(content, "contact_offer", language=language)
     buttons = [
-        {"title": answers.message(content, key).text, "payload": f"/{intent}"}
+        {"title": answers.message(content, key, language=language).text, "payload": f"/{intent}"}
         for kind, key, intent in (
             (contacts.EMAIL, "contact_button_email", "contact_by_email"),
             (contacts.SMS, "contact_button_text", "contact_by_text"),
         )
         if kind in kinds
     ]
-    buttons.append(
-        {"title": answers.message(content, "contact_button_no").text, "payload": "/contact_decline"}
-    )
+    no = answers.message(content, "contact_button_no", language=language).text
+    buttons.append({"title": no, "payload": "/contact_decline"})
     return answers.Reply(text=reply.text, buttons=buttons)
 
 
@@ -59,7 +58,9 @@ def _say(dispatcher, tracker, key: str, **values: str) -> None:
     reply = (
         answers.CONTENT_UNAVAILABLE
         if content is None
-        else answers.message(content, key, values=values)
+        else answers.message(
+            content, key, values=values, language=replies.conversation_language(tracker)
+        )
     )
     replies.send(dispatcher, tracker, [reply])
 

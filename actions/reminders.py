@@ -116,7 +116,7 @@ class ActionAskRefillDate(Action):
             )
         )
         replies.send(dispatcher, tracker, [reply])
-        return []
+        return replies.remember_language(tracker)
 
 
 class ActionSetReminder(Action):
@@ -164,9 +164,9 @@ class ActionSetReminder(Action):
                 "content": calendar,
             },
         )
-        if more := contacts.offer(content, tracker.sender_id):
+        if more := contacts.offer(content, tracker.sender_id, language):
             replies.send(dispatcher, tracker, [more])
-        return reset
+        return [*reset, *replies.remember_language(tracker)]
 
 
 class ActionNextRefill(Action):
@@ -195,7 +195,7 @@ class ActionNextRefill(Action):
                 language=language,
             )
         replies.send(dispatcher, tracker, [reply])
-        return []
+        return replies.remember_language(tracker)
 
 
 class ActionCancelReminders(Action):

@@ -60,9 +60,11 @@ def send(
     # which content version answered, and which topic, from there.
     extra = {} if answered is None else {ANSWERED_TOPIC: answered}
     own = [(reply, extra) for reply in replies]
-    # The conversation changes language: say so, and how to change back.
+    # The conversation changes language: say so, and how to change back, once.
     if loaded and switched_language(tracker):
-        own.append((answers.message(loaded, "language_offer", language=language), {}))
+        offer = answers.message(loaded, "language_offer", language=language)
+        if not _said_this_turn(dispatcher, tracker, offer.text):
+            own.append((offer, {}))
     for reply, metadata in own + welcome if urgent else welcome + own:
         dispatcher.utter_message(
             text=reply.text, buttons=reply.buttons, content_version=STORE.version, **metadata
@@ -96,6 +98,19 @@ def conversation_language(tracker: Tracker) -> str:
         return found
     kept = tracker.get_slot(LANGUAGE_SLOT)
     return kept if kept in languages.SPOKEN else languages.ENGLISH
+
+
+def _said_this_turn(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> bool:
+    """Whether `text` was sent since the patient's latest message (by this action
+    or an earlier one of the same turn)."""
+    if any(m.get("text") == text for m in dispatcher.messages):
+        return True
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") == text:
+            return True
+    return False
 
 
 def switched_language(tracker: Tracker) -> bool:

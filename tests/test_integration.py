@@ -193,6 +193,17 @@ def test_a_spanish_question_is_answered_in_spanish_and_the_chat_stays_spanish(as
     assert "la bomba se llena cada 14 días" in tapped, tapped
 
 
+def test_a_spanish_patient_sets_a_refill_reminder_with_a_spanish_date(assistant):
+    asked = all_text(assistant.ask("patient-es-3", "quiero un recordatorio para mi relleno"))
+    assert "¿Cuándo es su próximo relleno" in asked, asked
+    replies = assistant.ask("patient-es-3", "en dos semanas")
+    text = all_text(replies)
+    assert "Listo. Su próximo relleno es el" in text and " a las " in text, text
+    assert text.count("Le contesto en español") <= 1  # the offer to switch, once
+    calendar = [r["custom"] for r in replies if r.get("custom")]
+    assert calendar and calendar[0]["label"] == "Agregar mis fechas de relleno a mi calendario"
+
+
 def test_a_message_in_a_language_we_do_not_speak_gets_help_in_it(assistant):
     text = all_text(assistant.ask("patient-zh", "我发烧了，怎么办"))
     assert "请拨打 911" in text and "(555) 555-0199" in text

@@ -95,7 +95,7 @@ class ValidateContactForm(FormValidationAction):
             _now(),
         )
         try:
-            senders.send_code(saved, code, content)
+            senders.send_code(saved, code, content, replies.conversation_language(tracker))
         except Exception as exc:  # the sender's SendFailed, or a setting gone wrong
             # The kind of failure only: never the address or the code.
             logger.warning("Confirmation code not sent (%s)", type(exc).__name__)

@@ -139,7 +139,9 @@ class ActionSetReminder(Action):
             past = answers.message(content, "reminder_date_past", language=language)
             replies.send(dispatcher, tracker, [past])
             return reset
-        reminder = store().set(tracker.sender_id, refill, rules.remind_at(refill, clinic, now()))
+        reminder = store().set(
+            tracker.sender_id, refill, rules.remind_at(refill, clinic, now()), language
+        )
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
         reply = answers.message(
             content,

@@ -36,8 +36,8 @@ def content(content_dir):
     return ContentStore(content_dir).get
 
 
-def confirmed(store, kind, address, sender="patient-7"):
-    reminder = store.set(sender, REFILL, NOW)
+def confirmed(store, kind, address, sender="patient-7", language="en"):
+    reminder = store.set(sender, REFILL, NOW, language)
     contacts.offer(store, sender, reminder.id, kind, address, "123456", NOW)
     assert contacts.confirm(store, sender, "123456", NOW) is contacts.ConfirmResult.CONFIRMED
     [contact] = contacts.active(store, sender)
@@ -165,3 +165,30 @@ def test_an_unknown_link_stops_nothing_and_says_so(store, web, token):
         answer = method(web, params={"t": token}, timeout=5)
         assert answer.status_code == 404 and "<script>" not in answer.text
     assert contacts.active(store, "patient-7") != []
+
+
+def test_a_spanish_patient_s_reminders_are_in_spanish(store, content, monkeypatch, tmp_path):
+    monkeypatch.setenv("HAIP_PUBLIC_URL", "https://chat.clinic.example.org/")
+    visita = dates.describe(REFILL, "es")
+    contact, reminder, send = confirmed(store, "sms", "+12025550143", "patient-es", "es")
+    with SmsProvider() as provider:
+        senders.SmsSender(provider.settings(), content, store).send(contact, reminder, send)
+        sent = provider.messages[-1]
+    assert visita in sent["Body"] and "Reminder" not in sent["Body"]
+    assert len(sent["Body"]) <= 160, len(sent["Body"])
+    other = ReminderStore(tmp_path / "other.db")
+    contact, reminder, send = confirmed(other, "email", "ana@example.org", "patient-es2", "es")
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        smtp = email.SmtpSettings(
+            "127.0.0.1", port, False, None, None, "refills@clinic.example.org"
+        )
+        senders.EmailSender(smtp, content).send(contact, reminder, send)
+    message = parsed(handler.received[-1])
+    assert visita in message["Subject"] and "Reminder" not in message["Subject"]
+    body = message.get_body(("plain",)).get_content()
+    assert visita in body
+    [attachment] = list(message.iter_attachments())
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    summary = str(next(iter(calendar.walk("VEVENT"))).get("summary"))
+    assert "relleno" in summary.lower(), summary

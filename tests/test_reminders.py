@@ -68,6 +68,8 @@ def test_only_what_is_needed_is_stored(tmp_path):
         "attempts",
         "retry_at",
         "last_error",
+        # en or es: the e-mails and texts are in the language of the conversation.
+        "language",
     }
     assert set(store.db["deliveries"].columns_dict) == {
         "id",
@@ -165,3 +167,15 @@ def test_calendar_parses_back_with_a_real_icalendar_library():
     assert len({str(e["uid"]) for e in events}) == 6
     assert "secret-sender-id" not in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_a_reminder_keeps_its_conversation_s_language_into_the_next_cycle(tmp_path):
+    import datetime as dt
+
+    store = ReminderStore(tmp_path / "r.db")
+    refill = dt.date(2026, 12, 3)
+    reminder = store.set("s", refill, dt.datetime(2026, 12, 2, 23, tzinfo=dt.timezone.utc), "es")
+    assert store.get(reminder.id).language == "es"
+    # A store from before the column reads as English.
+    store.db.execute("UPDATE reminders SET language = NULL WHERE id = ?", [reminder.id])
+    assert store.get(reminder.id).language == "en"

@@ -24,8 +24,10 @@ from bot.reminders.store import Reminder, ReminderStore
 CALENDAR_FILE = "pump-refills.ics"
 
 
-def text(content: Content, key: str, **values: str) -> str:
-    return placeholders.fill(content.messages[key].text, {**content.clinic, **values})
+def text(content: Content, key: str, language: str = "en", **values: str) -> str:
+    """A message of content/messages.yml in `language` where it has one."""
+    message = content.messages[key]
+    return placeholders.fill(message.text_in(language), {**content.clinic_in(language), **values})
 
 
 def available(env=None) -> tuple[str, ...]:
@@ -38,9 +40,10 @@ def available(env=None) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def send_code(contact: Contact, code: str, content: Content) -> None:
-    """The code that proves the address is the patient's; raises SendFailed."""
-    message = text(content, "contact_code_message", code=code)
+def send_code(contact: Contact, code: str, content: Content, language: str = "en") -> None:
+    """The code that proves the address is the patient's, in the conversation's
+    language; raises SendFailed."""
+    message = text(content, "contact_code_message", language, code=code)
     if contact.kind == SMS:
         sms.send(sms.TwilioSettings.from_env(), contact.address, message)
         return
@@ -50,7 +53,7 @@ def send_code(contact: Contact, code: str, content: Content) -> None:
         email.build_message(
             sender=smtp.sender,
             to=contact.address,
-            subject=text(content, "contact_code_subject"),
+            subject=text(content, "contact_code_subject", language),
             text=message,
             ics=None,
             ics_name="",
@@ -80,16 +83,18 @@ class EmailSender:
 
     def message(self, contact: Contact, reminder: Reminder, send: Send):
         content = self.content()
-        day = dates.describe(reminder.refill_date)
+        language = reminder.language
+        day = dates.describe(reminder.refill_date, language)
         link = unsubscribe_url(contact.unsubscribe_token)
-        body = text(content, "reminder_email_body", refill_date=day)
-        footer = f"{text(content, 'email_unsubscribe_link')}:"
+        body = text(content, "reminder_email_body", language, refill_date=day)
+        footer = f"{text(content, 'email_unsubscribe_link', language)}:"
+        calendar = ics.for_refill(content, reminder.refill_date, reminder.sender_id, language)
         return email.build_message(
             sender=self.smtp.sender,
             to=contact.address,
-            subject=text(content, "reminder_email_subject", refill_date=day),
+            subject=text(content, "reminder_email_subject", language, refill_date=day),
             text=f"{body}\n\n{footer}",
-            ics=ics.for_refill(content, reminder.refill_date, reminder.sender_id).encode(),
+            ics=calendar.encode(),
             ics_name=CALENDAR_FILE,
             unsubscribe_url=link,
             # The same id on every attempt: a copy sent twice after a crash is one
@@ -117,8 +122,8 @@ class SmsSender:
         self.store = store
 
     def body(self, reminder: Reminder) -> str:
-        day = dates.describe(reminder.refill_date)
-        return text(self.content(), "reminder_text_message", refill_date=day)
+        day = dates.describe(reminder.refill_date, reminder.language)
+        return text(self.content(), "reminder_text_message", reminder.language, refill_date=day)
 
     def send(self, contact: Contact, reminder: Reminder, send: Send) -> str | None:
         return sms.send(self.twilio, contact.address, self.body(reminder))

@@ -63,6 +63,8 @@ class Reminder:
     status: str
     attempts: int = 0
     retry_at: dt.datetime | None = None
+    # The language of the conversation that set it: e-mails and texts are in it.
+    language: str = "en"
 
     @classmethod
     def from_row(cls, row: dict) -> Reminder:
@@ -74,6 +76,7 @@ class Reminder:
             row["status"],
             row.get("attempts") or 0,
             dt.datetime.fromisoformat(row["retry_at"]) if row.get("retry_at") else None,
+            row.get("language") or "en",
         )
 
 
@@ -120,7 +123,8 @@ class ReminderStore:
                 self.db[TABLE].create_index(["status", "remind_at"])
             # Added with the outbox; older stores get them here.
             columns = self.db[TABLE].columns_dict
-            for name, kind in (("attempts", int), ("retry_at", str), ("last_error", str)):
+            added = (("attempts", int), ("retry_at", str), ("last_error", str), ("language", str))
+            for name, kind in added:
                 if name not in columns:
                     self.db[TABLE].add_column(name, kind)
             if DELIVERIES not in self.db.table_names():
@@ -206,7 +210,9 @@ class ReminderStore:
         )
         return cursor.rowcount
 
-    def _insert(self, sender_id: str, refill_date: dt.date, remind_at: dt.datetime) -> int:
+    def _insert(
+        self, sender_id: str, refill_date: dt.date, remind_at: dt.datetime, language: str = "en"
+    ) -> int:
         now = _now().isoformat()
         return (
             self.db[TABLE]
@@ -219,19 +225,22 @@ class ReminderStore:
                     "attempts": 0,
                     "created_at": now,
                     "updated_at": now,
+                    "language": language,
                 }
             )
             .last_pk
         )
 
-    def set(self, sender_id: str, refill_date: dt.date, remind_at: dt.datetime) -> Reminder:
+    def set(
+        self, sender_id: str, refill_date: dt.date, remind_at: dt.datetime, language: str = "en"
+    ) -> Reminder:
         """The patient's reminder from now on; any pending one is replaced."""
         with self.db.conn:
             self.db.execute(
                 f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE sender_id = ? AND status = ?",
                 [CANCELLED, _now().isoformat(), sender_id, PENDING],
             )
-            row_id = self._insert(sender_id, refill_date, remind_at)
+            row_id = self._insert(sender_id, refill_date, remind_at, language)
         return self.get(row_id)
 
     def get(self, reminder_id: int) -> Reminder:
@@ -297,7 +306,9 @@ class ReminderStore:
         """The next cycle, unless the patient already set a new date."""
         if following is None or self.current(reminder.sender_id) is not None:
             return
-        self._insert(reminder.sender_id, following.refill_date, following.remind_at)
+        self._insert(
+            reminder.sender_id, following.refill_date, following.remind_at, reminder.language
+        )
 
     def delivered(self, reminder: Reminder, attempt: int, following: NextReminder | None) -> bool:
         """The message is in the conversation: sent, and the next cycle set."""

@@ -111,6 +111,9 @@ def started(root: Path) -> Iterator[TimedAssistant]:
         assistant.env.pop(test_only, None)
     # HAIP_REPLY_LIMIT_SECONDS stays at the tests' 30 s: with the shipped 5 s a
     # slow reply would be cut to the trouble message and its latency to 5 s.
+    # The load phases send far faster than a patient types, on purpose: the
+    # rate limit (tested in tests/test_integration.py) would answer them "please wait".
+    assistant.env["HAIP_CHAT_BURST"] = assistant.env["HAIP_CHAT_PER_MINUTE"] = "100000"
     assistant.env["HAIP_MODELS_DIR"] = str(models_copy(root))
     assistant.env["HAIP_TRAINING_DIR"] = str(root / "training")
     assistant.start()

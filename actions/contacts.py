@@ -65,6 +65,12 @@ def _say(dispatcher, tracker, key: str, **values: str) -> None:
     replies.send(dispatcher, tracker, [reply])
 
 
+REFUSED_CODE_MESSAGES = {
+    contacts.TOO_MANY_CODES: "contact_too_many_codes",
+    contacts.ADDRESS_STOPPED: "contact_address_stopped",
+}
+
+
 class ValidateContactForm(FormValidationAction):
     def name(self) -> str:
         return "validate_contact_form"
@@ -83,6 +89,10 @@ class ValidateContactForm(FormValidationAction):
         except ValueError:
             _say(dispatcher, tracker, BAD[kind])
             return {"contact_address": None}
+        refused = contacts.code_refused(store(), tracker.sender_id, kind, address, _now())
+        if refused:
+            _say(dispatcher, tracker, REFUSED_CODE_MESSAGES[refused])
+            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
         reminder = store().current(tracker.sender_id)
         code = contacts.new_code()
         saved = contacts.offer(
@@ -94,6 +104,7 @@ class ValidateContactForm(FormValidationAction):
             code,
             _now(),
         )
+        contacts.record_code(store(), tracker.sender_id, kind, address, _now())
         try:
             senders.send_code(saved, code, content, replies.conversation_language(tracker))
         except Exception as exc:  # the sender's SendFailed, or a setting gone wrong

@@ -187,3 +187,46 @@ def test_stop_texting_me_stops_them_and_the_chat_reminder_stays(phone):
     dispatcher = CollectingDispatcher()
     contact_actions.ActionStopContact().run(dispatcher, tracker(), {})
     assert "nothing to stop" in texts(dispatcher)[0]
+
+
+def test_codes_to_one_stranger_s_address_stop_after_three_a_day(mailbox):
+    # Three chat ids (as one person flooding a stranger would use) ask for codes.
+    for n in range(3):
+        result, said = give_address("email", "victim@example.org", f"flooder-{n}")
+        assert result == {"contact_address": contact_actions.GIVEN}, said
+    result, said = give_address("email", "victim@example.org", "flooder-3")
+    assert result["contact_address"] == contact_actions.GAVE_UP
+    assert "several codes" in said[0]
+    assert len(mailbox.received) == 3
+
+
+def test_one_chat_asking_for_many_codes_is_stopped_within_the_hour(mailbox):
+    for n in range(3):
+        give_address("email", f"someone{n}@example.org", "flooder")
+    result, said = give_address("email", "someone9@example.org", "flooder")
+    assert result["contact_address"] == contact_actions.GAVE_UP and "several codes" in said[0]
+    assert len(mailbox.received) == 3
+
+
+def test_an_address_whose_owner_said_stop_gets_no_code(mailbox):
+    give_address("email", ADDRESS)
+    assert len(mailbox.received) == 1
+    # Its owner follows the unsubscribe link of the code e-mail.
+    link = re.search(r"unsubscribe\?t=([\w-]+)", parsed(mailbox.received[0]).as_string())
+    stopped = contacts.stop(store(), token=link[1], now=dt.datetime.now(dt.timezone.utc))
+    assert stopped == 1
+    result, said = give_address("email", ADDRESS, "someone-else")
+    assert result["contact_address"] == contact_actions.GAVE_UP
+    assert "asked us to stop" in said[0] and len(mailbox.received) == 1
+
+
+@pytest.mark.parametrize("typed", ["аnna@example.org", "anna@exаmple.org"])
+def test_a_look_alike_address_mixing_alphabets_is_asked_again(mailbox, typed):
+    result, said = give_address("email", typed)
+    assert result == {"contact_address": None} and mailbox.received == []
+
+
+def test_an_international_domain_is_sent_as_mail_servers_need_it(mailbox):
+    result, _ = give_address("email", "ana@bücher.example")
+    assert result == {"contact_address": contact_actions.GIVEN}
+    assert parsed(mailbox.received[-1])["To"] == "ana@xn--bcher-kva.example"

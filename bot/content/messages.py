@@ -60,6 +60,8 @@ REQUIRED = (
     "contact_confirmed_email",
     "contact_confirmed_text",
     "contact_declined",
+    "contact_too_many_codes",
+    "contact_address_stopped",
     "contact_unavailable",
     "contact_stopped",
     "contact_nothing_to_stop",

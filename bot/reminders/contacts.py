@@ -21,7 +21,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from bot.reminders.store import CONTACTS, SENDS, ReminderStore
+from bot.reminders.store import CODES, CONTACTS, SENDS, ReminderStore
 
 EMAIL, SMS = "email", "sms"
 KINDS = (EMAIL, SMS)
@@ -104,9 +104,14 @@ def normalise(kind: str, address: str) -> str:
         from email_validator import EmailNotValidError, validate_email
 
         try:
-            return validate_email(text, check_deliverability=False).normalized.lower()
+            valid = validate_email(text, check_deliverability=False)
         except EmailNotValidError:
             raise ValueError("not an e-mail address") from None
+        if len(_scripts(valid.normalized)) > 1:
+            # "аnna@example.org" with a Cyrillic "а" reads as Anna's to staff and patient.
+            raise ValueError("mixes alphabets")
+        # The domain as mail servers without SMTPUTF8 need it ("xn--...").
+        return f"{valid.local_part}@{valid.ascii_domain}".lower()
     if kind == SMS:
         from bot.outreach import sms
 
@@ -116,6 +121,13 @@ def normalise(kind: str, address: str) -> str:
             return number
         raise ValueError("not a mobile number")
     raise ValueError(f"unknown contact kind {kind!r}")
+
+
+def _scripts(text: str) -> set[str]:
+    """The alphabets of the letters in text (LATIN, CYRILLIC, GREEK, ...)."""
+    import unicodedata
+
+    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
 
 
 def mask(contact: Contact) -> str:
@@ -203,6 +215,60 @@ def offer(
             .last_pk
         )
     return get(store, row_id)
+
+
+# A code is a message to an address the patient typed: the clinic's mail and text
+# accounts must not become a way to flood someone else's. Per address over a day,
+# per chat over an hour; an address whose owner said stop gets no code at all.
+MAX_CODES_PER_ADDRESS_PER_DAY = 3
+MAX_CODES_PER_CHAT_PER_HOUR = 3
+CODES_KEPT = dt.timedelta(days=2)
+TOO_MANY_CODES = "too_many_codes"
+ADDRESS_STOPPED = "address_stopped"
+
+
+def _address_key(kind: str, address: str) -> str:
+    return hashlib.sha256(f"haip-code:{kind}:{address}".encode()).hexdigest()
+
+
+def code_refused(
+    store: ReminderStore, sender_id: str, kind: str, address: str, now: dt.datetime
+) -> str | None:
+    """Why no code may go to this (normalised) address now, or None."""
+    stopped = store.db.execute(
+        f"SELECT 1 FROM {CONTACTS} WHERE kind = ? AND address = ? AND stopped_at IS NOT NULL "
+        "LIMIT 1",
+        [kind, address],
+    ).fetchone()
+    if stopped:
+        return ADDRESS_STOPPED
+    day_ago, hour_ago = _utc(now - dt.timedelta(days=1)), _utc(now - dt.timedelta(hours=1))
+    (to_address,) = store.db.execute(
+        f"SELECT COUNT(*) FROM {CODES} WHERE address_hash = ? AND sent_at > ?",
+        [_address_key(kind, address), day_ago],
+    ).fetchone()
+    (from_chat,) = store.db.execute(
+        f"SELECT COUNT(*) FROM {CODES} WHERE sender_id = ? AND sent_at > ?",
+        [sender_id, hour_ago],
+    ).fetchone()
+    if to_address >= MAX_CODES_PER_ADDRESS_PER_DAY or from_chat >= MAX_CODES_PER_CHAT_PER_HOUR:
+        return TOO_MANY_CODES
+    return None
+
+
+def record_code(
+    store: ReminderStore, sender_id: str, kind: str, address: str, now: dt.datetime
+) -> None:
+    """A code is being sent; codes older than CODES_KEPT are forgotten."""
+    with store.db.conn:
+        store.db.execute(f"DELETE FROM {CODES} WHERE sent_at < ?", [_utc(now - CODES_KEPT)])
+        store.db[CODES].insert(
+            {
+                "sender_id": sender_id,
+                "address_hash": _address_key(kind, address),
+                "sent_at": _utc(now),
+            }
+        )
 
 
 def _waiting(store: ReminderStore, sender_id: str) -> list[Contact]:

@@ -37,6 +37,7 @@ TABLE = "reminders"
 DELIVERIES = "deliveries"
 CONTACTS = "contacts"
 SENDS = "sends"
+CODES = "codes"  # confirmation codes sent: when, to which address (hashed), for whom
 PENDING, DELIVERING, SENT, MISSED, FAILED, CANCELLED = (
     "pending",
     "delivering",
@@ -146,7 +147,16 @@ class ReminderStore:
             self._create_channels()
 
     def _create_channels(self) -> None:
-        """Reminders by e-mail and text message: the addresses, then the sends."""
+        """Reminders by e-mail and text message: the addresses, the codes sent to
+        them (for the limits; an address only as a keyed hash), then the sends."""
+        if CODES not in self.db.table_names():
+            self.db[CODES].create(
+                {"id": int, "sender_id": str, "address_hash": str, "sent_at": str},
+                pk="id",
+                not_null={"sender_id", "address_hash", "sent_at"},
+            )
+            self.db[CODES].create_index(["address_hash", "sent_at"])
+            self.db[CODES].create_index(["sender_id", "sent_at"])
         if CONTACTS not in self.db.table_names():
             self.db[CONTACTS].create(
                 {

@@ -1,25 +1,20 @@
 """Texts in other languages beside the English in content/: checked field by field."""
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import paths
 from bot.content import answers, loader
 from bot.content.problems import ERROR
+from tests.conftest import edit_yaml
 
 
-def _content(tmp_path: Path, file: str, edit) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(paths.CONTENT_DIR, target)
-    path = target / file
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    edit(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+def _edited(content_dir: Path, file: str, edit) -> Path:
+    """The test's copy of the content (conftest's content_dir), one file edited."""
+    edit_yaml(content_dir / file, edit)
+    return content_dir
 
 
 def _errors(content_dir: Path) -> list[str]:
@@ -39,11 +34,11 @@ def _errors(content_dir: Path) -> list[str]:
         ({"en": {"text": "again"}}, "translations.en: is not a language code"),
     ],
 )
-def test_a_message_s_translation_is_checked(tmp_path, translation, expected):
+def test_a_message_s_translation_is_checked(content_dir, translation, expected):
     def edit(data):
         data["messages"]["other_language"]["translations"] = translation
 
-    errors = _errors(_content(tmp_path, "messages.yml", edit))
+    errors = _errors(_edited(content_dir, "messages.yml", edit))
     assert any(
         "content/messages.yml messages.other_language" in e and expected in e for e in errors
     ), errors
@@ -71,11 +66,11 @@ def test_a_message_s_translation_is_checked(tmp_path, translation, expected):
         ({"es": ["hola"]}, "translations.es: must be a mapping"),
     ],
 )
-def test_a_topic_s_translation_is_checked(tmp_path, translations, expected):
+def test_a_topic_s_translation_is_checked(content_dir, translations, expected):
     def edit(data):
         data["translations"] = translations
 
-    errors = _errors(_content(tmp_path, "topics/refills.yml", edit))
+    errors = _errors(_edited(content_dir, "topics/refills.yml", edit))
     assert any("content/topics/refills.yml" in e and expected in e for e in errors), errors
 
 
@@ -89,11 +84,11 @@ def test_a_message_falls_back_to_english_where_it_has_no_translation():
     assert "(555) 555-0199" in spanish and "911" in spanish and "{" not in spanish
 
 
-def test_an_english_edit_marks_the_translation_out_of_date_and_hides_it(tmp_path):
+def test_an_english_edit_marks_the_translation_out_of_date_and_hides_it(content_dir):
     def edit(data):
         data["answer"] = data["answer"] + " Bring your pump ID card."
 
-    content_dir = _content(tmp_path, "topics/refills.yml", edit)
+    content_dir = _edited(content_dir, "topics/refills.yml", edit)
     loaded = loader.load(content_dir)
     warnings = [str(p) for p in loaded.warnings if "translated_from" in p.field]
     assert len(warnings) == 1 and "needs a translator" in warnings[0]
@@ -108,7 +103,7 @@ def test_an_english_edit_marks_the_translation_out_of_date_and_hides_it(tmp_path
     assert english.buttons[0]["title"] == topic.translations["es"].title or english.buttons
 
 
-def test_a_reviewed_current_translation_is_shown_even_without_drafts(tmp_path):
+def test_a_reviewed_current_translation_is_shown_even_without_drafts(content_dir):
     from bot.content import translations
 
     current = loader.load_valid(paths.CONTENT_DIR).topics["refills"]
@@ -122,14 +117,14 @@ def test_a_reviewed_current_translation_is_shown_even_without_drafts(tmp_path):
             translated_from=version,
         )
 
-    loaded = loader.load(_content(tmp_path, "topics/refills.yml", review))
+    loaded = loader.load(_edited(content_dir, "topics/refills.yml", review))
     assert loaded.errors == []
     loaded.clinic["show_draft_translations"] = False
     (reply,) = answers.answer_in(loaded, loaded.topics["refills"], "es")
     assert "la bomba se llena cada 14 días" in reply.text and "Fuentes" in reply.text
 
 
-def test_a_current_translation_uses_the_english_answer_s_placeholders(tmp_path):
+def test_a_current_translation_uses_the_english_answer_s_placeholders(content_dir):
     from bot.content import translations
 
     current = loader.load_valid(paths.CONTENT_DIR).topics["refills"]
@@ -138,5 +133,5 @@ def test_a_current_translation_uses_the_english_answer_s_placeholders(tmp_path):
     def drop_placeholder(data):
         data["translations"]["es"].update(answer="Cada dos semanas.", translated_from=version)
 
-    errors = _errors(_content(tmp_path, "topics/refills.yml", drop_placeholder))
+    errors = _errors(_edited(content_dir, "topics/refills.yml", drop_placeholder))
     assert any("must use the same placeholders as the English" in e for e in errors), errors

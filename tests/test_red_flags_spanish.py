@@ -5,13 +5,13 @@ unchanged beside them. The model's part is gated by `make eval`."""
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import paths
 from bot.content import loader
 from bot.content.problems import ERROR
 from bot.nlu import safety
 from bot.training import evaluate
+from tests.conftest import edit_yaml
 
 SETS = paths.RED_FLAG_TEST_SETS / "es"
 URGENT_LINES = [
@@ -98,16 +98,10 @@ def test_a_spanish_mention_says_its_language():
     assert safety.detect("I have chills").languages == ("en",)
 
 
-def _copy_of_content(tmp_path: Path, edit) -> Path:
-    import shutil
-
-    target = tmp_path / "content"
-    shutil.copytree(paths.CONTENT_DIR, target)
-    path = target / "red_flags.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    edit(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+def _edited(content_dir: Path, file: str, edit) -> Path:
+    """The test's copy of the content (conftest's content_dir), one file edited."""
+    edit_yaml(content_dir / file, edit)
+    return content_dir
 
 
 def _errors(content_dir: Path) -> list[str]:
@@ -116,19 +110,19 @@ def _errors(content_dir: Path) -> list[str]:
     ]
 
 
-def test_a_symptom_without_its_spanish_wording_is_a_precise_error(tmp_path):
+def test_a_symptom_without_its_spanish_wording_is_a_precise_error(content_dir):
     def drop(data):
         del data["symptoms"][0]["translations"]
 
-    errors = _errors(_copy_of_content(tmp_path, drop))
+    errors = _errors(_edited(content_dir, "red_flags.yml", drop))
     assert any(e.startswith("symptoms.chest_or_breathing.translations.es:") for e in errors), errors
 
 
-def test_a_missing_spanish_urgent_message_is_a_precise_error(tmp_path):
+def test_a_missing_spanish_urgent_message_is_a_precise_error(content_dir):
     def drop(data):
         del data["levels"]["call_now"]["translations"]
 
-    errors = _errors(_copy_of_content(tmp_path, drop))
+    errors = _errors(_edited(content_dir, "red_flags.yml", drop))
     assert "levels.call_now.translations.es.message: is missing" in errors
 
 
@@ -139,17 +133,28 @@ def test_a_missing_spanish_urgent_message_is_a_precise_error(tmp_path):
         ("reviewed", "translations.es.reviewed_by: is missing"),
     ],
 )
-def test_a_translation_status_is_checked(tmp_path, status, expected):
+def test_a_translation_status_is_checked(content_dir, status, expected):
     def set_status(data):
         data["translations"]["es"]["status"] = status
 
-    errors = _errors(_copy_of_content(tmp_path, set_status))
+    errors = _errors(_edited(content_dir, "red_flags.yml", set_status))
     assert any(e.startswith(expected) for e in errors), errors
 
 
-def test_a_language_the_assistant_does_not_speak_is_refused(tmp_path):
+def test_a_language_the_assistant_does_not_speak_is_refused(content_dir):
     def add_klingon(data):
         data["translations"]["tlh"] = {"status": "draft"}
 
-    errors = _errors(_copy_of_content(tmp_path, add_klingon))
+    errors = _errors(_edited(content_dir, "red_flags.yml", add_klingon))
     assert any(e.startswith("translations.tlh: is not a language") for e in errors), errors
+
+
+@pytest.mark.parametrize("spelling", ["no-break spaces", "zero-width space in each word gap",
+                                      "fullwidth letters"])  # fmt: skip
+def test_spanish_reports_whatever_the_keyboard(spelling):
+    from tests.test_red_flags import ODD_SPELLINGS
+
+    odd = ODD_SPELLINGS[spelling]
+    assert "fever_chills" in urgent(odd("tengo fiebre y escalofrios desde ayer"))
+    assert "pump_site" in urgent(odd("me salio una rojez donde esta la bomba"))
+    assert urgent(odd("ya no tengo fiebre")) == []

@@ -363,23 +363,30 @@ WILD_MAX_WRONG_ANSWERS = 19
 WILD_MIN_PREMISES_CORRECTED = 0.45
 
 
-def wild_failures(wild_result: dict) -> list[str]:
+def wild_failures(
+    wild_result: dict,
+    min_right: float = WILD_MIN_RIGHT,
+    max_wrong_answers: int = WILD_MAX_WRONG_ANSWERS,
+    min_premises_corrected: float | None = WILD_MIN_PREMISES_CORRECTED,
+    name: str = "wild set",
+) -> list[str]:
+    """A wild set's gates: right answers, wrong topics' answers and, where gated,
+    false premises corrected first."""
     failures = []
-    if wild_result["false_premises_corrected"] < WILD_MIN_PREMISES_CORRECTED:
+    corrected = wild_result.get("false_premises_corrected", 0.0)
+    if min_premises_corrected is not None and corrected < min_premises_corrected:
         failures.append(
-            f"the wild set's false premises corrected first "
-            f"{wild_result['false_premises_corrected']:.1%} are below "
-            f"{WILD_MIN_PREMISES_CORRECTED:.0%}"
+            f"the {name}'s false premises corrected first {corrected:.1%} are below "
+            f"{min_premises_corrected:.0%}"
         )
-    if wild_result["right"] < WILD_MIN_RIGHT:
+    if wild_result["right"] < min_right:
         failures.append(
-            f"the wild set's right answers, {wild_result['right']:.1%}, are below "
-            f"{WILD_MIN_RIGHT:.0%}"
+            f"the {name}'s right answers, {wild_result['right']:.1%}, are below {min_right:.0%}"
         )
-    if len(wild_result["wrong_answers"]) > WILD_MAX_WRONG_ANSWERS:
+    if len(wild_result["wrong_answers"]) > max_wrong_answers:
         failures.append(
-            f"{len(wild_result['wrong_answers'])} wild questions got a wrong topic's answer "
-            f"(at most {WILD_MAX_WRONG_ANSWERS})"
+            f"{len(wild_result['wrong_answers'])} {name} questions got a wrong topic's answer "
+            f"(at most {max_wrong_answers})"
         )
     return failures
 
@@ -392,18 +399,9 @@ WILD_ES_MAX_WRONG_ANSWERS = 2
 
 
 def spanish_wild_failures(result: dict) -> list[str]:
-    failures = []
-    if result["right"] < WILD_ES_MIN_RIGHT:
-        failures.append(
-            f"the Spanish wild set's right answers, {result['right']:.1%}, are below "
-            f"{WILD_ES_MIN_RIGHT:.0%}"
-        )
-    if len(result["wrong_answers"]) > WILD_ES_MAX_WRONG_ANSWERS:
-        failures.append(
-            f"{len(result['wrong_answers'])} Spanish wild questions got a wrong topic's answer "
-            f"(at most {WILD_ES_MAX_WRONG_ANSWERS})"
-        )
-    return failures
+    return wild_failures(
+        result, WILD_ES_MIN_RIGHT, WILD_ES_MAX_WRONG_ANSWERS, None, "Spanish wild set"
+    )
 
 
 def spanish_red_flag_failures(result: dict) -> list[str]:

@@ -31,7 +31,7 @@ def attack(name: str, test: str):
     return register
 
 
-def _post(rasa: str, body, sender: str | None = None, raw: bytes | None = None):
+def _post(rasa: str, body, raw: bytes | None = None):
     url = f"{rasa}/webhooks/rest/webhook"
     if raw is not None:
         return requests.post(

@@ -29,8 +29,6 @@ NAMES = {
     "ar": "العربية",
     "ru": "Русский",
 }
-# Written right to left (the widget sets dir="rtl" on such a reply).
-RIGHT_TO_LEFT = {"ar"}
 # When a message's language cannot be told: these, in this order.
 UNKNOWN_LANGUAGE_REPLY = (ENGLISH, SPANISH)
 

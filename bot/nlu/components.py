@@ -17,6 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
+from bot.content.languages import ENGLISH
 from bot.nlu import minilm
 
 logger = logging.getLogger(__name__)
@@ -509,9 +510,6 @@ class IntentAndTopicClassifier(GraphComponent):
         component.classifier, component.blocks, component.index = classifier, blocks, index
         component.by_language = by_language
         return component
-
-
-ENGLISH = "en"
 
 
 def _decided_confidence(message: Message) -> float:

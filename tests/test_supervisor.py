@@ -42,7 +42,11 @@ REMINDER = "Reminder: your pump refill"
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    with started_assistant(tmp_path_factory.mktemp("supervised")) as running:
+    # The recovery checks ask one chat every half second until its answer
+    # returns; the rate limit has its own tests (tests/test_integration.py).
+    with started_assistant(
+        tmp_path_factory.mktemp("supervised"), HAIP_CHAT_BURST="1000"
+    ) as running:
         yield running
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -126,11 +127,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock-out: five failures lock the account itself, from any address, until an
-# admin unlocks it (admin pages, or `python -m staff users unlock NAME`).
+# Lock-out: five wrong passwords for one account from one address lock that
+# account at that address for 20 minutes, or until an admin unlocks it (admin
+# pages, or `python -m staff users unlock NAME`). Per address, so a stranger who
+# knows a nurse's name cannot lock her out where she works; for a while, so a
+# lock-out never lasts for good. nginx slows logins down besides
+# (deploy/nginx-staff.conf, limit_req): guessing across many names is throttled.
 AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=20)
+AXES_CLIENT_IP_CALLABLE = "staff.accounts.client_address.address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False

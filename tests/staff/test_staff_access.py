@@ -1,12 +1,16 @@
 """Every page and API needs a login; roles decide the rest; five wrong passwords
-lock the account itself, whatever address they come from, until an admin unlocks it."""
+from one address lock the account at that address for a while, or until an admin
+unlocks it."""
 
 import time
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from staff.accounts import accounts, roles
+from staff.accounts import accounts, client_address, roles
 from staff.audit.models import Entry
 from staff.review.models import Message
 from tests.staff.tracker_events import Tracker
@@ -79,26 +83,81 @@ def test_a_nurse_cannot_edit_content(nurse):
         assert nurse.post(path, {"title": "x"}).status_code == 403, path
 
 
-def login(client, password):
+def login(client, password, address="10.0.0.9", **headers):
     return client.post(
-        reverse("login"), {"username": "nina", "password": password}, REMOTE_ADDR="10.0.0.9"
+        reverse("login"),
+        {"username": "nina", "password": password},
+        REMOTE_ADDR=address,
+        **headers,
     )
 
 
-def test_five_wrong_passwords_lock_the_account_from_any_address(client):
+def five_wrong_passwords(client, address="10.0.0.9", **headers):
+    for _ in range(5):
+        login(client, "wrong", address, **headers)
+
+
+def locked(response) -> bool:
+    return response.status_code in (403, 429) and b"locked" in response.content
+
+
+def test_five_wrong_passwords_lock_the_account_at_that_address_until_an_admin_unlocks_it(client):
     accounts.add("nina", roles.NURSE, PASSWORD)
-    for n in range(5):
-        client.post(
-            reverse("login"),
-            {"username": "nina", "password": "wrong"},
-            REMOTE_ADDR=f"10.0.0.{n}",  # a different address each time
-        )
+    five_wrong_passwords(client)
     response = login(client, PASSWORD)
-    assert response.status_code in (403, 429)
-    assert b"locked" in response.content
+    assert locked(response)
+    assert b"unlocks by itself in 20 minutes" in response.content
+    assert accounts.listing() == [("nina", roles.NURSE, True)]
     accounts.unlock("nina")
     assert login(client, PASSWORD).status_code == 302
     assert Entry.objects.filter(action="account unlocked", target="nina").exists()
+
+
+def test_a_stranger_who_knows_the_name_cannot_lock_the_nurse_out_where_she_works(client):
+    accounts.add("nina", roles.NURSE, PASSWORD)
+    five_wrong_passwords(client, address="203.0.113.7")
+    assert locked(login(client, PASSWORD, address="203.0.113.7"))
+    assert login(client, PASSWORD, address="10.0.0.9").status_code == 302
+
+
+def test_a_lock_out_ends_by_itself_after_the_cool_off(client, settings):
+    assert timedelta(minutes=15) <= settings.AXES_COOLOFF_TIME <= timedelta(minutes=30)
+    accounts.add("nina", roles.NURSE, PASSWORD)
+    five_wrong_passwords(client)
+    assert locked(login(client, PASSWORD))
+    # The failures as if they were made a cool-off ago (the clock stays real).
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time
+        - settings.AXES_COOLOFF_TIME
+        - timedelta(seconds=1)
+    )
+    assert accounts.listing() == [("nina", roles.NURSE, False)]
+    assert login(client, PASSWORD).status_code == 302
+
+
+def test_behind_nginx_each_client_is_locked_by_its_own_address(client):
+    accounts.add("nina", roles.NURSE, PASSWORD)
+    five_wrong_passwords(client, address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    assert locked(login(client, PASSWORD, address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7"))
+    response = login(client, PASSWORD, address="127.0.0.1", HTTP_X_REAL_IP="10.0.0.9")
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "direct, header, seen",
+    [
+        ("127.0.0.1", "203.0.113.7", "203.0.113.7"),  # from nginx on the same machine
+        ("::1", "2001:db8::5", "2001:db8::5"),
+        ("127.0.0.1", "", "127.0.0.1"),  # a local client without nginx
+        ("127.0.0.1", "not an address", "127.0.0.1"),
+        ("127.0.0.1", "203.0.113.7, 10.0.0.1", "127.0.0.1"),
+        # Straight from the network, the header is the client's own choice.
+        ("198.51.100.4", "203.0.113.7", "198.51.100.4"),
+    ],
+)
+def test_the_address_a_login_is_locked_by(direct, header, seen):
+    request = RequestFactory().post("/login/", REMOTE_ADDR=direct, HTTP_X_REAL_IP=header)
+    assert client_address.address(request) == seen
 
 
 def test_a_session_ends_after_the_idle_time(nurse, settings):

@@ -23,8 +23,11 @@ from bot.reminders.store import ReminderStore
 from tests.browser import (
     SCREENSHOTS,
     axe_violations,
+    certificate_names,
+    nginx,
+    nginx_config,
 )
-from tests.servers import wait_until
+from tests.servers import free_port, wait_until
 from tests.staff.workspace import LAUNCHER, Workspace, log_in, new_page, signed_in
 
 # The test's certificate is self-signed.
@@ -143,6 +146,34 @@ def test_without_a_session_nothing_is_served_and_nginx_serves_only_the_workspace
     for patient_side in ["/socket.io/", "/webhooks/rest/webhook", "/widget/haip-chat.js"]:
         response = requests.get(workspace.url + patient_side, verify=False, allow_redirects=False)
         assert response.status_code in (302, 404), patient_side
+
+
+def test_nginx_slows_sign_ins_from_one_address_and_still_serves_the_page(workspace, tmp_path):
+    """A nginx of its own with the shipped server block, so the shared one's
+    sign-ins (the other tests') are not slowed."""
+    port = free_port()
+    config = nginx_config(
+        tmp_path,
+        "nginx-staff.conf",
+        [
+            ("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;"),
+            ("server_name staff.example-clinic.org;", "server_name localhost;"),
+            *certificate_names("staff.example-clinic.org", tmp_path),
+            ("http://127.0.0.1:8001", workspace.assistant.staff_url),
+            ("/var/log/nginx/haip-staff.access.log", str(tmp_path / "access.log")),
+        ],
+    )
+    url = f"https://localhost:{port}/login/"
+    with nginx(config, port):
+        guesses = [
+            requests.post(url, data={"username": f"guess{n}", "password": "x"}, verify=False)
+            for n in range(40)
+        ]
+        statuses = [response.status_code for response in guesses]
+        assert 429 not in statuses[:20], statuses
+        assert statuses[-10:] == [429] * 10, statuses
+        # Reading the sign-in page is not a guess.
+        assert requests.get(url, verify=False).status_code == 200
 
 
 def test_a_nurse_cannot_open_the_admin_pages_and_an_admin_can(browser, workspace, nurse_page):

@@ -13,7 +13,11 @@ class Approval(models.Model):
 
     require_approval = models.BooleanField(
         default=False,
-        help_text="An edit reaches patients only after a second editor or admin approves it.",
+        help_text=(
+            "A change to the content (topics, clinic details, sources, restores, "
+            "example questions) reaches patients only after a second editor or admin "
+            "approves it."
+        ),
     )
 
     class Meta:
@@ -30,9 +34,16 @@ class Approval(models.Model):
 
 class Draft(models.Model):
     PENDING, APPROVED, REJECTED, STALE = "pending", "approved", "rejected", "stale"
+    # What the change is; staff/editor/drafts.py makes each.
+    EDIT, NEW, RETIRE = "edit", "new topic", "retirement"
+    CLINIC, SOURCES, REVERT, EXAMPLE = "clinic details", "sources", "restore", "example question"
+    KINDS = (EDIT, NEW, RETIRE, CLINIC, SOURCES, REVERT, EXAMPLE)
 
+    kind = models.CharField(max_length=20, default=EDIT, choices=[(k, k) for k in KINDS])
+    # The topic id, or the file (clinic.yml, sources.yml) the change is to.
     topic_id = models.CharField(max_length=100, db_index=True)
-    fields = models.JSONField()  # as bot/content/editing.py takes them; dates as text
+    # As the function that makes the change takes them; dates as text.
+    fields = models.JSONField()
     base_version = models.CharField(max_length=64)
     changed = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(

@@ -241,3 +241,154 @@ def test_a_broken_sources_form_gets_an_answer_not_an_error_page(editor, content,
     assert response.status_code in (200, 302, 400)
     # No rows at all would drop every source: the validator refuses that.
     assert (content / "sources.yml").read_bytes() == before
+
+
+# With approval on, every change to content/ waits for a second person.
+
+
+@pytest.fixture
+def approval(content):
+    from staff.editor.models import Approval
+
+    Approval.objects.create(require_approval=True)
+
+
+def decided_by_a_second_person(decision="approve"):
+    """The one pending draft, decided by another editor, after its page shows
+    what would change; the draft as decided."""
+    from staff.editor.models import Draft
+
+    draft = Draft.objects.get(status=Draft.PENDING)
+    second = Client()
+    second.force_login(accounts.add("edna", roles.EDITOR, PASSWORD))
+    listed = second.get("/content/drafts/").content
+    assert f">{draft.kind.capitalize()}</a>".encode() in listed
+    page = second.get(f"/content/drafts/{draft.pk}/")
+    assert page.status_code == 200 and page.context["diff"], page.content
+    second.post(f"/content/drafts/{draft.pk}/decide/", {"decision": decision})
+    draft.refresh_from_db()
+    return draft
+
+
+def latest_commit(topic=TOPIC):
+    history = Client()
+    history.force_login(accounts.add("ada", roles.ADMIN, PASSWORD))
+    return history.get(f"/content/{topic}/history/").context["commits"][0][0]
+
+
+def test_with_approval_on_a_new_topic_waits(editor, content, approval):
+    data = {
+        "id": "pump_noise", "title": "Noises from the pump", "answer": "Ask your care team.",
+        "facts": "Ask the care team | CLINIC", "sources": ["CLINIC"],
+        "examples": "\n".join(f"question {n} about the pump noise" for n in range(12)),
+        "reviewed_by": "Nurse educator", "reviewed_on": "2026-11-30",
+    }  # fmt: skip
+    assert editor.post("/content/new/", {**data, "title": ""}).status_code == 400
+    assert editor.post("/content/new/", data).status_code == 302
+    assert not (content / "topics" / "pump_noise.yml").exists()
+    assert decided_by_a_second_person().status == "approved"
+    assert "pump_noise" in loader.load(content).topics
+    assert latest_commit("pump_noise").author == "eddie"
+    assert Entry.objects.filter(action="approved new topic", target="pump_noise").exists()
+
+
+def test_with_approval_on_retiring_a_topic_waits(editor, content, approval):
+    from staff.editor.models import Draft
+
+    # One that other topics name cannot go, and is not even kept as a draft.
+    assert editor.post(f"/content/{TOPIC}/retire/", {"confirm": "yes"}).status_code == 302
+    assert not Draft.objects.exists()
+    topic = "fertility_and_pregnancy"  # named by no other topic
+    version = editor.get(f"/content/{topic}/").context["version"]
+    response = editor.post(f"/content/{topic}/retire/", {"confirm": "yes", "base_version": version})
+    assert response.status_code == 302
+    assert topic in loader.load(content).topics
+    assert decided_by_a_second_person().status == "approved"
+    assert topic not in loader.load(content).topics
+
+
+def test_with_approval_on_the_24_hour_number_waits(editor, content, approval):
+    before = (content / "clinic.yml").read_bytes()
+    version = editor.get("/settings/clinic/").context["version"]
+    bad = editor.post("/settings/clinic/", {"base_version": version, "refill_interval_days": "999"})
+    assert bad.status_code == 400
+    unchanged = {"base_version": version, "phone_24h": loader.load(content).clinic["phone_24h"]}
+    assert editor.post("/settings/clinic/", unchanged).status_code == 302
+    changed = {"base_version": version, "phone_24h": "(555) 555-0999"}
+    assert editor.post("/settings/clinic/", changed).status_code == 302
+    assert (content / "clinic.yml").read_bytes() == before
+    assert decided_by_a_second_person().status == "approved"
+    assert loader.load(content).clinic["phone_24h"] == "(555) 555-0999"
+    assert Entry.objects.filter(action="proposed clinic details", username="eddie").exists()
+
+
+def test_with_approval_on_the_sources_wait_and_a_rejected_change_is_never_written(
+    editor, content, approval
+):
+    before = (content / "sources.yml").read_bytes()
+    page = editor.get("/settings/sources/")
+    rows = [r for _, r, _ in page.context["rows"] if r["key"]]
+    form = {"base_version": page.context["version"], "rows": str(len(rows))}
+    for n, row in enumerate(rows):
+        form.update({f"{p}-{n}": row[p] for p in ("key", "name", "citation", "url")})
+    form["name-0"] = "Renamed source"
+    assert editor.post("/settings/sources/", form).status_code == 302
+    assert decided_by_a_second_person("reject").status == "rejected"
+    assert (content / "sources.yml").read_bytes() == before
+
+
+def test_with_approval_on_a_restore_from_history_waits(editor, content, approval):
+    from staff.editor.models import Approval
+
+    path = content / "topics" / f"{TOPIC}.yml"
+    original = path.read_text()
+    Approval.objects.update(require_approval=False)
+    data = form_of(editor)
+    data["title"] = "Losing hair"
+    editor.post(f"/content/{TOPIC}/", data)
+    Approval.objects.update(require_approval=True)
+    earlier = editor.get(f"/content/{TOPIC}/history/").context["commits"][-1][0].sha
+    assert editor.post(f"/content/{TOPIC}/revert/{earlier}/").status_code == 302
+    assert "Losing hair" in path.read_text()
+    assert decided_by_a_second_person().status == "approved"
+    assert path.read_text() == original
+
+
+def test_with_approval_on_a_nurses_example_question_waits(client, content, approval, tmp_path):
+    from staff.review.follower import Follower
+    from staff.review.models import Message
+    from tests.staff.tracker_events import Tracker
+
+    client.force_login(accounts.add("nina", roles.NURSE, PASSWORD))
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "does the pump make my hair thin", "action_not_sure", "Not sure.")
+    Follower(tracker.path).catch_up()
+    message = Message.objects.get(sender=Message.PATIENT)
+    assert client.post(f"/messages/{message.pk}/topic/", {"topic": TOPIC}).status_code == 302
+    assert "does the pump make my hair thin" not in loader.load(content).topics[TOPIC].examples
+    message.refresh_from_db()
+    assert message.corrected_topic == TOPIC  # the nurse's reading is kept at once
+    assert decided_by_a_second_person().status == "approved"
+    assert "does the pump make my hair thin" in loader.load(content).topics[TOPIC].examples
+    latest = latest_commit()
+    assert latest.author == "nina" and "from the inbox" in latest.message
+
+
+def test_a_draft_made_stale_by_a_later_change_is_never_written(editor, content, approval):
+    from staff.editor.models import Approval
+
+    version = editor.get("/settings/clinic/").context["version"]
+    proposal = {"base_version": version, "phone_24h": "(555) 555-0999"}
+    assert editor.post("/settings/clinic/", proposal).status_code == 302
+    Approval.objects.update(require_approval=False)
+    direct = {"base_version": version, "hours": "9 to 5"}
+    assert editor.post("/settings/clinic/", direct).status_code == 302
+    from staff.editor.models import Draft
+
+    draft = Draft.objects.get(status=Draft.PENDING)
+    second = Client()
+    second.force_login(accounts.add("edna", roles.EDITOR, PASSWORD))
+    second.post(f"/content/drafts/{draft.pk}/decide/", {"decision": "approve"})
+    draft.refresh_from_db()
+    assert draft.status == Draft.STALE
+    assert loader.load(content).clinic["phone_24h"] != "(555) 555-0999"

@@ -24,6 +24,23 @@ def pending(request):
 @roles.require(*roles.EDITORS)
 def draft(request, pk: int):
     chosen = get_object_or_404(Draft, pk=pk)
+    proposed = now = None
+    if chosen.kind == Draft.EDIT:
+        proposed, now = _previews(request, chosen)
+    return render(
+        request,
+        "staff/editor/draft.html",
+        {
+            "draft": chosen,
+            "proposed": proposed,
+            "now": now,
+            "diff": drafts.what_changes(chosen) if chosen.status == Draft.PENDING else "",
+        },
+    )
+
+
+def _previews(request, chosen: Draft):
+    """A topic edit as patients would read it: after approval, and now."""
     try:
         proposed = editing.preview(paths.CONTENT_DIR, chosen.topic_id, drafts.fields_of(chosen))
     except editing.Invalid as invalid:
@@ -35,11 +52,7 @@ def draft(request, pk: int):
         now = editing.preview(paths.CONTENT_DIR, chosen.topic_id, current.fields)
     except editing.Invalid:
         now = None
-    return render(
-        request,
-        "staff/editor/draft.html",
-        {"draft": chosen, "proposed": proposed, "now": now},
-    )
+    return proposed, now
 
 
 @require_POST
@@ -56,8 +69,8 @@ def decide(request, pk: int):
     except drafts.NotAllowed as exc:
         flash.error(request, str(exc))
     except editing.Conflict:
-        flash.error(request, "Not approved: the topic changed since this draft was made. "
-                             "Edit the topic again.")  # fmt: skip
+        flash.error(request, "Not approved: the content changed since this draft was made. "
+                             "Make the change again.")  # fmt: skip
     except editing.Invalid as invalid:
         flash.error(request, "Not approved: " + "; ".join(
             m for ms in invalid.errors.values() for m in ms))  # fmt: skip

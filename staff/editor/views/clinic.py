@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from bot import paths
-from bot.content import clinic_editing, editing
+from bot.content import clinic_editing, editing, loader
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common
-from staff.editor.views.topics import _conflict
+from staff.editor import common, drafts
+from staff.editor.models import Approval, Draft
+from staff.editor.views.topics import _conflict, sent_for_approval
 
 NEW_SOURCE_ROWS = 3
 MAX_SOURCE_ROWS = 1000
@@ -26,9 +27,16 @@ def clinic(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in clinic_editing.CLINIC_KEYS
                   if k in request.POST}  # fmt: skip
+        base_version = request.POST.get("base_version", "")
         try:
+            if Approval.required():
+                changed = [k for k in values if values[k] != str(current.values.get(k, ""))]
+                draft = drafts.propose(request.user, Draft.CLINIC, loader.CLINIC_FILE,
+                               values, base_version, ", ".join(changed))  # fmt: skip
+                sent_for_approval(request, draft)
+                return redirect("editor-clinic")
             saved = clinic_editing.save_clinic(
-                paths.CONTENT_DIR, values, request.POST.get("base_version", ""),
+                paths.CONTENT_DIR, values, base_version,
                 common.author(request.user), common.history(),
             )  # fmt: skip
         except editing.Invalid as invalid:
@@ -68,9 +76,15 @@ def sources(request):
             }
             for n in range(_row_count(request.POST.get("rows", "")))
         ]
+        base_version = request.POST.get("base_version", "")
         try:
+            if Approval.required():
+                draft = drafts.propose(request.user, Draft.SOURCES, loader.SOURCES_FILE,
+                               {"rows": rows}, base_version, "sources")  # fmt: skip
+                sent_for_approval(request, draft)
+                return redirect("editor-sources")
             saved = clinic_editing.save_sources(
-                paths.CONTENT_DIR, rows, request.POST.get("base_version", ""),
+                paths.CONTENT_DIR, rows, base_version,
                 common.author(request.user), common.history(),
             )  # fmt: skip
         except editing.Invalid as invalid:

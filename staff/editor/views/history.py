@@ -11,21 +11,16 @@ from bot import paths
 from bot.content import editing
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common
-
-
-def _topic_path(topic_id: str):
-    try:
-        return editing.load_topic(paths.CONTENT_DIR, topic_id).file
-    except editing.Invalid:
-        return paths.CONTENT_DIR / "topics" / f"{topic_id}.yml"
+from staff.editor import common, drafts
+from staff.editor.models import Approval, Draft
+from staff.editor.views.topics import sent_for_approval
 
 
 @require_GET
 @roles.require(*roles.EDITORS)
 def history(request, topic_id: str):
     kept = common.history()
-    path = _topic_path(topic_id)
+    path = drafts.topic_file(topic_id)
     commits = kept.log(path)
     shown = [(c, kept.diff(c.sha, path)) for c in commits]
     return render(request, "staff/editor/history.html", {"topic_id": topic_id, "commits": shown})
@@ -36,8 +31,13 @@ def history(request, topic_id: str):
 def revert(request, topic_id: str, sha: str):
     kept = common.history()
     try:
+        if Approval.required():
+            draft = drafts.propose(request.user, Draft.REVERT, topic_id, {"sha": sha},
+                           changed=f"restore to {sha[:10]}")  # fmt: skip
+            sent_for_approval(request, draft)
+            return redirect("editor-history", topic_id=topic_id)
         commit = editing.revert(
-            paths.CONTENT_DIR, kept, sha, _topic_path(topic_id), common.author(request.user)
+            paths.CONTENT_DIR, kept, sha, drafts.topic_file(topic_id), common.author(request.user)
         )
     except editing.Invalid as invalid:
         problems = "; ".join(m for ms in invalid.errors.values() for m in ms)

@@ -15,7 +15,7 @@ from bot.content import editing, loader
 from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common, drafts, forms
-from staff.editor.models import Approval
+from staff.editor.models import Approval, Draft
 from staff.editor.views import training
 
 
@@ -94,17 +94,26 @@ def edit(request, topic_id: str):
 def _propose(request, current: editing.Editable, fields: dict):
     """With approval on, an edit waits as a draft: content/ is not touched."""
     try:
-        drafts.propose(request.user, current, fields, request.POST.get("base_version", ""))
+        draft = drafts.propose_topic_edit(
+            request.user, current, fields, request.POST.get("base_version", "")
+        )
     except editing.Invalid as invalid:
         return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
     except editing.Conflict as conflict:
         return _conflict(request, current.topic_id, conflict)
+    sent_for_approval(request, draft)
+    return redirect("editor-topic", topic_id=current.topic_id)
+
+
+def sent_for_approval(request, draft: Draft | None) -> None:
+    if draft is None:
+        flash.info(request, "Nothing changed.")
+        return
     flash.success(
         request,
-        "Sent for approval. Patients keep getting the current answer until a second "
+        "Sent for approval. Patients keep getting the current content until a second "
         "person approves the change.",
     )
-    return redirect("editor-topic", topic_id=current.topic_id)
 
 
 def _conflict(request, topic_id: str, conflict: editing.Conflict):
@@ -145,6 +154,10 @@ def new(request):
     fields = forms.from_form(request.POST, blank)
     fields["id"] = (request.POST.get("id") or "").strip()
     try:
+        if Approval.required():
+            draft = drafts.propose(request.user, Draft.NEW, fields["id"], fields, "", "new topic")
+            sent_for_approval(request, draft)
+            return redirect("editor-topics")
         editing.new_topic(paths.CONTENT_DIR, fields, common.author(request.user), common.history())
     except editing.Invalid as invalid:
         return _new_form(request, {**forms.to_form(fields), "id": fields["id"]}, invalid.errors)
@@ -172,13 +185,18 @@ def retire(request, topic_id: str):
     if request.POST.get("confirm") != "yes":
         flash.error(request, "Not retired: tick the box to confirm.")
         return redirect("editor-topic", topic_id=topic_id)
+    base_version = request.POST.get("base_version") or ""
     try:
+        if Approval.required():
+            draft = drafts.propose(request.user, Draft.RETIRE, topic_id, {}, base_version, "retire")
+            sent_for_approval(request, draft)
+            return redirect("editor-topic", topic_id=topic_id)
         editing.retire_topic(
             paths.CONTENT_DIR,
             topic_id,
             common.author(request.user),
             common.history(),
-            base_version=request.POST.get("base_version") or None,
+            base_version=base_version or None,
         )
     except editing.Invalid as invalid:
         problems = "; ".join(m for ms in invalid.errors.values() for m in ms)

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bot import paths
-from bot.content import examples, loader
+from bot.content import editing, examples, loader
 from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common as editor_common
+from staff.editor import drafts
+from staff.editor.models import Approval, Draft
 from staff.review import originals, pseudonyms
 from staff.review.models import Message, Note, Status
 
@@ -102,6 +104,8 @@ def update(request, pk: int):
 def assign_topic(request, pk: int):
     message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
     topic = request.POST.get("topic") or ""
+    if Approval.required():
+        return _propose_example(request, message, topic)
     # Started before the change, so the change is a commit of its own.
     history = editor_common.history()
     try:
@@ -122,3 +126,25 @@ def assign_topic(request, pk: int):
         "The assistant learns it at the next training.",
     )
     return redirect("conversation", pk=pk)
+
+
+def _propose_example(request, message: Message, topic: str):
+    """With approval on, the question waits as a draft; the nurse's reading of
+    which topic it belongs to is kept at once (it is the review's, not content)."""
+    try:
+        draft = drafts.propose(request.user, Draft.EXAMPLE, topic, {"question": message.text},
+                       changed="example question")  # fmt: skip
+    except editing.Invalid as invalid:
+        flash.error(request, "; ".join(m for ms in invalid.errors.values() for m in ms))
+        return redirect("conversation", pk=message.pk)
+    if draft is None:
+        flash.info(request, "Nothing changed.")
+        return redirect("conversation", pk=message.pk)
+    message.corrected_topic = topic
+    message.save(update_fields=["corrected_topic"])
+    flash.success(
+        request,
+        f"Sent for approval: the question joins the examples of “{topic}” once a "
+        "second person approves it.",
+    )
+    return redirect("conversation", pk=message.pk)

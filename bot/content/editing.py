@@ -85,6 +85,7 @@ __all__ = [
     "new_topic",
     "preview",
     "retire_topic",
+    "save_key",
     "save_topic",
 ]
 
@@ -209,6 +210,11 @@ def _read(path: Path) -> tuple[bytes, str, dict]:
     if not isinstance(data, dict):
         raise Invalid({"file": ["must be a mapping of field: value; fix it by hand"]})
     return raw, text, data
+
+
+def read_fields(path: Path) -> dict:
+    """A topic file's mapping, every key (Invalid as load_topic)."""
+    return _read(path)[2]
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -384,7 +390,7 @@ def _dump(data: dict, styled: bool = True) -> str:
             sort_keys=False,
             allow_unicode=True,
             default_flow_style=False,
-            width=72 if key in ("answer", "k") else 10**6,
+            width=72 if key in ("answer", "translations", "k") else 10**6,
         )
         for key, value in data.items()
     )
@@ -408,6 +414,14 @@ def _styled(name: str, value: Any) -> Any:
         return {k: _block(v) if isinstance(v, str) else v for k, v in value.items()}
     if name in ("sources", "follow_ups") and isinstance(value, list):
         return _Flow(value)
+    if name == "translations" and isinstance(value, dict):
+        # Each language's answer as a block, like the English one.
+        return {
+            language: {k: _styled(k, v) for k, v in entry.items()}
+            if isinstance(entry, dict)
+            else entry
+            for language, entry in value.items()
+        }
     return value
 
 
@@ -699,6 +713,48 @@ def save_topic(
             commit=commit,
             warnings=checked.warnings,
             changed_fields=changed,
+        )
+
+
+def save_key(
+    content_dir: Path | str,
+    topic_id: str,
+    key: str,
+    value: Any,
+    base_version: str,
+    author: Author,
+    history: ContentHistory | None,
+    message: str,
+) -> Saved:
+    """Replace one top-level key of the topic's file that the topic form does
+    not edit (`translations`), with a topic edit's guarantees: Conflict if the
+    file is no longer base_version, Invalid if the validator finds new errors,
+    the other keys' lines (and comments) kept, committed with `message`."""
+    root = Path(content_dir)
+    if key in KEY_ORDER:
+        raise Invalid({key: ["is edited with the topic's own fields"]})
+    if history is not None:
+        _check_author(author)
+    with locked(root):
+        path = _topic_path(root, topic_id)
+        raw, text, current = _read(path)
+        version = version_of(raw)
+        data = {**current, key: value}
+        if data == current:
+            return Saved(version=version, commit=None, warnings=[])
+        mine = _compose(text, current, data)
+        if base_version != version:
+            raise Conflict(theirs=text, mine=mine, version=version)
+        own = path.relative_to(root).as_posix()
+        checked = check(root, {own: mine}, own, {key})
+        if checked.errors:
+            raise Invalid(checked.errors, checked.warnings)
+        commit = write_and_commit(checked, root, {path: mine}, author, history, message)
+        return Saved(
+            version=version_of(mine.encode("utf-8")),
+            commit=commit,
+            warnings=checked.warnings,
+            changed_fields=[key],
         )
 
 

@@ -10,11 +10,15 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-NURSE, EDITOR, ADMIN = "nurse", "editor", "admin"
-ROLES = (NURSE, EDITOR, ADMIN)
-# Who may open what. An admin may do everything a nurse or editor may.
+NURSE, EDITOR, TRANSLATOR, ADMIN = "nurse", "editor", "translator", "admin"
+ROLES = (NURSE, EDITOR, TRANSLATOR, ADMIN)
+# Who may open what. An admin may do everything the others may.
 REVIEWERS = (NURSE, ADMIN)
 EDITORS = (EDITOR, ADMIN)
+# Editors may write a draft translation; only a translator marks one reviewed
+# (a qualified human translator signs what patients read in their language).
+TRANSLATION_PAGES = (TRANSLATOR, EDITOR, ADMIN)
+TRANSLATORS = (TRANSLATOR, ADMIN)
 
 
 def roles_of(user) -> set[str]:
@@ -59,5 +63,6 @@ def context(request) -> dict:
     return {
         "is_reviewer": bool(mine & set(REVIEWERS)),
         "is_editor": bool(mine & set(EDITORS)),
+        "is_translating": bool(mine & set(TRANSLATION_PAGES)),
         "is_admin": ADMIN in mine,
     }

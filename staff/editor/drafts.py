@@ -22,7 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from bot import paths
-from bot.content import clinic_editing, editing, examples
+from bot.content import clinic_editing, editing, examples, translation_editing
 from bot.content.history import Author, ContentHistory
 from staff.audit import log
 from staff.editor import common
@@ -101,6 +101,29 @@ def _revert(draft, root, author, history):
     return None
 
 
+def save_translation(root, topic_id: str, fields: dict, base_version: str, author, history):
+    """A translation as the translation page posts it (its fields as a draft keeps them)."""
+    reviewed_on = fields.get("reviewed_on")
+    if isinstance(reviewed_on, str):
+        reviewed_on = dt.date.fromisoformat(reviewed_on)
+    return translation_editing.save(
+        root,
+        topic_id,
+        fields["language"],
+        fields["title"],
+        fields["answer"],
+        base_version,
+        author,
+        history,
+        reviewed_by=fields.get("reviewed_by"),
+        today=reviewed_on,
+    )
+
+
+def _translation(draft, root, author, history):
+    return save_translation(root, draft.topic_id, draft.fields, draft.base_version, author, history)
+
+
 def _example(draft, root, author, history):
     try:
         changed = examples.add(root, draft.topic_id, draft.fields["question"])
@@ -119,6 +142,7 @@ APPLY: dict[str, Apply] = {
     Draft.SOURCES: _sources,
     Draft.REVERT: _revert,
     Draft.EXAMPLE: _example,
+    Draft.TRANSLATION: _translation,
 }
 
 

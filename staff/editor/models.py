@@ -37,7 +37,8 @@ class Draft(models.Model):
     # What the change is; staff/editor/drafts.py makes each.
     EDIT, NEW, RETIRE = "edit", "new topic", "retirement"
     CLINIC, SOURCES, REVERT, EXAMPLE = "clinic details", "sources", "restore", "example question"
-    KINDS = (EDIT, NEW, RETIRE, CLINIC, SOURCES, REVERT, EXAMPLE)
+    TRANSLATION = "translation"
+    KINDS = (EDIT, NEW, RETIRE, CLINIC, SOURCES, REVERT, EXAMPLE, TRANSLATION)
 
     kind = models.CharField(max_length=20, default=EDIT, choices=[(k, k) for k in KINDS])
     # The topic id, or the file (clinic.yml, sources.yml) the change is to.

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bot import paths
-from bot.content import editing, loader
+from bot.content import editing, languages, loader
 from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common, drafts, forms
@@ -137,6 +137,11 @@ def _form(request, current: editing.Editable, shown: dict, errors: dict, status:
             "errors": errors,
             "file_errors": errors.get("file", []),
             "approval": Approval.required(),
+            "translation_languages": [
+                (code, languages.NAMES[code])
+                for code in languages.SPOKEN
+                if code != languages.ENGLISH
+            ],
             **_choices(),
         },
         status=status,

@@ -57,10 +57,13 @@ def filtered(params) -> tuple[object, dict]:
 
 @require_GET
 def inbox(request):
-    """Also where everyone lands after signing in: an editor goes on to the answers."""
+    """Also where everyone lands after signing in: an editor goes on to the
+    answers, a translator to the translations."""
     if not roles.has_role(request.user, roles.REVIEWERS):
         if roles.has_role(request.user, roles.EDITORS):
             return redirect("editor-topics")
+        if roles.has_role(request.user, roles.TRANSLATORS):
+            return redirect("editor-translations")
         raise PermissionDenied
     messages, chosen = filtered(request.GET)
     page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -11,7 +11,7 @@ from tests.ports import STAFF_HTTPS_PORT, STAFF_PUBLIC_URL
 from tests.staff.workspace import Workspace
 
 ACCOUNTS = [("nina", "nurse"), ("nora", "nurse"), ("ada", "admin"), ("lockme", "nurse"),
-            ("eddie", "editor"), ("edna", "editor")]  # fmt: skip
+            ("eddie", "editor"), ("edna", "editor"), ("tina", "translator")]  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import SCREENSHOTS
+from tests.browser import SCREENSHOTS, axe_violations
 from tests.servers import all_text
 from tests.staff.workspace import log_in, new_page, signed_in
 
@@ -124,7 +124,7 @@ def test_with_approval_on_an_unapproved_edit_does_not_reach_patients(browser, wo
 
         log_in(second, workspace, "edna")
         second.goto(f"{workspace.url}/content/drafts/")
-        second.get_by_role("link", name=TOPIC).first.click()
+        second.get_by_role("row").filter(has_text=TOPIC).get_by_role("link", name="Edit").click()
         second.get_by_role("button", name="Approve").click()
         expect(second.get_by_role("status")).to_contain_text("Approved")
         assert "from your own care" in all_text(workspace.assistant.ask("hair-5", QUESTION))
@@ -133,3 +133,38 @@ def test_with_approval_on_an_unapproved_edit_does_not_reach_patients(browser, wo
             db.execute("UPDATE editor_approval SET require_approval = 0")
         admin.context.close()
         second.context.close()
+
+
+def test_a_translator_brings_an_out_of_date_translation_up_to_date_for_the_patient(
+    browser, workspace, editor
+):
+    topic = "fertility_and_pregnancy"  # no other browser test asks about it
+    spanish_question = "¿La quimio me va a dejar sin poder tener hijos?"
+    added = "Su equipo le puede decir a qué clínica de fertilidad ir."
+    editor.goto(f"{workspace.url}/content/{topic}/")
+    answer = editor.get_by_label("Answer", exact=True)
+    answer.fill(answer.input_value().replace("plans for a family", "plans to have a family"))
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_role("status")).to_contain_text("Saved (answer)")
+
+    translator = new_page(browser)
+    try:
+        log_in(translator, workspace, "tina")
+        expect(translator.get_by_role("heading", name="Translations")).to_be_visible()
+        first_row = translator.locator("table tbody tr").first
+        expect(first_row).to_contain_text("Fertility")
+        expect(first_row).to_contain_text("out of date")
+        first_row.get_by_role("link").click()
+        expect(translator.locator("#translation-status")).to_contain_text("out of date")
+        # The English as it is now, beside the Spanish.
+        expect(translator.get_by_text("plans to have a family")).to_be_visible()
+        spanish = translator.get_by_label("Answer", exact=True)
+        assert spanish.get_attribute("lang") == "es"
+        spanish.fill(spanish.input_value() + " " + added)
+        translator.get_by_role("button", name="Save and mark reviewed by me").click()
+        expect(translator.get_by_role("status")).to_contain_text("Saved (reviewed)")
+        expect(translator.locator("#translation-status")).to_contain_text("Reviewed by tina")
+        assert axe_violations(translator) == []
+    finally:
+        translator.context.close()
+    assert added in all_text(workspace.assistant.ask("fertility-es", spanish_question))

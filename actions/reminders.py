@@ -66,12 +66,11 @@ def next_refill_from(text: str, today: dt.date, interval_days: int) -> tuple[dt.
         # The first whole refill cycle after today: a refill due today is one
         # the patient is already at, too late to remind of.
         cycles = (today - day).days // interval_days + 1
-        return day + dt.timedelta(days=cycles * interval_days), ""
-    if day < today:
-        return None, "reminder_date_past"
-    if day == today:
-        return None, "reminder_date_today"
-    return day, ""
+        day += dt.timedelta(days=cycles * interval_days)
+    try:
+        return rules.refill_date(day, today), ""
+    except rules.RefusedDate as refused:
+        return None, refused.reason
 
 
 class ValidateRefillForm(FormValidationAction):
@@ -133,15 +132,17 @@ class ActionSetReminder(Action):
             return reset
         clinic = content.clinic
         language = replies.conversation_language(tracker)
-        refill = dt.date.fromisoformat(value)
-        if refill <= clinic_today(content):
-            # Validated before midnight, set after it: never a reminder for the past.
-            past = answers.message(content, "reminder_date_past", language=language)
-            replies.send(dispatcher, tracker, [past])
+        try:
+            # The slot as sent, checked again: validated before midnight and set
+            # after it, or not validated at all by whoever sent it.
+            reminder = rules.set_reminder(
+                store(), tracker.sender_id, value, clinic, now(), language
+            )
+        except rules.RefusedDate as refused:
+            why = answers.message(content, refused.reason, language=language)
+            replies.send(dispatcher, tracker, [why])
             return reset
-        reminder = store().set(
-            tracker.sender_id, refill, rules.remind_at(refill, clinic, now()), language
-        )
+        refill = reminder.refill_date
         cycle = dates.every(refill, clinic["refill_interval_days"], clinic["calendar_refills"])
         reply = answers.message(
             content,

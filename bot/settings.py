@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.servers import action_secret
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -197,6 +199,7 @@ INTERNAL = {
     "HAIP_ACTION_ENDPOINT": "the action server's URL, for endpoints.yml",
     "HAIP_SOCKET_ORIGINS": "the origins the socket.io channel accepts, for credentials.yml",
     "HAIP_RASA_API_TOKEN": "Rasa's API token, for the processes that use the API",
+    "HAIP_ACTIONS_SECRET": "the action server's secret, for it and for Rasa (endpoints.yml)",
     "HAIP_READY_FD": "the pipe on which a Rasa server tells the supervisor it takes connections",
 }
 
@@ -365,6 +368,9 @@ class Settings:
         process of ours needs, for the servers and for Rasa's own commands."""
         return {
             "HAIP_ACTION_ENDPOINT": f"{self.actions_url}/webhook",
+            # endpoints.yml sends it; only the supervisor gives the real one, to the
+            # action server and Rasa (bot/servers/action_secret.py).
+            action_secret.VARIABLE: action_secret.NONE,
             "HAIP_TRACKER_DB": str(self.tracker_db),
             "HAIP_REMINDERS_DB": str(self.reminders_db),
             # rasa-sdk reads its bind address from here.

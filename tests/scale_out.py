@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bot import paths
-from bot.servers import api_token
+from bot.servers import action_secret, api_token
 from tests.browser import NGINX, nginx_config, start_nginx
 from tests.servers import free_port, models_copy, port_open
 
@@ -152,6 +152,7 @@ class Stack:
         self.redis_port = free_port()
         self.postgres = Postgres()
         self.token = api_token.new()
+        self.actions_secret = action_secret.new()
         self.processes: dict[str, subprocess.Popen] = {}
         self.redis: subprocess.Popen | None = None
         self.nginx: subprocess.Popen | None = None
@@ -185,8 +186,9 @@ class Stack:
             "HAIP_REMINDER_LEAD_SECONDS": "4",
             "HAIP_REMINDER_POLL_SECONDS": "1",
             "HAIP_REPLY_LIMIT_SECONDS": "30",
-            # The units' secrets file: the API token, for the processes that use it.
+            # The units' secrets file: the API token and the action server's secret.
             api_token.VARIABLE: self.token,
+            action_secret.VARIABLE: self.actions_secret,
         }
 
     @property

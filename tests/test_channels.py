@@ -38,18 +38,10 @@ def assistant(tmp_path_factory):
 
 
 def action_server_pid(assistant: Assistant) -> int:
-    """The supervisor's child that runs `rasa run actions`."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == assistant.process.pid and "run actions" in command:
-            return int(proc.name)
-    raise AssertionError("no action server among the supervisor's children")
+    """The supervisor's child that runs the action server."""
+    pid = assistant.child_pid("action server")
+    assert pid is not None, "no action server among the supervisor's children"
+    return pid
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """endpoints.yml as Rasa reads it, with the values `make run` puts in the environment."""
 
+import pytest
 from rasa.core.utils import AvailableEndpoints
 
-from bot.servers import api_token, supervisor
+from bot.servers import action_secret, api_token, supervisor
 
 
 def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path):
@@ -15,6 +16,28 @@ def test_endpoints_take_their_values_from_the_environment(monkeypatch, tmp_path)
     assert endpoints.action.url == "http://127.0.0.1:6055/webhook"
     assert endpoints.tracker_store.kwargs["db"] == str(tmp_path / "t.db")
     assert endpoints.tracker_store.kwargs["dialect"] == "sqlite"
+    # Rasa's own commands (test, train) read the file too: a secret that opens nothing.
+    assert endpoints.action.headers == {action_secret.HEADER: action_secret.NONE}
+
+
+@pytest.mark.parametrize(
+    "env", [{}, {"HAIP_POSTGRES_HOST": "db", "HAIP_REDIS_HOST": "redis"}], ids=["one", "scaled"]
+)
+def test_rasa_sends_the_action_servers_secret_it_was_given(monkeypatch, env):
+    settings = supervisor.Settings.from_env(env)
+    watched = supervisor.Supervisor(settings, supervisor.Path("m.tar.gz"))
+    rasa = watched.children[supervisor.RASA]
+    for key, value in rasa.env.items():
+        monkeypatch.setenv(key, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(settings.endpoints_file))
+    assert endpoints.action.headers == {action_secret.HEADER: watched.actions_secret}
+    assert watched.children[supervisor.ACTIONS].env[action_secret.VARIABLE] == (
+        watched.actions_secret
+    )
+    for child in watched.children.values():
+        assert not any(watched.actions_secret in arg for arg in child.command), child.name
+        has_secret = child.env.get(action_secret.VARIABLE) == watched.actions_secret
+        assert has_secret == (child.name in supervisor.NEEDS_ACTIONS_SECRET), child.name
 
 
 def test_ports_come_from_the_environment():

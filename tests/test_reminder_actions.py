@@ -128,6 +128,49 @@ def test_a_refill_date_that_passed_since_the_form_is_not_scheduled(monkeypatch, 
 
 
 @pytest.mark.parametrize(
+    "forged, says",
+    [
+        ("9999-12-31", "more than a year away"),
+        ("2027-11-22", "more than a year away"),
+        ("2026-11-20", "already passed"),
+        ("2026-11-21", "too late to remind you"),
+        ("2026-13-01", "could not read that as a date"),
+        ("Dec 3", "could not read that as a date"),
+        ("9" * 100_000, "could not read that as a date"),
+        (["2026-12-03"], "could not read that as a date"),
+        ({"date": "2026-12-03"}, "could not read that as a date"),
+        (20261203, "could not read that as a date"),
+    ],
+    ids=[
+        "year-9999",
+        "a-year-and-a-day",
+        "past",
+        "today",
+        "month-13",
+        "not-iso",
+        "huge",
+        "list",
+        "object",
+        "number",
+    ],
+)
+def test_a_forged_refill_slot_stores_nothing_and_is_answered(setup, forged, says):
+    """Whoever calls the action server decides what the slot holds: the action
+    checks it with the form's own rule before anything is stored."""
+    messages, events = run(reminders.ActionSetReminder(), {"refill_date": forged})
+    assert setup.all() == []
+    assert says in messages[0]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "refill_date", "value": None} in events
+
+
+def test_the_last_day_the_form_accepts_is_the_last_day_a_reminder_is_set_for(setup):
+    assert validate("2027-11-21")[0]["refill_date"] == "2027-11-21"
+    assert validate("2027-11-22")[0]["refill_date"] is None
+    run(reminders.ActionSetReminder(), {"refill_date": "2027-11-21"})
+    assert setup.current("patient-7").refill_date == dt.date(2027, 11, 21)
+
+
+@pytest.mark.parametrize(
     "text", ["in 99999999 weeks", f"in {10**20} days", "12/3/9999", "Dec 3 2028", "in 60 weeks"]
 )
 def test_a_date_more_than_a_year_ahead_is_re_asked_with_a_reason(text):

@@ -8,7 +8,7 @@ import time
 import pytest
 from rasa.core.utils import AvailableEndpoints
 
-from bot.servers import api_token, one_process, supervisor
+from bot.servers import action_secret, api_token, one_process, supervisor
 from bot.servers.lock_store import AtomicRedisLockStore
 from bot.settings import ScaleOut, Settings
 from tests.scale_out import REDIS, UNITS, env_file, unit, unit_command
@@ -64,9 +64,11 @@ def test_every_process_has_a_unit_that_runs_it_as_run_does():
         served[command[4]] = name
         env_files = unit(name)["EnvironmentFile"]
         assert env_files[0] == "/etc/haip/haip.env", name
-        # Rasa's API token only for the processes that call or serve the API.
-        needs_token = one_process.NAMES[command[4]] in supervisor.NEEDS_API_TOKEN
-        assert ("/etc/haip/secrets.env" in env_files) == needs_token, name
+        # Secrets only for the processes that use them: Rasa's API token, the
+        # action server's secret.
+        process = one_process.NAMES[command[4]]
+        needs_secrets = process in supervisor.NEEDS_API_TOKEN + supervisor.NEEDS_ACTIONS_SECRET
+        assert ("/etc/haip/secrets.env" in env_files) == needs_secrets, name
     assert set(served) == set(one_process.NAMES)
     assert unit_command("haip-rasa@.service", "5007")[-2:] == ["--port", "5007"]
 
@@ -84,8 +86,25 @@ def test_a_unit_that_calls_rasa_refuses_to_start_without_the_token(monkeypatch):
     with pytest.raises(SystemExit, match=api_token.VARIABLE):
         one_process.command_and_env("web", Settings.from_env({}))
     monkeypatch.setenv(api_token.VARIABLE, "a" * 64)
+    monkeypatch.setenv(action_secret.VARIABLE, "b" * 64)
     command, env = one_process.command_and_env("actions", Settings.from_env({}))
-    assert api_token.VARIABLE not in env and command[2:5] == ["rasa", "run", "actions"]
+    assert api_token.VARIABLE not in env and command[2] == "bot.servers.action_server"
+    assert env[action_secret.VARIABLE] == "b" * 64
+
+
+def test_the_action_server_and_rasa_refuse_to_start_without_the_action_secret(monkeypatch):
+    monkeypatch.setenv(api_token.VARIABLE, "a" * 64)
+    monkeypatch.delenv(action_secret.VARIABLE, raising=False)
+    for name in ("actions", "rasa"):
+        with pytest.raises(SystemExit, match=action_secret.VARIABLE):
+            one_process.command_and_env(name, Settings.from_env({}))
+    monkeypatch.setenv(action_secret.VARIABLE, "b" * 64)
+    rasa_command, rasa_env = one_process.command_and_env("rasa", Settings.from_env({}))
+    assert rasa_env[action_secret.VARIABLE] == "b" * 64
+    assert not any("b" * 64 in arg for arg in rasa_command)
+    # The others get the placeholder, which matches no secret.
+    _, web_env = one_process.command_and_env("web", Settings.from_env({}))
+    assert web_env[action_secret.VARIABLE] == action_secret.NONE
 
 
 def test_a_rasa_unit_without_a_model_says_what_to_do(tmp_path, monkeypatch):

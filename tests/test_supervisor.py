@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.servers import api_token
+from bot.servers import action_secret, api_token
 from staff import server as staff_server
 from tests.servers import (
     CHILD_MARKERS,
@@ -125,6 +125,32 @@ def test_the_api_token_is_on_no_command_line_and_in_no_output(assistant):
         "trainer": False,
     }
     assert api_token.VARIABLE not in environment(assistant.process.pid)
+
+
+def test_only_rasa_calls_the_action_server_and_its_secret_is_never_shown(assistant):
+    secret = environment(assistant.child_pid("rasa server"))[action_secret.VARIABLE]
+    assert len(secret) == 64
+    # Rasa calls the action server (the welcome and the answer are actions) ...
+    assert "hospital" in all_text(assistant.ask("patient-secret", "how long is the hospital stay"))
+    # ... and nobody else does.
+    forged = requests.post(
+        f"http://127.0.0.1:{assistant.actions_port}/webhook",
+        json={
+            "next_action": "action_set_reminder",
+            "tracker": {"sender_id": "patient-secret", "slots": {"refill_date": "9999-12-31"}},
+        },
+        timeout=20,
+    )
+    assert forged.status_code == 401 and "9999" not in forged.text
+
+    assert not any(secret in command_line(pid) for pid in live_pids())
+    assert not any(secret in line for line in assistant.output)
+    holders = {
+        name: environment(assistant.child_pid(name)).get(action_secret.VARIABLE) == secret
+        for name in ALL_CHILDREN
+    }
+    assert {name for name, has in holders.items() if has} == {"action server", "rasa server"}
+    assert not environment(assistant.process.pid).get(action_secret.VARIABLE)
 
 
 def test_a_killed_action_server_comes_back_and_answers_return_by_themselves(assistant, report):

@@ -5,8 +5,8 @@ servers runs exactly the processes `make run` runs, and the scale-out test runs
 those units' ExecStart lines.
 
 Unlike `make run`, nothing restarts a process here (systemd does), and Rasa's
-API token comes from the unit's environment file, the same for every process
-that uses it.
+API token and the action server's secret come from the unit's environment file,
+the same for every process that uses them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from bot import paths
-from bot.servers import api_token, supervisor
+from bot.servers import action_secret, api_token, supervisor
 from bot.settings import Settings
 from bot.trainings import TrainingStore
 
@@ -54,7 +54,13 @@ def command_and_env(
 ) -> tuple[list[str], dict[str, str]]:
     process = NAMES[name]
     model = current_model(built) if process == supervisor.RASA and built else Path("unused")
+    # Read before child_env, which gives every process the placeholder.
+    secret = os.environ.get(action_secret.VARIABLE, "")
     env = supervisor.child_env(settings)
+    if process in supervisor.NEEDS_ACTIONS_SECRET:
+        if not secret:
+            raise SystemExit(f"{action_secret.VARIABLE} must be set (the units' secrets file).")
+        env[action_secret.VARIABLE] = secret
     if process in supervisor.NEEDS_API_TOKEN:
         if not env.get(api_token.VARIABLE):
             raise SystemExit(f"{api_token.VARIABLE} must be set (the units' secrets file).")

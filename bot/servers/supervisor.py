@@ -2,7 +2,8 @@
 seven processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
 SIGTERM.
 
-  action server       rasa-sdk, answers FAQ topics from content/
+  action server       rasa-sdk, answers FAQ topics from content/ (python -m
+                      bot.servers.action_server: only for callers with its secret)
   rasa server         Rasa with its HTTP API (python -m bot.servers.rasa_server)
   web server          the chat widget's files and history (python -m bot web)
   reminder scheduler  delivers refill reminders (python -m bot scheduler)
@@ -42,6 +43,8 @@ Settings come from the environment (see README):
 Rasa's HTTP API is on (the web server and the scheduler use it) but needs a
 token that is made anew at every start, never printed and never put on a
 command line: only the three processes that use it get it, in their environment.
+The action server answers only calls that carry a secret made the same way,
+which only it and Rasa get (bot/servers/action_secret.py).
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from pathlib import Path
 
 from bot import paths, sqlite_files
 from bot.content.loader import Content
-from bot.servers import api_token, private_files
+from bot.servers import action_secret, api_token, private_files
 from bot.servers.rasa_server import READY_FD
 from bot.settings import Settings
 from bot.trainings import TrainingStore
@@ -87,6 +90,8 @@ SWITCH_TIMEOUT_S = 300.0
 RETENTION_EVERY_S = 24 * 3600
 # Only these call or serve Rasa's API; the action server never sees the token.
 NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
+# Rasa sends the action server's secret (endpoints.yml); the action server checks it.
+NEEDS_ACTIONS_SECRET = (ACTIONS, RASA)
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -100,7 +105,13 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
     cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
     return {
         ACTIONS: python
-        + ["rasa", "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        + [
+            "bot.servers.action_server",
+            "--interface",
+            settings.host,
+            "--port",
+            str(settings.actions_port),
+        ],
         RASA: python
         + [
             "bot.servers.rasa_server",
@@ -294,6 +305,7 @@ class Supervisor:
         self.settings = settings
         self.model = model
         self.api_token = api_token.new()
+        self.actions_secret = action_secret.new()
         self.stopping = False
         self.children = {
             name: self._child(name, command) for name, command in commands(settings, model).items()
@@ -314,6 +326,8 @@ class Supervisor:
         env.pop(api_token.VARIABLE, None)  # never one from the caller's shell
         if name in NEEDS_API_TOKEN:
             env[api_token.VARIABLE] = self.api_token
+        if name in NEEDS_ACTIONS_SECRET:
+            env[action_secret.VARIABLE] = self.actions_secret
         return env
 
     def request_stop(self, signum=None, frame=None) -> None:

@@ -184,11 +184,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _converse(model: Path, questions: list[Question], action_url: str):
+async def _converse(model: Path, questions: list[Question], action_url: str, secret: str):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    from bot.servers import action_secret
+
+    endpoint = EndpointConfig(action_url, headers={action_secret.HEADER: secret})
+    agent = Agent.load(str(model), action_endpoint=endpoint)
     results = []
     for question in questions:
         sender = f"wild-{question.id}"
@@ -203,8 +206,9 @@ async def _converse(model: Path, questions: list[Question], action_url: str):
 def run(model: Path, content: Content, questions: list[Question]) -> list[Scored]:
     """Every question through the model and a real action server on 127.0.0.1,
     started as the supervisor starts it (its own reminder store)."""
-    from bot.servers import supervisor
+    from bot.servers import action_secret, supervisor
 
+    secret = action_secret.new()
     with tempfile.TemporaryDirectory(prefix="haip-wild-") as scratch:
         settings = Settings.from_env(
             {
@@ -217,7 +221,7 @@ def run(model: Path, content: Content, questions: list[Question]) -> list[Scored
         server = subprocess.Popen(
             supervisor.commands(settings, model)[supervisor.ACTIONS],
             cwd=paths.ROOT,
-            env=supervisor.child_env(settings),
+            env={**supervisor.child_env(settings), action_secret.VARIABLE: secret},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -229,7 +233,7 @@ def run(model: Path, content: Content, questions: list[Question]) -> list[Scored
                     raise RuntimeError("the action server did not start for the wild set")
                 time.sleep(0.2)
             conversations = asyncio.run(
-                _converse(model, questions, f"{settings.actions_url}/webhook")
+                _converse(model, questions, f"{settings.actions_url}/webhook", secret)
             )
         finally:
             server.terminate()

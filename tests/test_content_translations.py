@@ -32,6 +32,16 @@ def _errors(content_dir: Path) -> list[str]:
         ({"es": {"text": ""}}, "translations.es.text: is missing"),
         ({"es": {"text": "Llame al {telefono}"}}, "uses telefono, which is not defined"),
         ({"en": {"text": "again"}}, "translations.en: is not a language code"),
+        ({"es": {"text": "hola"}}, "translations.es.translated_from: is missing"),
+        (
+            {"es": {"text": "hola", "translated_from": "x", "status": "final"}},
+            "translations.es.status: must be draft or reviewed",
+        ),
+        (
+            {"es": {"text": "hola", "translated_from": "x", "status": "reviewed"}},
+            "translations.es.reviewed_by: is missing",
+        ),
+        ({"es": {"text": "hola", "translated_from": "x", "by": "me"}}, "es.by: is not a known"),
     ],
 )
 def test_a_message_s_translation_is_checked(content_dir, translation, expected):
@@ -135,3 +145,34 @@ def test_a_current_translation_uses_the_english_answer_s_placeholders(content_di
 
     errors = _errors(_edited(content_dir, "topics/refills.yml", drop_placeholder))
     assert any("must use the same placeholders as the English" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "file, edit, field",
+    [
+        (
+            "messages.yml",
+            lambda data: data["messages"]["welcome"].update(
+                text=data["messages"]["welcome"]["text"] + " We are glad you are here."
+            ),
+            "messages.welcome.translations.es.translated_from",
+        ),
+        (
+            "red_flags.yml",
+            lambda data: data["levels"]["call_now"].update(
+                message=data["levels"]["call_now"]["message"] + " Keep your pump ID card."
+            ),
+            "levels.call_now.translations.es.translated_from",
+        ),
+    ],
+)
+def test_an_english_message_edit_marks_its_translation_out_of_date(content_dir, file, edit, field):
+    loaded = loader.load(_edited(content_dir, file, edit))
+    warnings = [p for p in loaded.warnings if p.field == field]
+    assert len(warnings) == 1 and "needs a translator" in warnings[0].message
+    assert not [p for p in loaded.warnings if "translated_from" in p.field and p.field != field]
+
+
+def test_every_shipped_translation_says_which_english_it_was_made_from():
+    loaded = loader.load(paths.CONTENT_DIR)
+    assert not [str(p) for p in loaded.problems if "translated_from" in p.field]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content import languages, placeholders, readability
+from bot.content import languages, placeholders, readability, translations
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yaml_files import read_mapping
 
@@ -73,6 +73,7 @@ REQUIRED = (
     "email_unsubscribe_link",
     "email_unsubscribed",
 )
+TRANSLATION_FIELDS = {"text", "status", "reviewed_by", "reviewed_on", "translated_from"}
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
 EXTRA_PLACEHOLDERS = {
     "reminder_confirm": {"refill_date", "remind_at", "next_dates"},
@@ -143,16 +144,19 @@ def load(
         level = readability.grade(placeholders.fill(text, allowed))
         if level > readability.MAX_GRADE:
             problems.append(Problem(WARNING, REL, f"{where}.text", f"reads at grade {level}"))
-        translations = _translations(entry, where, allowed, problems)
-        messages[key] = Message(key, text.strip(), tuple(buttons), translations)
+        translated = _translations(entry, text, where, allowed, problems)
+        messages[key] = Message(key, text.strip(), tuple(buttons), translated)
     for key in set(entries) - set(REQUIRED):
         problems.append(Problem(ERROR, REL, f"messages.{key}", "is not a known message"))
     return messages
 
 
-def _translations(entry: dict, where: str, allowed: dict, problems: list[Problem]) -> dict:
-    """`translations: {es: {text: ...}}`: the same message in other languages,
-    with the same placeholders."""
+def _translations(
+    entry: dict, english: str, where: str, allowed: dict, problems: list[Problem]
+) -> dict:
+    """`translations: {es: {text, status, translated_from}}`: the same message in
+    other languages, with the same placeholders, and where its translation stands
+    (bot/content/translations.py)."""
     entries = entry.get("translations", {})
     if not isinstance(entries, dict):
         problems.append(
@@ -171,6 +175,14 @@ def _translations(entry: dict, where: str, allowed: dict, problems: list[Problem
         if not isinstance(text, str) or not text.strip():
             problems.append(Problem(ERROR, REL, f"{at}.text", "is missing"))
             continue
+        for unknown in set(translation) - TRANSLATION_FIELDS:
+            problems.append(Problem(ERROR, REL, f"{at}.{unknown}", "is not a known field"))
+
+        def problem(level: str, field_name: str, text: str) -> None:
+            problems.append(Problem(level, REL, field_name, text))
+
+        translations.check_status(translation, at, problem)
+        translations.check_version(translation, english, at, problem)
         if missing := placeholders.unresolved(text, allowed):
             problems.append(
                 Problem(

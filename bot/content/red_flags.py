@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.content import placeholders
 from bot.content.problems import ERROR, WARNING, Problem
+from bot.content.translations import check_version
 from bot.content.yaml_files import read_mapping
 
 FILE = "red_flags.yml"
@@ -269,6 +270,15 @@ def _messages(levels: dict, language: str, clinic: dict, problems: list[Problem]
         if not isinstance(text, str) or not text.strip():
             problems.append(Problem(ERROR, REL, where, "is missing"))
             continue
+        english = (levels.get(level) or {}).get("message") if language else None
+        if isinstance(english, str):
+            # Whether the translation is reviewed is the file's (translations.<language>).
+            check_version(
+                entry,
+                english,
+                where.removesuffix(".message"),
+                lambda level_, field_, text_: problems.append(Problem(level_, REL, field_, text_)),
+            )
         allowed = {**clinic, "symptoms": ""}
         if missing := placeholders.unresolved(text, allowed):
             problems.append(

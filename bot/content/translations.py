@@ -40,6 +40,47 @@ def english_version(title: str, variants: Mapping[str, str]) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
 
 
+def check_version(
+    entry: Mapping, english: str, where: str, problem: Callable[[str, str, str], None]
+) -> bool:
+    """A translated text (a message, an urgent message) against the English it
+    translates: `translated_from` is the English text's version. Missing is an
+    error that names the version to write; another version means the English
+    changed since (a warning: it needs a translator). True when out of date."""
+    current = english_version(english, {})
+    written = str(entry.get("translated_from") or "")
+    if not written:
+        problem(
+            ERROR,
+            f"{where}.translated_from",
+            f"is missing: the English version it was written from (now {current})",
+        )
+        return True
+    if written != current:
+        problem(
+            WARNING,
+            f"{where}.translated_from",
+            f"the English changed since this translation ({written}, now {current}): "
+            "it needs a translator",
+        )
+        return True
+    return False
+
+
+def check_status(entry: Mapping, where: str, problem: Callable[[str, str, str], None]) -> str:
+    """draft or reviewed; a reviewed one names who reviewed it and when."""
+    status = entry.get("status", DRAFT)
+    if status not in STATUSES:
+        problem(ERROR, f"{where}.status", "must be draft or reviewed (by a qualified translator)")
+        return DRAFT
+    if status == REVIEWED:
+        if not str(entry.get("reviewed_by") or "").strip():
+            problem(ERROR, f"{where}.reviewed_by", "is missing: who reviewed the translation")
+        if not isinstance(entry.get("reviewed_on"), dt.date):
+            problem(ERROR, f"{where}.reviewed_on", "must be the date of the review, YYYY-MM-DD")
+    return status
+
+
 @dataclass(frozen=True)
 class TopicTranslation:
     language: str

@@ -109,3 +109,32 @@ def test_without_content_only_what_looks_like_a_topic_id_is_kept():
     assert cells.known_topic("refills", {"hospital_stay"}) == ""
     for bad in [FORMULA, "a@b.org", "refills\n", "Refills", ""]:
         assert cells.known_topic(bad, None) == ""
+
+
+def test_a_flood_of_urgent_messages_from_one_chat_takes_one_row_of_the_inbox(nurse):
+    start = dt.datetime(2025, 3, 9, 12, tzinfo=dt.timezone.utc)
+
+    def urgent(n: int, conversation: str, status: str = "new") -> None:
+        Message.objects.create(
+            event_id=10_000 + n + (500 if conversation == "other" else 0),
+            time=start + dt.timedelta(seconds=n),
+            conversation=conversation,
+            sender=Message.PATIENT,
+            text=f"chest pain {conversation} {n}",
+            outcome=Outcome.URGENT,
+            priority=0,
+            status=status,
+        )
+
+    for n in range(40):
+        urgent(n, "flood")
+    urgent(1, "other")  # another patient's, older than the whole flood
+    urgent(41, "flood", status="reviewed")
+    rows = list(nurse.get("/").context["page"])
+    texts = [m.text for m in rows]
+    assert texts == ["chest pain flood 41", "chest pain flood 39", "chest pain other 1"]
+    assert [m.more_urgent for m in rows] == [0, 39, 0]
+    page = nurse.get("/").content.decode()
+    assert "and 39 earlier urgent messages in this conversation" in page
+    # Each message is still there, on the conversation's page and in the export.
+    assert len([r for r in exported() if "chest pain flood" in " ".join(r)]) == 41

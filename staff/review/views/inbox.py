@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -55,6 +57,32 @@ def filtered(params) -> tuple[object, dict]:
     return messages, chosen
 
 
+def grouped(messages):
+    """One row for each conversation's urgent messages of one status: its newest,
+    with how many more there are. A flood of urgent messages from one chat then
+    takes one row, and other patients' urgent messages stay in sight; the
+    conversation's page shows them all."""
+    same = Message.objects.filter(
+        sender=Message.PATIENT,
+        outcome=Outcome.URGENT,
+        conversation=OuterRef("conversation"),
+        status=OuterRef("status"),
+    )
+    newer = same.filter(
+        Q(time__gt=OuterRef("time")) | Q(time=OuterRef("time"), id__gt=OuterRef("id"))
+    )
+    older = same.filter(
+        Q(time__lt=OuterRef("time")) | Q(time=OuterRef("time"), id__lt=OuterRef("id"))
+    )
+    count = older.order_by().values("conversation").annotate(n=Count("id")).values("n")
+    return messages.exclude(Q(outcome=Outcome.URGENT) & Exists(newer)).annotate(
+        more_urgent=Case(
+            When(outcome=Outcome.URGENT, then=Coalesce(Subquery(count), Value(0))),
+            default=Value(0),
+        )
+    )
+
+
 @require_GET
 def inbox(request):
     """Also where everyone lands after signing in: an editor goes on to the
@@ -66,7 +94,7 @@ def inbox(request):
             return redirect("editor-translations")
         raise PermissionDenied
     messages, chosen = filtered(request.GET)
-    page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(grouped(messages), PAGE_SIZE).get_page(request.GET.get("page"))
     topics = (
         Message.objects.filter(sender=Message.PATIENT)
         .exclude(topic="")

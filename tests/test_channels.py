@@ -116,6 +116,30 @@ def event_count(db: Path, sender: str) -> int:
         ).fetchone()[0]
 
 
+def test_the_web_chat_opens_only_an_id_of_its_own_making_for_its_own_conversation(assistant):
+    rest_id = uuid.uuid4().hex  # a REST conversation under an id of the web chat's form
+    reply = requests.post(
+        f"http://127.0.0.1:{assistant.rasa_port}/webhooks/rest/webhook",
+        json={"sender": rest_id, "message": f"{SECRET} asks how long is the hospital stay"},
+        timeout=60,
+    )
+    assert reply.ok and "about 3 days" in str(reply.json())
+    for asked in [rest_id, "x" * 20_000, "patient-outage", rest_id.upper(), "../" + rest_id]:
+        with SocketPatient(assistant.rasa_port, asked) as patient:
+            assert patient.chat_id and patient.chat_id != asked, asked[:40]
+            # A message under the asked id reaches nothing.
+            patient.say("hello", as_id=asked)
+            patient.say("how long is the hospital stay")
+            assert patient.wait_for("about 3 days"), patient.texts
+            assert not any(SECRET in t for t in patient.texts)
+    with sqlite3.connect(assistant.env["HAIP_TRACKER_DB"]) as connection:
+        texts = [row[0] for row in connection.execute(
+            "SELECT json_extract(data, '$.text') FROM events"
+            " WHERE sender_id = ? AND type_name = 'user'", (rest_id,),
+        )]  # fmt: skip
+    assert "hello" not in texts and len(texts) == 1
+
+
 def test_an_expired_chat_id_opens_nothing(assistant):
     db = Path(assistant.env["HAIP_TRACKER_DB"])
     old_id = uuid.uuid4().hex

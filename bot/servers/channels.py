@@ -232,7 +232,11 @@ class SocketIOChannel(SocketIOInput):
         )
 
     async def _usable(self, chat_id: str) -> bool:
-        """False once the chat id's patient has been silent too long."""
+        """Whether a browser may open the conversation of this chat id: one of
+        ours, written to only through this channel, whose patient has not been
+        silent too long (bot/servers/chat_ids.py)."""
+        if not chat_ids.is_ours(chat_id):
+            return False
         try:
             # Every session: the last one may hold only a reminder, not the patient.
             tracker = await self._app.ctx.agent.tracker_store.retrieve_full_tracker(chat_id)
@@ -242,10 +246,19 @@ class SocketIOChannel(SocketIOInput):
             logger.exception("Could not read a conversation to check its chat id's age")
             return True
         events = (
-            [{"event": e.type_name, "timestamp": e.timestamp} for e in tracker.events]
+            [
+                {
+                    "event": e.type_name,
+                    "timestamp": e.timestamp,
+                    "input_channel": getattr(e, "input_channel", None),
+                }
+                for e in tracker.events
+            ]
             if tracker is not None
             else []
         )
+        if not chat_ids.written_only_by(events, self.name()):
+            return False
         last = chat_ids.last_activity(events)
         return not chat_ids.is_expired(last, chat_ids.days_allowed(clinic))
 

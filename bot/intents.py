@@ -37,6 +37,10 @@ def is_external(name: str) -> bool:
     return name.startswith(EXTERNAL_PREFIX)
 
 
+# The entity of the web chat's opening payload when the patient chose a language,
+# /greet{"language": "es"} (bot/servers/web.py); domain.yml fills the
+# conversation's language slot from it.
+CHOSEN_LANGUAGE = "language"
 # Set on each parsed message: the language it is written in (bot/nlu/language.py),
 # or None when a message does not say; the replies follow it where they can.
 MESSAGE_LANGUAGE = "language"

@@ -193,6 +193,18 @@ def test_a_spanish_question_is_answered_in_spanish_and_the_chat_stays_spanish(as
     assert "la bomba se llena cada 14 días" in tapped, tapped
 
 
+def test_the_language_chosen_in_the_web_chat_is_the_conversation_s(assistant):
+    # The widget's opening payload when the patient chose Español (bot/servers/web.py).
+    welcome = all_text(assistant.ask("patient-es-chosen", '/greet{"language": "es"}'))
+    assert "programa de computadora" in welcome and "computer program" not in welcome, welcome
+    # A button tap carries no language: the chosen one is kept.
+    tapped = all_text(assistant.ask("patient-es-chosen", '/faq{"topic": "refills"}'))
+    assert "la bomba se llena cada 14 días" in tapped, tapped
+    # And back to English.
+    welcome = all_text(assistant.ask("patient-es-chosen", '/greet{"language": "en"}'))
+    assert "computer program" in welcome and "programa de computadora" not in welcome, welcome
+
+
 def test_a_spanish_patient_sets_a_refill_reminder_with_a_spanish_date(assistant):
     asked = all_text(assistant.ask("patient-es-3", "quiero un recordatorio para mi relleno"))
     assert "¿Cuándo es su próximo relleno" in asked, asked

@@ -6,7 +6,7 @@ import requests
 
 from actions import contacts
 from bot import paths
-from bot.content import answers, loader
+from bot.content import answers, languages, loader
 from bot.servers import web
 from bot.servers.channels import RestChannel, topic_ids
 from bot.servers.sms_channel import SMSChannel
@@ -49,6 +49,30 @@ def test_any_other_slash_is_text(typed, as_text):
     assert not as_text.strip().startswith("/")
 
 
+@pytest.mark.parametrize("payload", ['/greet{"language": "es"}', '/greet{"language":"en"}'])
+def test_the_greeting_with_a_language_the_assistant_speaks_is_a_command(payload):
+    assert is_issued(payload, TOPICS)
+    assert for_rasa(payload, lambda: TOPICS) == payload
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '/greet{"language": "fr"}',  # named in languages.NAMES, not spoken
+        '/greet{"language": "xx"}',
+        '/greet{"language": ["es"]}',
+        '/greet{"language": "es", "topic": "refills"}',
+        '/greet{"topic": "refills"}',
+        '/greet{"language": "es"} tengo dolor de pecho',
+        '/faq{"language": "es"}',
+        '/handoff{"language": "es"}',
+    ],
+)
+def test_any_other_language_or_entity_with_the_greeting_is_text(typed):
+    assert not is_issued(typed, TOPICS)
+    assert not for_rasa(typed, lambda: TOPICS).startswith("/")
+
+
 def test_text_without_a_slash_and_non_strings_are_untouched():
     typed = " how often are refills? / asking "
     assert for_rasa(typed, lambda: TOPICS) == typed
@@ -60,7 +84,7 @@ def test_every_payload_the_assistant_sends_is_a_command(monkeypatch):
     kinds = {contacts.contacts.EMAIL, contacts.contacts.SMS}
     monkeypatch.setattr(contacts.senders, "available", lambda: kinds)
     monkeypatch.setattr(contacts.contacts, "active", lambda *_: False)
-    payloads = [web.START_PAYLOAD]
+    payloads = [web.START_PAYLOAD, *(web.start_payload(code) for code in languages.SPOKEN)]
     payloads += [answers.topic_button(t)["payload"] for t in content.topics.values()]
     payloads += [b["payload"] for b in contacts.offer(content, "someone").buttons]
     assert len(payloads) > 3

@@ -4,8 +4,10 @@ must fail politely)."""
 import pytest
 import requests
 
+from bot.content import widget
+from bot.content.problems import ContentError
 from bot.servers.supervisor import serve
-from bot.servers.web import WebServer
+from bot.servers.web import WebServer, widget_config
 from bot.settings import Settings
 from tests.servers import free_port
 
@@ -82,6 +84,31 @@ def test_config_and_history_allow_only_listed_sites(web):
     assert allowed.json()["clinic_name"] == "X"
     other = requests.get(f"{web}/widget/config.json", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_the_config_gives_the_widget_its_words_in_each_language(web):
+    config = requests.get(f"{web}/widget/config.json", timeout=5).json()
+    assert config["languages"] == [
+        {"code": "en", "name": "English"},
+        {"code": "es", "name": "Español"},
+    ]
+    assert set(config["labels"]) == {"en", "es"}
+    assert all(set(texts) == set(widget.LABELS) for texts in config["labels"].values())
+    assert config["labels"]["en"]["send"] == "Send" and config["labels"]["es"]["send"] == "Enviar"
+    assert config["language_payloads"] == {
+        "en": '/greet{"language": "en"}',
+        "es": '/greet{"language": "es"}',
+    }
+
+
+def test_without_valid_content_the_config_offers_no_language():
+    def broken():
+        raise ContentError([])
+
+    settings = Settings.from_env({"HAIP_SOCKET_URL": "http://127.0.0.1:5005"})
+    config = widget_config(settings, lambda: {"clinic_name": "X"}, broken)
+    assert config["languages"] == [] and config["labels"] == {}
+    assert config["start_payload"] == "/greet"
 
 
 @pytest.mark.parametrize("sender", ["patient-a", "..%2F..%2Fetc", "x" * 5000, "%3Cscript%3E"])

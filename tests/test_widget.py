@@ -196,6 +196,8 @@ def test_a_reload_keeps_the_conversation(page, assistant):
 
 def test_the_keyboard_alone_is_enough(page, assistant):
     page.goto(assistant.web_url + "/")
+    # The chat button shows once its words (widget/config.json) have come.
+    expect(page.get_by_role("button", name=LAUNCHER)).to_be_visible()
     for _ in range(10):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.classList.contains('haip-launcher')"):
@@ -266,7 +268,8 @@ def test_the_chat_fits_phones_and_zoom(browser, assistant, name, viewport, scale
     try:
         open_chat(page, assistant)
         ask_hospital_stay(page, whole=True)
-        for part in [".haip-panel", ".haip-emergency", ".haip-input", ".haip-send", ".haip-close"]:
+        parts = [".haip-panel", ".haip-emergency", ".haip-input", ".haip-send"]
+        for part in [*parts, ".haip-language", ".haip-close"]:
             box = page.locator(part).bounding_box()
             assert box and box["x"] >= 0 and box["y"] >= 0, part
             assert box["x"] + box["width"] <= width + 0.5, f"{part} is cut off on the right"
@@ -663,3 +666,139 @@ def test_the_unsubscribe_page_of_a_reminder_e_mail(browser, assistant):
     assert contacts.active(store, patient) == []
     assert axe_violations(page) == []
     context.close()
+
+
+# --- the patient's language (issue 25) ------------------------------------------
+
+
+def ask_in_spanish(page: Page, text: str) -> None:
+    page.get_by_label("Escriba su pregunta").fill(text)
+    page.get_by_role("button", name="Enviar").click()
+
+
+def since_the_spanish_welcome(page: Page) -> list[str]:
+    """The messages as seen on screen, from the welcome the choice of Spanish brought."""
+    shown = [visible_text(m) for m in page.locator(".haip-msg").all()]
+    start = next(i for i, text in enumerate(shown) if "programa de computadora" in text)
+    return shown[start:]
+
+
+def screen_reader_texts(page: Page, selector: str) -> list[str]:
+    return page.locator(selector).all_text_contents()
+
+
+def expect_spanish_widget(page: Page) -> None:
+    """Every word of the widget in Spanish, and the page says so (lang)."""
+    expect(page.locator(".haip-panel")).to_have_attribute("lang", "es")
+    expect(page.locator(".haip-chat")).to_have_attribute("lang", "es")
+    back = page.get_by_role("button", name="English", exact=True)
+    expect(back.locator("[lang=en]")).to_have_text("English")
+    expect(page.locator(".haip-title")).to_contain_text("Preguntas sobre la bomba")
+    expect(page.get_by_role("button", name="Cerrar el chat")).to_be_visible()
+    expect(page.locator(".haip-emergency")).to_have_text("En una emergencia, llame al 911.")
+    expect(page.get_by_role("log", name="Mensajes del chat")).to_be_visible()
+    expect(page.get_by_label("Escriba su pregunta")).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Terminar el chat y olvidar este aparato")
+    ).to_be_visible()
+
+
+def test_a_spanish_speaking_patient_chooses_espanol_and_keeps_it(browser, assistant):
+    # bypass_csp: axe is injected.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_chat(page, assistant)
+        espanol = page.get_by_role("button", name="Español", exact=True)
+        expect(espanol.locator("[lang=es]")).to_have_text("Español")
+        espanol.focus()
+        page.keyboard.press("Enter")  # the keyboard reaches it, as any button
+        expect_spanish_widget(page)
+        expect(page.locator(".haip-chat > [role=status]")).to_have_text(
+            "El chat ahora está en español."
+        )
+        # The assistant is told, and welcomes the patient in Spanish.
+        expect(assistant_messages(page).filter(has_text="programa de computadora")).to_have_count(1)
+        assert page.evaluate("localStorage.getItem('haip-chat-language')") == "es"
+
+        ask_in_spanish(page, "¿Cuántos días voy a estar en el hospital?")
+        expect(assistant_messages(page).filter(has_text="unos 3 días")).to_have_count(1)
+        expect(assistant_messages(page).last).to_contain_text("Fuentes")
+        ask_in_spanish(page, "quiero un recordatorio para mi relleno")
+        expect(assistant_messages(page).last).to_contain_text("¿Cuándo es su próximo relleno")
+        ask_in_spanish(page, "en dos semanas")
+        expect(
+            assistant_messages(page).filter(has_text="Listo. Su próximo relleno es el")
+        ).to_have_count(1)
+        calendar = page.get_by_role("link", name="Agregar mis fechas de relleno a mi calendario")
+        with page.expect_download() as download:
+            calendar.click()
+        ics = Path(download.value.path()).read_text()
+        assert ics.startswith("BEGIN:VCALENDAR") and "Relleno de la bomba" in ics, ics
+
+        # What only screen readers get is in Spanish too, in Spanish-marked messages.
+        assert screen_reader_texts(page, ".haip-msg--patient > .haip-sr")[-1] == "Usted dijo: "
+        assert screen_reader_texts(page, ".haip-msg--assistant > .haip-sr")[-1] == (
+            "El asistente dijo: "
+        )
+        assert " (se abre en otra pestaña)" in screen_reader_texts(page, "a .haip-sr")
+        expect(page.get_by_role("group", name="Temas sugeridos").last).to_be_visible()
+        assert assistant_messages(page).last.get_attribute("lang") == "es"
+        violations = axe_violations(page)
+        assert violations == [], json.dumps(violations, indent=1)
+
+        before = since_the_spanish_welcome(page)
+        page.reload()
+        # The same conversation, and the widget still in Spanish.
+        expect_spanish_widget(page)
+        expect(assistant_messages(page).filter(has_text="unos 3 días")).to_have_count(1)
+        assert since_the_spanish_welcome(page) == before
+        expect(
+            page.get_by_role("link", name="Agregar mis fechas de relleno a mi calendario")
+        ).to_have_count(1)
+        assert set(screen_reader_texts(page, ".haip-msg--patient > .haip-sr")) == {"Usted dijo: "}
+        violations = axe_violations(page)
+        assert violations == [], json.dumps(violations, indent=1)
+        # And it goes on in Spanish: a tapped topic has no words of its own.
+        page.get_by_role("button", name="Llenados de la bomba").first.click()
+        expect(assistant_messages(page).filter(has_text="cada 14 días").first).to_be_visible()
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_a_patient_switches_back_to_english(page, assistant):
+    page.goto(assistant.web_url + "/")
+    page.evaluate("localStorage.setItem('haip-chat-language', 'es')")
+    page.reload()
+    # A new chat starts in the language chosen on an earlier visit.
+    page.get_by_role("button", name="¿Preguntas sobre su bomba? Chatee con nosotros").click()
+    expect(assistant_messages(page).first).to_contain_text("programa de computadora")
+    expect(assistant_messages(page).filter(has_text="computer program")).to_have_count(0)
+    expect_spanish_widget(page)
+    # The longer Spanish title bar still fits a phone.
+    page.set_viewport_size({"width": 360, "height": 740})
+    for part in [".haip-title", ".haip-language", ".haip-close"]:
+        box = page.locator(part).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360.5, part
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.get_by_role("button", name="English", exact=True).click()
+    expect(page.locator(".haip-panel")).to_have_attribute("lang", "en")
+    expect(page.locator(".haip-chat > [role=status]")).to_have_text("The chat is now in English.")
+    expect(page.get_by_role("button", name="Español", exact=True)).to_be_visible()
+    expect(page.get_by_label("Type your question")).to_be_visible()
+    expect(page.locator(".haip-emergency")).to_have_text("In an emergency, call 911.")
+    expect(assistant_messages(page).filter(has_text="computer program")).to_have_count(1)
+    # The Spanish welcome stays marked as Spanish; what comes now is English.
+    assert assistant_messages(page).first.get_attribute("lang") == "es"
+    ask_hospital_stay(page)
+    assert assistant_messages(page).last.get_attribute("lang") == "en"
+    assert page.evaluate("localStorage.getItem('haip-chat-language')") == "en"
+    page.reload()
+    expect(page.locator(".haip-panel")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Send")).to_be_visible()

@@ -26,6 +26,7 @@ from bot.content import messages as messages_module
 from bot.content import myths as myths_module
 from bot.content import red_flags as red_flags_module
 from bot.content import translations as translations_module
+from bot.content import widget as widget_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
 from bot.content.yaml_files import read_mapping, read_yaml
 
@@ -176,6 +177,8 @@ class Content:
     red_flags: red_flags_module.RedFlags | None = None
     messages: dict[str, messages_module.Message] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # The chat widget's labels, {language: {label: text}} (content/widget.yml).
+    widget: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -802,6 +805,7 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
     _check_median_grade(topics, clinic, problems)
     red_flags = red_flags_module.load(root, clinic, sources, problems, ids_seen)
     messages = messages_module.load(root, clinic, ids_seen, problems)
+    widget = widget_module.load(root, problems)
     return Content(
         clinic=clinic,
         sources=sources,
@@ -809,6 +813,7 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
         red_flags=red_flags,
         messages=messages,
         problems=problems,
+        widget=widget,
     )
 
 

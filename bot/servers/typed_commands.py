@@ -7,7 +7,8 @@ no urgent line, a typed `/EXTERNAL_refill_due` would pose as the scheduler, and
 one Rasa cannot parse makes it print the whole message in its warning.
 
 So only what the assistant itself sends as a payload is a command: the web
-chat's opening `/greet` (bot/servers/web.py), its topic buttons,
+chat's opening `/greet`, or `/greet{"language": "es"}` with a language the
+assistant speaks that the patient chose (bot/servers/web.py), its topic buttons,
 `/faq{"topic": "<a topic id>"}` (bot/content/answers.py), and the buttons of the
 offer of reminders by e-mail or text (actions/contacts.py). Any other message
 loses its leading slashes (and the spaces among them, which Rasa would strip)
@@ -23,32 +24,41 @@ import re
 from collections.abc import Callable, Collection
 from typing import Any
 
-from bot.intents import RETRIEVAL_INTENT
+from bot.content import languages
+from bot.intents import CHOSEN_LANGUAGE, RETRIEVAL_INTENT
 
 # Payloads without entities that the assistant sends.
 PLAIN_COMMANDS = frozenset({"greet", "contact_by_email", "contact_by_text", "contact_decline"})
 _COMMAND = re.compile(r"/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?", re.DOTALL)
 
 
+# Payloads with one entity that the assistant sends: the intent, the entity and
+# the values it may have (the topic ids are the content's, given to is_issued).
+_ONE_ENTITY = {RETRIEVAL_INTENT: "topic", "greet": CHOSEN_LANGUAGE}
+
+
 def is_issued(text: str, topic_ids: Collection[str]) -> bool:
-    """True for a payload the assistant sends: a plain command, or the FAQ intent
-    with exactly one entity, a topic the content has."""
+    """True for a payload the assistant sends: a plain command, the FAQ intent
+    with exactly one entity, a topic the content has, or the greeting with
+    exactly one entity, a language the assistant speaks."""
     match = _COMMAND.fullmatch(text.strip())
     if not match:
         return False
     if match["entities"] is None:
         return match["intent"] in PLAIN_COMMANDS
-    if match["intent"] != RETRIEVAL_INTENT:
+    entity = _ONE_ENTITY.get(match["intent"])
+    if entity is None:
         return False
     try:
         entities = json.loads(match["entities"])
     except ValueError:
         return False
+    allowed = languages.SPOKEN if entity == CHOSEN_LANGUAGE else topic_ids
     return (
         isinstance(entities, dict)
-        and set(entities) == {"topic"}
-        and isinstance(entities["topic"], str)
-        and entities["topic"] in topic_ids
+        and set(entities) == {entity}
+        and isinstance(entities[entity], str)
+        and entities[entity] in allowed
     )
 
 

@@ -18,7 +18,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bot import paths
+from bot import intents, paths
+from bot.content import languages
 from bot.content.loader import ContentError
 from bot.rasa_api import RasaAPI, RasaAPIError
 from bot.servers import chat_ids, history, unsubscribe
@@ -59,6 +60,16 @@ def page_security_headers(socket_url: str) -> dict[str, str]:
 START_PAYLOAD = "/greet"
 
 
+def start_payload(language: str | None = None) -> str:
+    """The opening payload; with the language the patient chose in the widget,
+    which sets the conversation's language slot (domain.yml), so the welcome and
+    every answer after it are in that language. The widget sends it again when
+    the patient changes the language."""
+    if language is None:
+        return START_PAYLOAD
+    return START_PAYLOAD + json.dumps({intents.CHOSEN_LANGUAGE: language})
+
+
 # Every request is small (widget files, a history, an unsubscribe form): a client
 # that takes longer than this to send one is cut off.
 REQUEST_TIMEOUT_S = 10
@@ -66,11 +77,20 @@ MAX_THREADS = 64
 MAX_BODY_BYTES = 4096
 
 
-def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
+def widget_config(
+    settings: Settings, clinic: Callable[[], dict], labels: Callable[[], dict] = dict
+) -> dict:
+    """The widget's settings. `labels()` gives its words in each language
+    (content/widget.yml), so the widget holds no patient text of its own; the
+    patient chooses among the languages that have them all."""
     try:
         details = clinic()
     except ContentError:
         details = {}  # the widget still works; only the clinic's name is missing
+    try:
+        texts = labels()
+    except ContentError:
+        texts = {}  # the widget says the chat could not start
     return {
         "socket_url": settings.socket_url,
         "start_payload": START_PAYLOAD,
@@ -78,6 +98,9 @@ def widget_config(settings: Settings, clinic: Callable[[], dict]) -> dict:
         "phone_main": details.get("phone_main", ""),
         # The widget forgets its chat id after this long, as the server does.
         "chat_id_days": chat_ids.days_allowed(clinic),
+        "languages": [{"code": code, "name": languages.NAMES[code]} for code in texts],
+        "labels": texts,
+        "language_payloads": {code: start_payload(code) for code in texts},
     }
 
 
@@ -133,7 +156,8 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             if path in STATIC_FILES:
                 return self._static(path)
             if path == "/widget/config.json":
-                return self._json(HTTPStatus.OK, widget_config(settings, clinic), cache="no-cache")
+                config = widget_config(settings, clinic, lambda: contents.get().widget)
+                return self._json(HTTPStatus.OK, config, cache="no-cache")
             if path.startswith("/api/history/"):
                 return self._history(path.removeprefix("/api/history/"))
             if path == "/unsubscribe":

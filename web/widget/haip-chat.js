@@ -5,6 +5,10 @@
  *           data-clinic-name="Lakeside Cancer Center"
  *           data-color-primary="#0b5394"></script>
  *
+ * Its words (labels, status lines, screen-reader texts) come from
+ * content/widget.yml through widget/config.json, in each language the assistant
+ * speaks; the patient chooses the language with the button in the title bar.
+ *
  * Settings (all optional, see README "Put the chat on your website"):
  *   data-server-url       where the assistant's web server is (default: where this file came from)
  *   data-clinic-name      shown in the chat's title (default: clinic_name in content/clinic.yml)
@@ -25,8 +29,9 @@
   var script = document.currentScript;
   if (!script || window.HaipChat) return;
 
-  var EMERGENCY_NUMBER = "911";
   var STORAGE_SENDER = "haip-chat-sender";
+  // The language the patient chose, kept beside the chat id.
+  var STORAGE_LANGUAGE = "haip-chat-language";
   // When the patient last wrote: the chat id is dropped once that is older
   // than the clinic's chat_id_days, as the server refuses it then.
   var STORAGE_LAST = "haip-chat-last";
@@ -36,6 +41,27 @@
   var CATCH_UP_WINDOW = 20; // the page's last messages lined up with the history after a reconnect
   var DEFAULT_PRIMARY = "#0b5394";
   var DEFAULT_ASSISTANT = "#eef1f4";
+
+  // Only for when widget/config.json cannot be fetched (it carries every other
+  // word, from content/widget.yml): without it there is no chat to label, only
+  // this to say, and a way to close the panel.
+  var FALLBACK = {
+    launcher: "Questions about your pump? Chat with us",
+    title: "Pump questions",
+    close: "Close chat",
+    emergency: "In an emergency, call 911.",
+    could_not_start: "Sorry, the chat could not start. Please try again later.",
+  };
+  var labels = {}; // the shown language's words, from the config
+  var language = "en"; // the shown language's code
+
+  /** A label in the shown language, with its placeholders filled in. */
+  function t(key, values) {
+    var text = labels[key] || FALLBACK[key] || "";
+    return text.replace(/\{([A-Za-z_]+)\}/g, function (whole, name) {
+      return values && values[name] != null ? String(values[name]) : whole;
+    });
+  }
 
   var server = new URL(script.getAttribute("data-server-url") || new URL("../", script.src).href,
     location.href).href.replace(/\/?$/, "/");
@@ -67,7 +93,7 @@
       a.rel = "noopener noreferrer";
       var note = document.createElement("span");
       note.className = "haip-sr";
-      note.textContent = " (opens in a new tab)";
+      labelled(note, "new_tab", " ");
       a.appendChild(note);
     }
     return a;
@@ -205,8 +231,34 @@
     return node;
   }
 
+  /**
+   * Marks a node's text (or, with `attribute`, that attribute) as the label
+   * `key`, so that showLabels() puts it in the chosen language; `before` and
+   * `after` go around it (the space between a link and its screen-reader note).
+   */
+  function labelled(node, key, before, attribute, after) {
+    node.setAttribute("data-haip-label", key);
+    if (before) node.setAttribute("data-haip-before", before);
+    if (after) node.setAttribute("data-haip-after", after);
+    if (attribute) node.setAttribute("data-haip-attribute", attribute);
+    fillLabel(node);
+    return node;
+  }
+
+  function fillLabel(node) {
+    var text =
+      (node.getAttribute("data-haip-before") || "") +
+      t(node.getAttribute("data-haip-label")) +
+      (node.getAttribute("data-haip-after") || "");
+    var attribute = node.getAttribute("data-haip-attribute");
+    if (attribute) node.setAttribute(attribute, text);
+    else node.textContent = text;
+  }
+
   var root = el("div", "haip-chat");
-  root.lang = "en";
+  root.lang = language;
+  // Shown once the config has said which language and words (or failed).
+  root.hidden = true;
   var primary = colour("data-color-primary", DEFAULT_PRIMARY);
   var assistantColour = colour("data-color-assistant", DEFAULT_ASSISTANT);
   root.style.setProperty("--haip-primary", primary);
@@ -219,7 +271,7 @@
   launcher.type = "button";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "haip-panel");
-  var launcherLabel = el("span", "", "Questions about your pump? Chat with us");
+  var launcherLabel = labelled(el("span"), "launcher");
   var badge = el("span", "haip-badge");
   badge.hidden = true;
   launcher.append(launcherLabel, badge);
@@ -230,29 +282,32 @@
   panel.setAttribute("aria-labelledby", "haip-title");
 
   var header = el("div", "haip-header");
-  var title = el("h2", "haip-title", "Pump questions");
+  var title = el("h2", "haip-title");
   title.id = "haip-title";
-  var close = el("button", "haip-close", "Close chat");
+  // The other language, named in itself and marked as such for screen readers.
+  var switcher = el("button", "haip-language");
+  switcher.type = "button";
+  switcher.hidden = true;
+  var close = labelled(el("button", "haip-close"), "close");
   close.type = "button";
-  header.append(title, close);
+  header.append(title, switcher, close);
 
+  // 911 (and any phone number in the label) as a tap-to-call link.
   var emergency = el("p", "haip-emergency");
-  emergency.append("In an emergency, call ", link("tel:" + EMERGENCY_NUMBER, EMERGENCY_NUMBER), ".");
 
-  var log = el("div", "haip-log");
+  var log = labelled(el("div", "haip-log"), "messages", "", "aria-label");
   log.setAttribute("role", "log");
-  log.setAttribute("aria-label", "Chat messages");
   log.tabIndex = 0;
 
   var typing = el("p", "haip-typing");
   typing.hidden = true;
-  typing.append(el("span", "haip-dots"), "The assistant is writing");
+  typing.append(el("span", "haip-dots"), labelled(el("span"), "typing"));
 
   var status = el("p", "haip-status");
   status.setAttribute("role", "status");
 
   var form = el("form", "haip-form");
-  var label = el("label", "haip-label", "Type your question");
+  var label = labelled(el("label", "haip-label"), "input");
   label.htmlFor = "haip-input";
   var input = el("textarea", "haip-input");
   input.id = "haip-input";
@@ -260,20 +315,21 @@
   input.autocomplete = "off";
   // Far more than a question needs; the server keeps no more than 20,000 characters.
   input.maxLength = 4000;
-  var send = el("button", "haip-send", "Send");
+  var send = labelled(el("button", "haip-send"), "send");
   send.type = "submit";
   var row = el("div", "haip-row");
   row.append(input, send);
   form.append(label, row);
 
   // For a shared or lost device: nothing of this chat stays in the browser.
-  var forget = el("button", "haip-forget", "End chat and forget this device");
+  var forget = labelled(el("button", "haip-forget"), "forget");
   forget.type = "button";
 
   panel.append(header, emergency, log, typing, status, form, forget);
 
-  // Heard by screen readers: a reminder arriving while the chat is closed, or
-  // that the chat has ended.
+  // Heard by screen readers: a reminder arriving while the chat is closed, that
+  // the chat has ended, or the language it is now in (the status line above is
+  // cleared by the next message, which may come at once).
   var closedNotice = el("p", "haip-sr");
   closedNotice.setAttribute("role", "status");
   root.append(launcher, panel, closedNotice);
@@ -338,7 +394,7 @@
   }
 
   function phoneHint() {
-    return config && config.phone_main ? " For help now, call " + config.phone_main + "." : "";
+    return config && config.phone_main ? " " + t("phone_hint", { phone_main: config.phone_main }) : "";
   }
 
   function showTyping(on) {
@@ -347,7 +403,7 @@
     if (on) {
       waitTimer = setTimeout(function () {
         typing.hidden = true;
-        setStatus("The assistant has not answered yet. Please try again." + phoneHint());
+        setStatus(t("no_answer_yet") + phoneHint());
       }, REPLY_WAIT_MS);
     }
   }
@@ -359,7 +415,7 @@
   function calendarLink(custom) {
     if (custom.type !== "calendar" || custom.mime_type !== "text/calendar") return null;
     var blob = new Blob([String(custom.content || "")], { type: "text/calendar" });
-    var a = link(URL.createObjectURL(blob), String(custom.label || "Add to my calendar"), false);
+    var a = link(URL.createObjectURL(blob), String(custom.label || t("calendar")), false);
     a.download = String(custom.filename || "calendar.ics").replace(/[^\w.-]/g, "_");
     a.className = "haip-file";
     return a;
@@ -368,7 +424,12 @@
   function addMessage(message) {
     var fromPatient = message.from === "patient";
     var item = el("div", "haip-msg " + (fromPatient ? "haip-msg--patient" : "haip-msg--assistant"));
-    item.appendChild(el("span", "haip-sr", fromPatient ? "You said: " : "Assistant said: "));
+    // The assistant answers in the language shown (the conversation's); a
+    // message keeps its language, and its screen-reader words, when the
+    // patient changes it later.
+    item.lang = language;
+    var said = fromPatient ? "you_said" : "assistant_said";
+    item.appendChild(labelled(el("span", "haip-sr"), said, "", "", " "));
     var bubble = el("div", "haip-bubble");
     if (fromPatient) {
       bubble.textContent = message.text;
@@ -383,7 +444,7 @@
     if (message.buttons && message.buttons.length) {
       var group = el("div", "haip-buttons");
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Suggested topics");
+      labelled(group, "suggested_topics", "", "aria-label");
       message.buttons.forEach(function (b) {
         var button = el("button", "haip-choice", b.title);
         button.type = "button";
@@ -445,16 +506,16 @@
     addMessage(fromBot(data || {}));
     if (panel.hidden) {
       unread += 1;
-      badge.textContent = unread + " new";
+      badge.textContent = t("unread", { count: unread });
       badge.hidden = false;
-      closedNotice.textContent = "New message from the pump assistant.";
+      closedNotice.textContent = t("new_message");
     }
   }
 
   /** Sends what the patient typed or clicked; `payload` is a button's. */
   function say(text, payload) {
     if (!socket || !socket.connected || !confirmed) {
-      setStatus("The chat is not connected right now. Please try again in a moment." + phoneHint());
+      setStatus(t("not_connected") + phoneHint());
       return false;
     }
     addMessage({ from: "patient", text: text });
@@ -475,8 +536,15 @@
       });
   }
 
+  /** The opening payload, with the language if the patient chose one. */
+  function startPayload() {
+    var chosen = safeGet(localStorage, STORAGE_LANGUAGE);
+    return (chosen && config.language_payloads[chosen]) || config.start_payload;
+  }
+
   function startConversation() {
-    socket.emit("user_uttered", { session_id: senderId, message: config.start_payload });
+    languageUntold = false; // the opening payload carries it
+    socket.emit("user_uttered", { session_id: senderId, message: startPayload() });
     notePatientActivity();
     showTyping(true);
   }
@@ -500,9 +568,14 @@
       clearLog();
       return startConversation();
     }
-    if (historyShown) return catchUp(false); // a reconnect
-    historyShown = true;
-    catchUp(true);
+    if (historyShown) {
+      catchUp(false); // a reconnect
+    } else {
+      historyShown = true;
+      catchUp(true);
+    }
+    // After catchUp: its welcome waits for the history, and comes after it.
+    if (languageUntold) tellLanguage();
   }
 
   /**
@@ -543,11 +616,70 @@
       confirmed = false;
       showTyping(false);
       if (reason === "io client disconnect") return; // the patient ended the chat
-      setStatus("The chat lost its connection. Trying again ..." + phoneHint());
+      setStatus(t("connection_lost") + phoneHint());
     });
     socket.on("connect_error", function () {
-      setStatus("Sorry, I can't reach the assistant right now. It will keep trying." + phoneHint());
+      setStatus(t("cannot_reach") + phoneHint());
     });
+  }
+
+  // ---- the language ------------------------------------------------------
+  var clinicName = script.getAttribute("data-clinic-name");
+  var languageUntold = false; // chosen while the assistant could not be told
+
+  /** Every word of the widget in `code`, and the page told so (lang). */
+  function showLabels(code) {
+    language = code;
+    labels = (config && config.labels[code]) || {};
+    root.lang = code;
+    panel.lang = code;
+    Array.prototype.forEach.call(root.querySelectorAll("[data-haip-label]"), function (node) {
+      if (!node.closest(".haip-msg")) fillLabel(node); // a message keeps its language
+    });
+    var name = clinicName || (config && config.clinic_name);
+    title.textContent = name ? t("title_with_clinic", { clinic_name: name }) : t("title");
+    emergency.textContent = "";
+    appendInline(emergency, t("emergency"));
+    if (unread) badge.textContent = t("unread", { count: unread });
+    showSwitcher();
+  }
+
+  /** The next language the assistant speaks, named in itself. */
+  function otherLanguage() {
+    var codes = (config ? config.languages : []).map(function (l) {
+      return l.code;
+    });
+    if (codes.length < 2) return null;
+    return config.languages[(codes.indexOf(language) + 1) % codes.length];
+  }
+
+  function showSwitcher() {
+    var other = otherLanguage();
+    switcher.hidden = !other;
+    if (!other) return;
+    switcher.textContent = "";
+    var name = el("span", "", other.name);
+    name.lang = other.code;
+    switcher.appendChild(name);
+  }
+
+  /** The assistant answers in the chosen language from now on, with a welcome in it. */
+  function tellLanguage() {
+    languageUntold = false;
+    socket.emit("user_uttered", { session_id: senderId, message: config.language_payloads[language] });
+    notePatientActivity();
+    showTyping(true);
+  }
+
+  function chooseLanguage() {
+    var other = otherLanguage();
+    if (!other) return;
+    safeSet(localStorage, STORAGE_LANGUAGE, other.code);
+    showLabels(other.code);
+    closedNotice.textContent = t("language_chosen");
+    if (socket && socket.connected && confirmed) tellLanguage();
+    else languageUntold = Boolean(senderId); // a new chat starts in it anyway
+    switcher.focus();
   }
 
   // ---- opening and closing ---------------------------------------------
@@ -572,13 +704,13 @@
     launcher.focus();
   }
 
-  /** "End chat and forget this device": a fresh conversation under a new id. */
+  /** The "forget this device" button: a fresh conversation under a new id. */
   function endChat() {
     forgetChatId();
     clearLog();
     showTyping(false);
     setStatus("");
-    closedNotice.textContent = "Chat ended. This device no longer keeps it. A new chat has started.";
+    closedNotice.textContent = t("chat_ended");
     if (socket) {
       // A new connection asks for a new id (senderId is empty now).
       socket.disconnect();
@@ -587,6 +719,7 @@
   }
 
   launcher.addEventListener("click", open);
+  switcher.addEventListener("click", chooseLanguage);
   forget.addEventListener("click", endChat);
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (event) {
@@ -603,7 +736,7 @@
     event.preventDefault();
     var text = input.value.trim();
     if (!text) {
-      setStatus("Please type a question first.");
+      setStatus(t("empty_question"));
       input.focus();
       return;
     }
@@ -621,10 +754,19 @@
     });
   }
 
+  /** The widget on screen, in the chosen language; opened if the page or the tab asks. */
+  function reveal() {
+    var chosen = safeGet(localStorage, STORAGE_LANGUAGE);
+    showLabels(config && config.labels[chosen] ? chosen : config ? config.languages[0].code : "en");
+    root.hidden = false;
+    if (script.getAttribute("data-open") === "true" || safeGet(sessionStorage, STORAGE_OPEN) === "1") {
+      open();
+    }
+  }
+
   function start() {
     document.head.appendChild(stylesheet);
     document.body.appendChild(root);
-    var clinicName = script.getAttribute("data-clinic-name");
     Promise.all([
       fetch(server + "widget/config.json", { credentials: "omit" }).then(function (r) {
         if (!r.ok) throw new Error("config " + r.status);
@@ -634,18 +776,17 @@
     ])
       .then(function (results) {
         config = results[0];
+        if (!config.languages || !config.languages.length) throw new Error("no labels");
         if (senderId && chatIdTooOld(config.chat_id_days)) forgetChatId();
-        var name = clinicName || config.clinic_name;
-        if (name) title.textContent = "Pump questions: " + name;
+        reveal();
         // A returning patient is connected at once, so a reminder can arrive.
         if (senderId || !panel.hidden) connect();
       })
       .catch(function () {
-        setStatus("Sorry, the chat could not start. Please try again later.");
+        config = null;
+        reveal();
+        setStatus(t("could_not_start"));
       });
-    if (script.getAttribute("data-open") === "true" || safeGet(sessionStorage, STORAGE_OPEN) === "1") {
-      open();
-    }
   }
 
   window.HaipChat = { renderText: renderText, open: open, close: shut };

@@ -178,3 +178,20 @@ def test_no_patient_text_reaches_the_servers_output(assistant):
     # frozen, from a foreign origin and under an expired chat id.
     time.sleep(1)
     assert not any(SECRET in line for line in assistant.output)
+
+
+def test_the_attack_replay_finds_every_defence_holding(assistant):
+    """bench/attacks.py, as a clinic's IT would run it against `make run`."""
+    import subprocess
+    import sys
+
+    from bot import paths
+
+    replay = subprocess.run(
+        [sys.executable, "bench/attacks.py",
+         "--rasa", f"http://127.0.0.1:{assistant.rasa_port}", "--web", assistant.web_url,
+         "--staff", assistant.staff_url, "--actions", f"http://127.0.0.1:{assistant.actions_port}"],
+        cwd=paths.ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "FAILED" not in replay.stdout and " held" in replay.stdout

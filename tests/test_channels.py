@@ -138,6 +138,7 @@ def test_the_web_chat_opens_only_an_id_of_its_own_making_for_its_own_conversatio
             " WHERE sender_id = ? AND type_name = 'user'", (rest_id,),
         )]  # fmt: skip
     assert "hello" not in texts and len(texts) == 1
+    assert history(assistant, rest_id) == []  # nor does the web page's history open it
 
 
 def test_an_expired_chat_id_opens_nothing(assistant):

@@ -40,3 +40,16 @@ def test_days_come_from_the_clinic_or_the_default():
         raise ContentError([])
 
     assert chat_ids.days_allowed(broken) == 30
+
+
+def test_only_a_conversation_the_web_chat_alone_wrote_to_opens():
+    web = {"event": "user", "timestamp": NOW, "input_channel": "socketio"}
+    reminder = {"event": "user", "timestamp": NOW, "input_channel": None}
+    reply = {"event": "bot", "timestamp": NOW}
+    assert chat_ids.opens([web, reply, reminder], days=30, now=NOW)
+    assert chat_ids.opens([], days=30, now=NOW)  # nothing there yet
+    for other in ("rest", "twilio", "cmdline"):
+        foreign = {"event": "user", "timestamp": NOW, "input_channel": other}
+        assert not chat_ids.opens([web, foreign, reply], days=30, now=NOW), other
+    old = {**web, "timestamp": NOW - 31 * DAY}
+    assert not chat_ids.opens([old, reply], days=30, now=NOW)

@@ -1,4 +1,5 @@
-from bot.servers.history import chat_history, custom_payload, is_sender_id
+from bot.servers.chat_ids import is_ours
+from bot.servers.history import chat_history, custom_payload
 
 BUTTON = {"title": "How long you stay in the hospital", "payload": '/faq{"topic": "hospital_stay"}'}
 
@@ -65,9 +66,9 @@ def test_history_is_capped():
 
 
 def test_only_ids_the_socket_channel_makes_are_accepted():
-    assert is_sender_id("0f8e2b6c9d1a4e7f8a3b5c6d7e8f9a0b")
+    assert is_ours("0f8e2b6c9d1a4e7f8a3b5c6d7e8f9a0b")
     for bad in ["", "patient-a", "../../etc/passwd", "0F8E2B6C9D1A4E7F8A3B5C6D7E8F9A0B", "a" * 33]:
-        assert not is_sender_id(bad)
+        assert not is_ours(bad)
 
 
 def test_the_schedulers_external_event_is_not_shown_as_the_patients_words():

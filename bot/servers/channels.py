@@ -257,10 +257,7 @@ class SocketIOChannel(SocketIOInput):
             if tracker is not None
             else []
         )
-        if not chat_ids.written_only_by(events, self.name()):
-            return False
-        last = chat_ids.last_activity(events)
-        return not chat_ids.is_expired(last, chat_ids.days_allowed(clinic))
+        return chat_ids.opens(events, chat_ids.days_allowed(clinic), self.name())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         sio = AsyncServer(

@@ -21,6 +21,8 @@ from bot.content.loader import DEFAULT_CHAT_ID_DAYS, ContentError
 
 SECONDS_PER_DAY = 24 * 60 * 60
 _OURS = re.compile(r"[0-9a-f]{32}")
+# The input channel of the web chat's messages (Rasa's socket.io channel's name).
+WEB_CHANNEL = "socketio"
 
 
 def new_chat_id() -> str:
@@ -67,3 +69,12 @@ def is_expired(last_message_at: float | None, days: int, now: float | None = Non
     if last_message_at is None:
         return False
     return (time.time() if now is None else now) - last_message_at > days * SECONDS_PER_DAY
+
+
+def opens(
+    events: Sequence[Mapping], days: int, channel: str = WEB_CHANNEL, now: float | None = None
+) -> bool:
+    """Whether the web chat may open a conversation with these events (dicts:
+    "event", "timestamp", "input_channel"): written to only through `channel`,
+    and its patient not silent for more than `days`."""
+    return written_only_by(events, channel) and not is_expired(last_activity(events), days, now)

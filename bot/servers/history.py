@@ -4,19 +4,11 @@ nothing else (no intents, slots or confidence scores)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.reminders import external
 
-# Rasa's socket.io channel makes sender ids with uuid4().hex; the widget only
-# ever asks for ids the channel gave it.
-SENDER_ID = re.compile(r"[0-9a-f]{32}")
 MAX_MESSAGES = 200
-
-
-def is_sender_id(value: str) -> bool:
-    return SENDER_ID.fullmatch(value) is not None
 
 
 def custom_payload(data: dict[str, Any]) -> dict | None:

@@ -200,16 +200,16 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
             self._send(HTTPStatus.OK, body, content_type, headers)
 
         def _history(self, sender_id: str) -> None:
-            if not history.is_sender_id(sender_id):
+            if not chat_ids.is_ours(sender_id):
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": "not a chat id"})
             try:
                 tracker = rasa.tracker(sender_id)
             except (RasaAPIError, ValueError) as exc:
                 logger.error("Could not read a chat history from Rasa (%s)", exc)
                 return self._json(HTTPStatus.BAD_GATEWAY, {"error": "history unavailable"})
-            last = chat_ids.last_activity(tracker.get("events") or [])
-            if chat_ids.is_expired(last, chat_ids.days_allowed(clinic)):
-                # The same answer as for an id that never had a conversation.
+            if not chat_ids.opens(tracker.get("events") or [], chat_ids.days_allowed(clinic)):
+                # Expired, or another channel's conversation: the same answer as
+                # for an id that never had a conversation.
                 return self._json(HTTPStatus.OK, {"messages": []})
             self._json(HTTPStatus.OK, {"messages": history.chat_history(tracker)})
 

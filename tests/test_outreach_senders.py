@@ -192,3 +192,26 @@ def test_a_spanish_patient_s_reminders_are_in_spanish(store, content, monkeypatc
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
     summary = str(next(iter(calendar.walk("VEVENT"))).get("summary"))
     assert "relleno" in summary.lower(), summary
+
+
+def test_a_spanish_e_mail_s_link_opens_the_page_in_spanish(store, content, web, monkeypatch):
+    monkeypatch.setenv("HAIP_PUBLIC_URL", "https://chat.clinic.example.org/")
+    contact, reminder, send = confirmed(store, "email", "ana@example.org", "patient-es", "es")
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        smtp = email.SmtpSettings(
+            "127.0.0.1", port, False, None, None, "refills@clinic.example.org"
+        )
+        senders.EmailSender(smtp, content).send(contact, reminder, send)
+    link = parsed(handler.received[-1])["List-Unsubscribe"].strip("<>")
+    assert link.endswith(f"/unsubscribe?t={contact.unsubscribe_token}&lang=es")
+    query = {"t": contact.unsubscribe_token, "lang": "es"}
+    page = requests.get(web, params=query, timeout=5)
+    assert '<html lang="es">' in page.text and "Dejar de recibir" in page.text
+    assert "lang=es" in page.text  # the button keeps the language
+    done = requests.post(web, params=query, timeout=5)
+    assert done.status_code == 200 and "Ya no recibirá correos" in done.text
+    assert contacts.active(store, "patient-es") == []
+    # A language the assistant does not speak: the English page.
+    english = requests.get(web, params={**query, "lang": "xx"}, timeout=5)
+    assert '<html lang="en">' in english.text and "Stop these reminder e-mails" in english.text

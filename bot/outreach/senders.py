@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from bot import settings
 from bot.content import placeholders
@@ -57,7 +58,7 @@ def send_code(contact: Contact, code: str, content: Content, language: str = "en
             text=message,
             ics=None,
             ics_name="",
-            unsubscribe_url=unsubscribe_url(contact.unsubscribe_token),
+            unsubscribe_url=unsubscribe_url(contact.unsubscribe_token, language=language),
             message_id=f"code-{contact.id}-{secrets.token_hex(8)}@{_domain(smtp)}",
         ),
     )
@@ -67,11 +68,13 @@ def _domain(smtp: email.SmtpSettings) -> str:
     return smtp.sender.rpartition("@")[2]
 
 
-def unsubscribe_url(token: str, env=None) -> str:
+def unsubscribe_url(token: str, env=None, language: str = "en") -> str:
+    """The link in every e-mail; its page is in the e-mail's language."""
     base = settings.get("HAIP_PUBLIC_URL", env) or (
         f"http://{settings.get('HAIP_HOST', env)}:{settings.get('HAIP_WEB_PORT', env)}"
     )
-    return f"{base.rstrip('/')}/unsubscribe?t={token}"
+    query = {"t": token, **({"lang": language} if language != "en" else {})}
+    return f"{base.rstrip('/')}/unsubscribe?{urlencode(query)}"
 
 
 class EmailSender:
@@ -85,7 +88,7 @@ class EmailSender:
         content = self.content()
         language = reminder.language
         day = dates.describe(reminder.refill_date, language)
-        link = unsubscribe_url(contact.unsubscribe_token)
+        link = unsubscribe_url(contact.unsubscribe_token, language=language)
         body = text(content, "reminder_email_body", language, refill_date=day)
         footer = f"{text(content, 'email_unsubscribe_link', language)}:"
         calendar = ics.for_refill(content, reminder.refill_date, reminder.sender_id, language)

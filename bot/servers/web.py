@@ -180,8 +180,9 @@ def make_handler(settings: Settings, rasa_token: str, clinic: Callable[[], dict]
         def _unsubscribe(self, answer) -> None:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             token = (query.get("t") or [""])[0][:100]
+            language = (query.get("lang") or [""])[0][:8]
             try:
-                status, page = answer(contents.get(), token, reminder_store())
+                status, page = answer(contents.get(), token, reminder_store(), language)
             except ContentError:
                 return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "unavailable"})
             headers = {"Cache-Control": "no-store", **page_security_headers(settings.socket_url)}

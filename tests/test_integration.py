@@ -216,6 +216,17 @@ def test_a_spanish_patient_sets_a_refill_reminder_with_a_spanish_date(assistant)
     assert calendar and calendar[0]["label"] == "Agregar mis fechas de relleno a mi calendario"
 
 
+def test_choosing_spanish_while_the_form_asks_for_the_date_asks_again_in_spanish(assistant):
+    assert "When is your next pump refill" in all_text(
+        assistant.ask("patient-es-switch", "remind me about my refill")
+    )
+    switched = all_text(assistant.ask("patient-es-switch", '/greet{"language": "es"}'))
+    assert "programa de computadora" in switched, switched
+    assert "¿Cuándo es su próximo relleno" in switched and "No entend" not in switched, switched
+    done = all_text(assistant.ask("patient-es-switch", "en dos semanas"))
+    assert "Listo. Su próximo relleno es el" in done, done
+
+
 def test_a_message_in_a_language_we_do_not_speak_gets_help_in_it(assistant):
     text = all_text(assistant.ask("patient-zh", "我发烧了，怎么办"))
     assert "请拨打 911" in text and "(555) 555-0199" in text
@@ -349,7 +360,8 @@ def reminder_statuses(assistant, sender: str) -> list[str]:
 
 
 def test_a_reminder_arrives_on_a_socketio_client(assistant):
-    with SocketPatient(assistant.rasa_port, "socket-reminder") as patient:
+    with SocketPatient(assistant.rasa_port, None) as patient:
+        chat_id = patient.chat_id
         patient.say("remind me about my pump refill")
         assert patient.wait_for("When is your next pump refill"), patient.texts
         patient.say("in 2 weeks")
@@ -361,9 +373,9 @@ def test_a_reminder_arrives_on_a_socketio_client(assistant):
         assert patient.wait_for("Reminder: your pump refill", timeout=30), patient.texts
     # The next cycle's reminder is stored just after the delivery returns.
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and len(reminder_statuses(assistant, "socket-reminder")) < 2:
+    while time.monotonic() < deadline and len(reminder_statuses(assistant, chat_id)) < 2:
         time.sleep(0.5)
-    assert reminder_statuses(assistant, "socket-reminder")[:2] == ["sent", "pending"]
+    assert reminder_statuses(assistant, chat_id)[:2] == ["sent", "pending"]
 
 
 def test_a_cancelled_reminder_never_fires(assistant):

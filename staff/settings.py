@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "staff.headers.ContentSecurityPolicyMiddleware",
+    "staff.clinic_time.ClinicTimeZoneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's, except that background checks are not activity (accounts/middleware.py).
     "staff.accounts.middleware.IdleSessionMiddleware",
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "staff.accounts.roles.context",
+                "staff.clinic_time.context",
             ],
         },
     },
@@ -165,6 +167,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 LANGUAGE_CODE = "en-us"
+# Stored times are UTC; pages show them on the clinic's clock (staff/clinic_time.py).
 TIME_ZONE = "UTC"
 USE_TZ = True
 USE_I18N = False

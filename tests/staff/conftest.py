@@ -1,14 +1,28 @@
-"""Fixtures of the staff workspace's browser tests, shared by their modules so
-the accounts are made and nginx started once."""
+"""Fixtures of the staff workspace's tests: the browser tests' workspace,
+shared by their modules so the accounts are made and nginx started once; the
+clinic's clock for every test."""
 
 import shutil
+import zoneinfo
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.browser import certificate_names, chromium, nginx, nginx_config
 from tests.ports import STAFF_HTTPS_PORT, STAFF_PUBLIC_URL
 from tests.staff.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def clinic_clock():
+    """Tests reckon days and times on the clinic's clock, as every staff page
+    does (staff/clinic_time.py)."""
+    from staff.clinic_time import zone_name
+
+    with timezone.override(zoneinfo.ZoneInfo(zone_name())):
+        yield
+
 
 ACCOUNTS = [("nina", "nurse"), ("nora", "nurse"), ("ada", "admin"), ("lockme", "nurse"),
             ("eddie", "editor"), ("edna", "editor"), ("tina", "translator")]  # fmt: skip

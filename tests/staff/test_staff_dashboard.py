@@ -22,7 +22,8 @@ _event = itertools.count(1)
 def message(day: dt.date, outcome=Outcome.ANSWERED, topic="", sender=Message.PATIENT, hour=12):
     return Message.objects.create(
         event_id=next(_event),
-        time=dt.datetime.combine(day, dt.time(hour), tzinfo=dt.timezone.utc),
+        # At that hour of the clinic's clock, by which days are counted.
+        time=dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone()),
         conversation="c0ffee0001",
         sender=sender,
         text="(masked)",

@@ -257,7 +257,9 @@ def test_each_reminder_shows_its_channels_masked_with_their_state(client, with_c
     quiet = row_of(section(page, "upcoming"), "sender-quiet")
     assert "Chat: waiting to retry" in quiet
     assert "Text message +1 ••• ••• 0177: waiting for quiet hours until" in quiet
-    assert f'<time datetime="{with_channels["quiet_end"].isoformat()}">13:05</time>' in quiet
+    # On the clinic's clock, as the patient was told it.
+    quiet_end = timezone.localtime(with_channels["quiet_end"])
+    assert f'<time datetime="{quiet_end.isoformat()}">{quiet_end:%H:%M}</time>' in quiet
     assert "E-mail q•••@example.com: stopped (the patient unsubscribed)" in quiet
     assert "Show contact" not in quiet  # nothing failed yet
 

@@ -138,3 +138,26 @@ def test_a_flood_of_urgent_messages_from_one_chat_takes_one_row_of_the_inbox(nur
     assert "and 39 earlier urgent messages in this conversation" in page
     # Each message is still there, on the conversation's page and in the export.
     assert len([r for r in exported() if "chest pain flood" in " ".join(r)]) == 41
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        (dt.datetime(2025, 1, 15, 23, 0, tzinfo=dt.timezone.utc), "2025-01-15 18:00"),  # EST
+        (dt.datetime(2025, 7, 15, 23, 0, tzinfo=dt.timezone.utc), "2025-07-15 19:00"),  # EDT
+        (dt.datetime(2025, 3, 10, 3, 30, tzinfo=dt.timezone.utc), "2025-03-09 23:30"),
+    ],
+)
+def test_times_are_shown_on_the_clinic_s_clock_with_its_zone_named(nurse, stored, shown):
+    from bot import paths
+    from bot.content import loader
+
+    assert loader.load(paths.CONTENT_DIR).clinic["timezone"] == "America/New_York"
+    Message.objects.create(
+        event_id=20_000, time=stored, conversation="c0ffee0009",
+        sender=Message.PATIENT, text="when is my refill", outcome=Outcome.ANSWERED,
+    )  # fmt: skip
+    page = nurse.get("/").content.decode()
+    assert "Time (America/New_York)" in page and "UTC" not in page
+    assert shown in page
+    assert nurse.get("/api/inbox/?after=0").json()["messages"][0]["time"] == shown

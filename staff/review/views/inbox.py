@@ -11,6 +11,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, 
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bot.content import languages
@@ -134,7 +135,7 @@ def latest(request):
     rows = [
         {
             "id": m.id,
-            "time": m.time.strftime("%Y-%m-%d %H:%M"),
+            "time": timezone.localtime(m.time).strftime("%Y-%m-%d %H:%M"),
             "text": m.text,
             "language": m.language_name,
             "outcome": m.get_outcome_display(),

@@ -7,7 +7,7 @@ import requests
 from actions import contacts
 from bot import paths
 from bot.content import answers, languages, loader
-from bot.servers import web
+from bot.servers import typed_commands, web
 from bot.servers.channels import RestChannel, topic_ids
 from bot.servers.sms_channel import SMSChannel
 from bot.servers.typed_commands import for_rasa, is_issued
@@ -122,3 +122,13 @@ def test_a_message_without_a_slash_never_reads_the_content():
 
     assert for_rasa("how long is the hospital stay", topics) == "how long is the hospital stay"
     assert for_rasa("/faq that", lambda: TOPICS) == "faq that"
+
+
+def test_a_topic_button_s_topic_and_the_greeting_are_read_from_their_payloads():
+    assert typed_commands.topic_of('/faq{"topic": "refills"}') == "refills"
+    for other in ("/faq", '/faq{"topic": 3}', '/greet{"topic": "refills"}', "refills", "/faq{"):
+        assert typed_commands.topic_of(other) is None, other
+    assert typed_commands.is_greeting("/greet") and typed_commands.is_greeting(
+        '/greet{"language": "es"}'
+    )
+    assert not typed_commands.is_greeting("/greeting") and not typed_commands.is_greeting("hi")

@@ -28,13 +28,14 @@ from bot.content import languages
 from bot.intents import CHOSEN_LANGUAGE, RETRIEVAL_INTENT
 
 # Payloads without entities that the assistant sends.
-PLAIN_COMMANDS = frozenset({"greet", "contact_by_email", "contact_by_text", "contact_decline"})
+GREET = "greet"
+PLAIN_COMMANDS = frozenset({GREET, "contact_by_email", "contact_by_text", "contact_decline"})
 _COMMAND = re.compile(r"/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?", re.DOTALL)
 
 
 # Payloads with one entity that the assistant sends: the intent, the entity and
 # the values it may have (the topic ids are the content's, given to is_issued).
-_ONE_ENTITY = {RETRIEVAL_INTENT: "topic", "greet": CHOSEN_LANGUAGE}
+_ONE_ENTITY = {RETRIEVAL_INTENT: "topic", GREET: CHOSEN_LANGUAGE}
 
 
 def is_issued(text: str, topic_ids: Collection[str]) -> bool:
@@ -60,6 +61,29 @@ def is_issued(text: str, topic_ids: Collection[str]) -> bool:
         and isinstance(entities[entity], str)
         and entities[entity] in allowed
     )
+
+
+def _entity(payload: str, intent: str, entity: str) -> str | None:
+    match = _COMMAND.fullmatch(payload.strip())
+    if not match or match["intent"] != intent or match["entities"] is None:
+        return None
+    try:
+        entities = json.loads(match["entities"])
+    except ValueError:
+        return None
+    value = entities.get(entity) if isinstance(entities, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def topic_of(payload: str) -> str | None:
+    """The topic a topic button's payload asks for (`/faq{"topic": ...}`), or None."""
+    return _entity(payload, RETRIEVAL_INTENT, "topic")
+
+
+def is_greeting(payload: str) -> bool:
+    """The chat's opening payload, with or without the language chosen."""
+    match = _COMMAND.fullmatch(payload.strip())
+    return bool(match) and match["intent"] == GREET
 
 
 def for_rasa(text: Any, topic_ids: Callable[[], Collection[str]]) -> Any:

@@ -34,7 +34,7 @@ from bot.content import languages
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
-from bot.servers import trouble_log
+from bot.servers import trouble_log, typed_commands
 from staff.review import outcomes, pseudonyms
 from staff.review.broker_events import BrokerEvents
 from staff.review.cells import known_topic, without_controls
@@ -132,6 +132,9 @@ class Follower:
         self._known: Collection[str] | None = None
         # Each conversation's latest turn (see _turn), read from the log once per batch.
         self._turns: dict[str, Message | None] = {}
+        # Each conversation's latest buttons, payload -> title: a tap is logged as
+        # the words the patient pressed.
+        self._buttons: dict[str, dict[str, str]] = {}
         # Per source: first missing id -> when first seen.
         self._gaps: dict[str, dict[int, float]] = {}
 
@@ -266,6 +269,13 @@ class Follower:
                 changed[patient_turn.pk] = patient_turn
             return
         # A reply of the assistant.
+        buttons = (event.get("data") or {}).get("buttons") or []
+        if buttons:
+            self._buttons[conversation] = {
+                str(b.get("payload")): str(b.get("title") or "")
+                for b in buttons
+                if isinstance(b, dict)
+            }
         metadata = event.get("metadata") or {}
         version = str(metadata.get("content_version") or "")[:16]
         Message.objects.create(
@@ -300,12 +310,22 @@ class Follower:
         those as user events of an external intent: they are not the patient's)."""
         parse = event.get("parse_data") or {}
         intent = str((parse.get("intent") or {}).get("name") or "")
+        text = str(event.get("text") or "")
+        if text.startswith("/") and typed_commands.is_greeting(text):
+            # The chat's opening (or its language button), not the patient's words:
+            # what follows belongs to no earlier question.
+            self._turns[conversation] = None
+            return
+        if text.startswith("/"):
+            # Only the assistant's own payloads reach Rasa with a "/"
+            # (bot/servers/typed_commands.py): a button the patient pressed.
+            text = self._button_title(conversation, text)
         if intents.is_external(intent):
             turn = Message(sender=Message.SYSTEM, text="", intent=intent, outcome=Outcome.REMINDER)
         else:
             turn = Message(
                 sender=Message.PATIENT,
-                text=mask(without_controls(str(event.get("text") or ""))),
+                text=mask(without_controls(text)),
                 intent=intent,
                 topic=known_topic(_topic(parse), self._known),
                 confidence=_confidence(parse),
@@ -315,6 +335,20 @@ class Follower:
         turn.event_id, turn.time, turn.conversation = event_id, _time(timestamp), conversation
         turn.save()
         self._turns[conversation] = turn
+
+    def _button_title(self, conversation: str, payload: str) -> str:
+        """The title of the button that sent `payload`: as offered in this
+        conversation, else the topic's title for a topic's button (offered
+        before this process started), else the payload."""
+        title = self._buttons.get(conversation, {}).get(payload)
+        if title:
+            return title
+        topic = typed_commands.topic_of(payload)
+        try:
+            found = _CONTENT.get().topics.get(topic) if topic else None
+        except ContentError:
+            found = None
+        return found.title if found else payload
 
     def _turn(self, conversation: str) -> Message | None:
         """The conversation's latest patient message or reminder: what the

@@ -161,3 +161,22 @@ def test_times_are_shown_on_the_clinic_s_clock_with_its_zone_named(nurse, stored
     assert "Time (America/New_York)" in page and "UTC" not in page
     assert shown in page
     assert nurse.get("/api/inbox/?after=0").json()["messages"][0]["time"] == shown
+
+
+def test_the_chat_s_opening_is_not_a_patient_message_and_a_tap_shows_its_words(tracker):
+    tracker.user("a", "/greet", intent="greet")
+    tracker.bot("a", "Hello! I am an automated helper.", buttons=[
+        {"title": "What the pump is and how it works", "payload": '/faq{"topic": "what_is_pump"}'},
+    ])  # fmt: skip
+    tracker.button("a", "what_is_pump")
+    tracker.bot("a", "The pump is ...", answered_topic="what_is_pump")
+    tracker.user("a", '/greet{"language": "es"}', intent="greet")
+    tracker.bot("a", "¡Hola! Soy un asistente automático.")
+    Follower(tracker.path).catch_up()
+    rows = list(Message.objects.filter(sender=Message.PATIENT))
+    assert [m.text for m in rows] == ["What the pump is and how it works"]
+    assert rows[0].topic == "what_is_pump"
+    # A tap logged after a restart, with no buttons seen: the topic's own title.
+    tracker.button("b", "refills")
+    Follower(tracker.path).catch_up()
+    assert Message.objects.get(sender=Message.PATIENT, topic="refills").text == "Pump refills"

@@ -50,9 +50,12 @@ class Tracker:
     def action(self, sender: str, name: str) -> int:
         return self._add(sender, "action", {"name": name}, action=name)
 
-    def bot(self, sender: str, text: str, version="abc123def456", **metadata) -> int:
+    def bot(
+        self, sender: str, text: str, version="abc123def456", buttons=None, **metadata
+    ) -> int:
         metadata = {"model_id": "m", "content_version": version, **metadata}
-        return self._add(sender, "bot", {"text": text, "metadata": metadata})
+        data = {"buttons": buttons} if buttons else {}
+        return self._add(sender, "bot", {"text": text, "data": data, "metadata": metadata})
 
     def button(self, sender: str, topic: str, text: str | None = None) -> int:
         """A message Rasa read as a command: the FAQ intent with a topic entity."""

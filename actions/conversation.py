@@ -51,7 +51,7 @@ class ActionUrgentGuidance(Action):
             texts = [answers.CONTENT_UNAVAILABLE.text]
         else:
             texts = urgent.guidance(content, symptom_ids, language or languages.ENGLISH)
-        sent = [Reply(text) for text in texts]
+        sent = [Reply(text, urgent=True) for text in texts]
         # A question about a symptom: its topic's answer follows the urgent line.
         asked = tracker.latest_message.get(SYMPTOM_QUESTION) or {}
         topic = content.topics.get(asked.get("topic") or "") if content else None

@@ -14,7 +14,7 @@ from bot.content import answers, languages
 from bot.content.answers import Reply
 from bot.content.loader import Content, ContentError
 from bot.content.store import ContentStore
-from bot.intents import ANSWERED_TOPIC, MESSAGE_LANGUAGE
+from bot.intents import ANSWERED_TOPIC, MESSAGE_LANGUAGE, REPLY_LANGUAGE, URGENT_REPLY
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,15 @@ def send(
         if not _said_this_turn(dispatcher, tracker, offer.text):
             own.append((offer, {}))
     for reply, metadata in own + welcome if urgent else welcome + own:
+        # The web chat reads these from the message (bot/servers/channels.py):
+        # the language it is in, and whether it is urgent guidance.
+        marks = {REPLY_LANGUAGE: language, **({URGENT_REPLY: True} if reply.urgent else {})}
         dispatcher.utter_message(
-            text=reply.text, buttons=reply.buttons, content_version=STORE.version, **metadata
+            text=reply.text,
+            buttons=reply.buttons,
+            content_version=STORE.version,
+            **marks,
+            **metadata,
         )
 
 

@@ -20,6 +20,11 @@ FALSE_BELIEF = "false_belief"
 # In the metadata of the FAQ answer's messages: the topic whose answer was sent,
 # "" when none was (the review log's outcome and topic come from it).
 ANSWERED_TOPIC = "answered_topic"
+# In the metadata of every reply: the language it is written in; and, on urgent
+# guidance, True. Rasa passes both on to the web chat with the message
+# (bot/servers/channels.py), and the chat history keeps them.
+REPLY_LANGUAGE = "language"
+URGENT_REPLY = "urgent"
 
 
 def response_key(topic_id: str) -> str:

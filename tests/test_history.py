@@ -87,3 +87,16 @@ def test_the_schedulers_external_event_is_not_shown_as_the_patients_words():
     assert chat_history(tracker) == [
         {"from": "assistant", "text": "Reminder: your pump refill is tomorrow."}
     ]
+
+
+def test_a_reply_keeps_its_language_and_urgency_after_a_reload():
+    urgent = {"event": "bot", "text": "Call 911 now.\n\nTell them about the pump.", "data": {},
+              "metadata": {"language": "es", "urgent": True, "content_version": "x"}}  # fmt: skip
+    plain = {"event": "bot", "text": "About 3 days.", "data": {}, "metadata": {"language": "en"}}
+    shown = chat_history({"events": [user("dolor de pecho"), urgent, plain]})
+    marked = {"language": "es", "urgent": True}
+    assert shown[1:] == [
+        {"from": "assistant", "text": "Call 911 now.", **marked},
+        {"from": "assistant", "text": "Tell them about the pump.", **marked},
+        {"from": "assistant", "text": "About 3 days.", "language": "en"},
+    ]

@@ -160,6 +160,60 @@ def test_an_urgent_symptom_gets_urgent_guidance_first(page, assistant):
     )
 
 
+@pytest.mark.parametrize("width, height", [(1280, 800), (360, 740)])
+def test_urgent_guidance_is_unmistakable_and_announced(browser, assistant, width, height):
+    # bypass_csp: axe is injected into the page.
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        open_chat(page, assistant)
+        ask(page, "I have chest pain and I can't breathe")
+        urgent = page.locator(".haip-msg--urgent")
+        expect(urgent.first).to_contain_text("Urgent: please act now")
+        expect(urgent.first).to_contain_text("Call 911 now")
+        assert urgent.first.get_attribute("role") == "alert"  # read out at once
+        # Its phone number is a large button, and it looks unlike an ordinary answer.
+        call = urgent.first.get_by_role("link", name="911").first
+        assert call.bounding_box()["height"] >= 44
+        box = urgent.first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+        ordinary = page.locator(".haip-msg--assistant:not(.haip-msg--urgent) .haip-bubble").first
+        style = "b => getComputedStyle(b).borderTopWidth + getComputedStyle(b).backgroundColor"
+        assert urgent.first.locator(".haip-bubble").evaluate(style) != ordinary.evaluate(style)
+        assert axe_violations(page) == []
+        # An ordinary answer is not marked.
+        count = urgent.count()
+        ask_hospital_stay(page)
+        expect(page.locator(".haip-msg--urgent")).to_have_count(count)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "viewport, scale", [((360, 740), 1), ((640, 400), 2)], ids=["phone-360", "zoom-200"]
+)
+def test_a_long_answer_shows_from_its_first_line(browser, assistant, viewport, scale):
+    width, height = viewport
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        open_chat(page, assistant)
+        ask(page, "what are the side effects of the pump chemo")
+        answer = assistant_messages(page).filter(has_text="side effect").first
+        expect(answer).to_be_visible()
+        page.wait_for_timeout(1500)  # every part of the reply has arrived
+        log = page.locator(".haip-log").bounding_box()
+        first = page.locator(".haip-msg--patient ~ .haip-msg--assistant").first.bounding_box()
+        # The first line of the reply is in view, not scrolled away above.
+        assert log["y"] - 1 <= first["y"] <= log["y"] + log["height"] - 20, (log, first)
+    finally:
+        context.close()
+
+
 def test_a_button_asks_its_topic(page, assistant):
     open_chat(page, assistant)
     assistant_messages(page).first.get_by_role(

@@ -16,6 +16,9 @@ from bot.intents import RETRIEVAL_INTENT
 class Reply:
     text: str
     buttons: list[dict] = field(default_factory=list)
+    # Urgent guidance: the web chat shows it unmistakably (its own style and
+    # heading, announced at once to screen readers).
+    urgent: bool = False
 
 
 def topic_button(topic: Topic, language: str = ENGLISH) -> dict:

@@ -51,6 +51,7 @@ LABELS: dict[str, frozenset[str]] = {
         "chat_ended": (),
         "empty_question": (),
         "language_chosen": (),
+        "urgent_heading": (),
     }.items()
 }
 

@@ -37,7 +37,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
@@ -49,6 +54,7 @@ from bot import paths, settings
 from bot.content import answers, urgent
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
+from bot.intents import REPLY_LANGUAGE, URGENT_REPLY
 from bot.nlu import input_checks
 from bot.servers import chat_ids, rate_limit, rest_body, typed_commands
 from bot.servers.reply_deadline import ReplyDeadline
@@ -162,7 +168,7 @@ def limited_replies(text: str) -> list[answers.Reply]:
         content = _content.get()
         if detection.urgent:
             ids = [s.id for s in detection.urgent]
-            return [answers.Reply(t) for t in urgent.guidance(content, ids, spoken)]
+            return [answers.Reply(t, urgent=True) for t in urgent.guidance(content, ids, spoken)]
         return [answers.message(content, "rate_limited", language=spoken)]
     except ContentError:
         return [answers.CONTENT_UNAVAILABLE]
@@ -191,7 +197,28 @@ async def _say_bad_input(output: SocketIOOutput, recipient: str) -> None:
         await output.send_text_message(recipient, reply.text)
 
 
-class _WatchedSocketIOOutput(SocketIOOutput):
+REPLY_MARKS = (REPLY_LANGUAGE, URGENT_REPLY)
+
+
+class MarkedSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with what the web chat needs to show a reply
+    rightly on each part it emits: the language the reply is in (its `lang`)
+    and whether it is urgent guidance. Both come in the reply's metadata
+    (actions/replies.py); Rasa's own output drops them."""
+
+    _marks: dict[str, Any] = {}
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self._marks = {k: message[k] for k in REPLY_MARKS if message.get(k)}
+        await super().send_response(recipient_id, message)
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and "text" in response:
+            response = {**response, **self._marks}
+        await super()._send_message(socket_id, response)
+
+
+class _WatchedSocketIOOutput(MarkedSocketIOOutput):
     """Knows whether it has sent anything (all of Rasa's sending goes through
     send_response)."""
 
@@ -230,6 +257,12 @@ class SocketIOChannel(SocketIOInput):
             metadata_key=credentials.get("metadata_key", "metadata"),
             allowed_origins=str(credentials.get("cors_allowed_origins") or "").split() or None,
         )
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """What a reminder, started outside a conversation, is sent through."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return MarkedSocketIOOutput(self.sio, self.bot_message_evt)
 
     async def _usable(self, chat_id: str) -> bool:
         """Whether a browser may open the conversation of this chat id: one of
@@ -309,10 +342,11 @@ class SocketIOChannel(SocketIOInput):
             else:
                 sender_id = sid
             if not self.limiter.allow(("socket", sid), ("chat", sender_id)):
-                output = SocketIOOutput(sio, self.bot_message_evt)
+                output = MarkedSocketIOOutput(sio, self.bot_message_evt)
                 for reply in limited_replies(data.get("message", "")):
                     # To this connection alone: nothing is stored.
-                    await output.send_text_message(sid, reply.text)
+                    marks = {URGENT_REPLY: True} if reply.urgent else {}
+                    await output.send_response(sid, {"text": reply.text, **marks})
                 return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):

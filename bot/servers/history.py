@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.intents import REPLY_LANGUAGE, URGENT_REPLY
 from bot.reminders import external
 
 MAX_MESSAGES = 200
@@ -29,7 +30,14 @@ def _as_socket_messages(event: dict) -> list[dict]:
     lines, buttons and any custom payload with the last part."""
     data = event.get("data") or {}
     text = (event.get("text") or "").strip()
-    parts = [{"from": "assistant", "text": part} for part in text.split("\n\n")] if text else []
+    # As the live message had them (bot/servers/channels.py): its language, urgent.
+    metadata = event.get("metadata") or {}
+    marks = {k: metadata[k] for k in (REPLY_LANGUAGE, URGENT_REPLY) if metadata.get(k)}
+    parts = (
+        [{"from": "assistant", "text": part, **marks} for part in text.split("\n\n")]
+        if text
+        else []
+    )
     extras: dict = {}
     if data.get("buttons"):
         extras["buttons"] = [

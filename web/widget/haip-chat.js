@@ -412,6 +412,27 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The first reply to the patient's latest message: a turn's replies show
+  // from its first line, however long they are (a phone, 200% zoom).
+  var turnStart = null;
+  var replyPending = true;
+
+  function place(item, fromPatient, live) {
+    if (fromPatient || !live) {
+      replyPending = !live || fromPatient;
+      turnStart = null;
+      return scrollToEnd();
+    }
+    if (replyPending) {
+      replyPending = false;
+      turnStart = item;
+    }
+    // As far down as the turn's replies go, never past the first line of its first.
+    var firstLine =
+      log.scrollTop + turnStart.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    log.scrollTop = Math.min(log.scrollHeight - log.clientHeight, Math.max(0, firstLine - 8));
+  }
+
   function calendarLink(custom) {
     if (custom.type !== "calendar" || custom.mime_type !== "text/calendar") return null;
     var blob = new Blob([String(custom.content || "")], { type: "text/calendar" });
@@ -421,13 +442,17 @@
     return a;
   }
 
-  function addMessage(message) {
+  /**
+   * Adds a message to the log. `live`: it arrives now (not from the history of
+   * a reload), so urgent guidance is announced at once.
+   */
+  function addMessage(message, live) {
     var fromPatient = message.from === "patient";
     var item = el("div", "haip-msg " + (fromPatient ? "haip-msg--patient" : "haip-msg--assistant"));
-    // The assistant answers in the language shown (the conversation's); a
-    // message keeps its language, and its screen-reader words, when the
+    // A reply says its language; otherwise the one shown (the conversation's).
+    // A message keeps its language, and its screen-reader words, when the
     // patient changes it later.
-    item.lang = language;
+    item.lang = /^[a-z]{2}$/.test(message.language || "") ? message.language : language;
     var said = fromPatient ? "you_said" : "assistant_said";
     item.appendChild(labelled(el("span", "haip-sr"), said, "", "", " "));
     var bubble = el("div", "haip-bubble");
@@ -435,6 +460,14 @@
       bubble.textContent = message.text;
     } else {
       bubble.appendChild(renderText(message.text));
+    }
+    if (message.urgent && !fromPatient) {
+      // Urgent guidance cannot be taken for an ordinary answer: its own style,
+      // a heading, its phone numbers as large buttons, and read out at once.
+      item.className += " haip-msg--urgent";
+      var heading = labelled(el("p", "haip-urgent-heading"), "urgent_heading");
+      bubble.insertBefore(heading, bubble.firstChild);
+      if (live === true) item.setAttribute("role", "alert");
     }
     if (message.text) item.appendChild(bubble);
     if (message.custom) {
@@ -456,7 +489,7 @@
       item.appendChild(group);
     }
     log.appendChild(item);
-    scrollToEnd();
+    place(item, fromPatient, live === true);
     if (!fromPatient) {
       assistantShown.push(messageKey(message));
       if (assistantShown.length > CATCH_UP_WINDOW) assistantShown.shift();
@@ -495,6 +528,9 @@
   function fromBot(data) {
     var message = { from: "assistant", text: data.text || "", buttons: data.buttons || [] };
     if (data.custom) message.custom = data.custom;
+    // Marks the assistant puts on a reply (bot/servers/channels.py).
+    if (data.urgent === true) message.urgent = true;
+    if (typeof data.language === "string") message.language = data.language;
     if (data.quick_replies) message.buttons = message.buttons.concat(data.quick_replies);
     return message;
   }
@@ -503,7 +539,7 @@
     if (queued) return queued.push(data); // shown after the history, in order
     showTyping(false);
     setStatus("");
-    addMessage(fromBot(data || {}));
+    addMessage(fromBot(data || {}), true);
     if (panel.hidden) {
       unread += 1;
       badge.textContent = t("unread", { count: unread });
@@ -518,7 +554,7 @@
       setStatus(t("not_connected") + phoneHint());
       return false;
     }
-    addMessage({ from: "patient", text: text });
+    addMessage({ from: "patient", text: text }, true);
     socket.emit("user_uttered", { session_id: senderId, message: payload || text });
     notePatientActivity();
     setStatus("");

@@ -442,8 +442,12 @@ def test_a_reminder_reaches_a_conversation_left_hours_ago(assistant):
     from bot.reminders import dates
     from bot.reminders.store import ReminderStore
 
+    # A web chat's conversation: only those does the web page's history open.
     sender = uuid.uuid4().hex
-    assert "about 3 days" in all_text(assistant.ask(sender, "how long is the hospital stay"))
+    with SocketPatient(assistant.rasa_port, sender) as patient:
+        assert patient.chat_id == sender
+        patient.say("how long is the hospital stay")
+        assert patient.wait_for("about 3 days"), patient.texts
     db = Path(assistant.env["HAIP_TRACKER_DB"])
     # The session expires after 2 hours (domain.yml): the reminder starts a new one.
     age_conversation(db, sender, 3 * 3600)

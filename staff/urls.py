@@ -25,6 +25,7 @@ urlpatterns = [
     path("export.csv", inbox.export_csv, name="export"),
     path("reminders/", reminders.reminders, name="reminders"),
     path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
+    path("reminders/<int:pk>/cancel/", reminders.cancel, name="reminder-cancel"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
     path("content/", topics.topics, name="editor-topics"),

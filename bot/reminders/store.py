@@ -272,6 +272,20 @@ class ReminderStore:
             )
         return cursor.rowcount
 
+    def cancel_one(self, reminder_id: int) -> Reminder | None:
+        """Cancel one reminder that has not gone out yet (a nurse, for a patient
+        who called): the reminder as it was, or None if it was not pending (sent,
+        being sent, already cancelled, or no such reminder)."""
+        with self.db.conn:
+            found = self.find(reminder_id)
+            if found is None or found.status != PENDING:
+                return None
+            cursor = self.db.execute(
+                f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                [CANCELLED, _now().isoformat(), reminder_id, PENDING],
+            )
+        return found if cursor.rowcount == 1 else None
+
     # -- delivery (the scheduler's side) --------------------------------------
 
     def due(self, now: dt.datetime | None = None) -> list[Reminder]:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from bot.reminders import contacts, outbox
@@ -361,3 +362,28 @@ def test_an_admin_can_open_the_contact_too_and_nothing_reaches_the_logs(
     for address in (SAM, OTHER_PHONE, "2025550188"):
         assert address not in caplog.text
         assert not Entry.objects.filter(detail__contains=address).exists()
+
+
+def test_a_nurse_cancels_a_reminder_the_patient_called_about_audited(client, filled, reminders_db):
+    store = ReminderStore(reminders_db)
+    waiting = store.current("sender-upcoming-soon")
+    sent = next(r for r in store.all() if r.sender_id == "sender-sent")
+    nurse = login(client, "nina", roles.NURSE)
+    page = nurse.get("/reminders/").content.decode()
+    assert page.count("Cancel this reminder") == 2  # the two still waiting
+    # Not confirmed: nothing changes.
+    nurse.post(f"/reminders/{waiting.id}/cancel/")
+    assert store.get(waiting.id).status == "pending"
+    nurse.post(f"/reminders/{waiting.id}/cancel/", {"confirm": "yes"})
+    assert store.get(waiting.id).status == "cancelled"
+    assert store.current("sender-upcoming-soon") is None  # the patient's chat says so too
+    entry = Entry.objects.get(action="cancelled reminder")
+    assert entry.username == "nina" and entry.target == pseudonyms.of("sender-upcoming-soon")
+    # One that went out, or was cancelled already, stays as it is.
+    for done in (sent.id, waiting.id):
+        nurse.post(f"/reminders/{done}/cancel/", {"confirm": "yes"})
+    assert store.get(sent.id).status == "sent"
+    assert Entry.objects.filter(action="cancelled reminder").count() == 1
+    # Only nurses and admins.
+    editor = login(Client(), "eddie", roles.EDITOR)
+    assert editor.post(f"/reminders/{waiting.id}/cancel/", {"confirm": "yes"}).status_code == 403

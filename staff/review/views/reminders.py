@@ -14,14 +14,16 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bot.reminders import contacts, outbox, store
+from bot.reminders.store import ReminderStore
 from staff.accounts import roles
 from staff.audit import log
 from staff.review import pseudonyms, stats
@@ -368,3 +370,30 @@ def contact(request, pk: int):
             ],
         },
     )
+
+
+@require_POST
+@roles.require(*roles.REVIEWERS)
+def cancel(request, pk: int):
+    """A nurse cancels a reminder that has not gone out (the patient called):
+    through the reminder store's own API, confirmed by a tick, audited."""
+    if request.POST.get("confirm") != "yes":
+        flash.error(request, "Not cancelled: tick the box to confirm.")
+        return redirect("reminders")
+    try:
+        cancelled = ReminderStore(stats.reminders_db()).cancel_one(pk)
+    except sqlite3.Error as exc:
+        logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
+        flash.error(request, "Not cancelled: the reminder store could not be changed. Try again.")
+        return redirect("reminders")
+    if cancelled is None:
+        flash.error(request, "Not cancelled: that reminder has gone out or was cancelled already.")
+        return redirect("reminders")
+    conversation = pseudonyms.of(cancelled.sender_id)
+    log.record(request.user, "cancelled reminder", conversation, f"reminder {pk}")
+    flash.success(
+        request,
+        f"Cancelled the reminder for the refill of {cancelled.refill_date:%Y-%m-%d}. "
+        "The patient's chat shows no reminder set; they can set a new one there.",
+    )
+    return redirect("reminders")

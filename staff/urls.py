@@ -21,6 +21,11 @@ urlpatterns = [
     path("messages/<int:pk>/", conversation.conversation, name="conversation"),
     path("messages/<int:pk>/original/", conversation.original, name="original"),
     path("messages/<int:pk>/review/", conversation.update, name="review"),
+    path(
+        "messages/<int:pk>/review-conversation/",
+        conversation.review_conversation,
+        name="review-conversation",
+    ),
     path("messages/<int:pk>/topic/", conversation.assign_topic, name="assign-topic"),
     path("export.csv", inbox.export_csv, name="export"),
     path("reminders/", reminders.reminders, name="reminders"),

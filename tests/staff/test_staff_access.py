@@ -220,6 +220,43 @@ def test_review_note_assign_and_audit(nurse, tmp_path):
     assert nurse.get(f"/messages/{message.pk}/original/").status_code == 403
 
 
+def test_a_whole_conversation_is_reviewed_in_one_step_and_mine_are_found(nurse, tmp_path):
+    from django.contrib.auth.models import User
+
+    from staff.review.follower import Follower
+
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "I have a fever", "action_urgent_guidance", "Call.", intent="urgent_symptom")
+    tracker.turn("a", "what is a flow scan", "action_not_sure", "Not sure.", intent="nlu_fallback")
+    tracker.turn("a", "thanks", "utter_thank", "You are welcome.", intent="thank")
+    tracker.turn("b", "another patient", "action_not_sure", "Not sure.", intent="nlu_fallback")
+    Follower(tracker.path).catch_up()
+    fever, not_sure, thanks = Message.objects.filter(sender=Message.PATIENT).exclude(
+        text="another patient"
+    ).order_by("event_id")
+    nurse.post(f"/messages/{thanks.pk}/review/", {"status": "follow_up"})
+    # From the not-sure row, the whole conversation: the fever message too.
+    response = nurse.post(f"/messages/{not_sure.pk}/review-conversation/")
+    assert response.status_code == 302
+    statuses = {m.text: m.status for m in Message.objects.filter(sender=Message.PATIENT)}
+    assert statuses == {
+        "I have a fever": "reviewed",
+        "what is a flow scan": "reviewed",
+        "thanks": "follow_up",  # a follow-up mark is kept
+        "another patient": "new",  # another conversation is untouched
+    }
+    entry = Entry.objects.get(action="reviewed conversation")
+    assert entry.username == "nina" and entry.detail.startswith("2 messages")
+
+    nina = User.objects.get(username="nina")
+    Message.objects.filter(pk=fever.pk).update(assigned_to=nina)
+    mine = nurse.get("/?assigned=me").context["page"]
+    assert [m.text for m in mine] == ["I have a fever"]
+    nobody = {m.text for m in nurse.get("/?assigned=nobody").context["page"]}
+    assert "I have a fever" not in nobody and "another patient" in nobody
+    assert len(nurse.get("/?assigned=everyone").context["page"]) == 4  # unknown: no filter
+
+
 def test_the_inbox_background_check_does_not_keep_a_session_alive(nurse):
     from django.contrib.sessions.models import Session
 

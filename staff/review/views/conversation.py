@@ -101,6 +101,37 @@ def update(request, pk: int):
 
 @require_POST
 @roles.require(*roles.REVIEWERS)
+def review_conversation(request, pk: int):
+    """Every new message of this message's conversation marked reviewed in one
+    step; those marked for follow-up keep that mark. Audited."""
+    message = get_object_or_404(Message, pk=pk)
+    with transaction.atomic():
+        marked = (
+            Message.objects.filter(pseudonyms.same_conversation(message.conversation))
+            .filter(sender=Message.PATIENT, status=Status.NEW)
+            .update(status=Status.REVIEWED)
+        )
+        if marked:
+            log.record(
+                request.user,
+                "reviewed conversation",
+                message.conversation,
+                f"{marked} message{'s' if marked != 1 else ''} from message {pk}",
+            )
+    kept = Message.objects.filter(
+        pseudonyms.same_conversation(message.conversation),
+        sender=Message.PATIENT,
+        status=Status.FOLLOW_UP,
+    ).count()
+    said = f"Marked {marked} message{'s' if marked != 1 else ''} reviewed."
+    if kept:
+        said += f" {kept} marked for follow-up keep that mark."
+    flash.success(request, said)
+    return redirect("conversation", pk=pk)
+
+
+@require_POST
+@roles.require(*roles.REVIEWERS)
 def assign_topic(request, pk: int):
     message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
     topic = request.POST.get("topic") or ""

@@ -20,6 +20,8 @@ from staff.review import export, search
 from staff.review.models import FIRST, Message, Outcome, Status
 
 PAGE_SIZE = 50
+# The "Assigned" filter: to the nurse looking, or to nobody yet.
+ASSIGNED = ("me", "nobody")
 LIVE_LIMIT = 20
 
 
@@ -30,7 +32,7 @@ def _date(raw: str | None) -> dt.date | None:
         return None
 
 
-def filtered(params) -> tuple[object, dict]:
+def filtered(params, user=None) -> tuple[object, dict]:
     messages = Message.objects.filter(sender=Message.PATIENT).select_related("assigned_to")
     chosen = {
         "since": _date(params.get("since")),
@@ -39,6 +41,7 @@ def filtered(params) -> tuple[object, dict]:
         "outcome": params.get("outcome") if params.get("outcome") in Outcome.values else "",
         "topic": (params.get("topic") or "")[:100],
         "language": params.get("language") if params.get("language") in languages.NAMES else "",
+        "assigned": params.get("assigned") if params.get("assigned") in ASSIGNED else "",
         "q": (params.get("q") or "")[:200],
     }
     if chosen["since"]:
@@ -53,6 +56,10 @@ def filtered(params) -> tuple[object, dict]:
         messages = messages.filter(topic=chosen["topic"])
     if chosen["language"]:
         messages = messages.filter(language=chosen["language"])
+    if chosen["assigned"] == "me" and user is not None:
+        messages = messages.filter(assigned_to=user)
+    elif chosen["assigned"] == "nobody":
+        messages = messages.filter(assigned_to__isnull=True)
     if chosen["q"]:
         messages = search.matching(messages, chosen["q"])
     return messages, chosen
@@ -94,7 +101,7 @@ def inbox(request):
         if roles.has_role(request.user, roles.TRANSLATORS):
             return redirect("editor-translations")
         raise PermissionDenied
-    messages, chosen = filtered(request.GET)
+    messages, chosen = filtered(request.GET, request.user)
     page = Paginator(grouped(messages), PAGE_SIZE).get_page(request.GET.get("page"))
     topics = (
         Message.objects.filter(sender=Message.PATIENT)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 
 from bot import paths
-from bot.content import loader
+from bot.content import loader, sign_off
 from bot.settings import Settings
 from bot.training import build
 
@@ -28,7 +29,26 @@ def check_content() -> loader.Content | None:
         )
         return None
     print(f"Content OK: {len(loaded.topics)} topics, {len(loaded.warnings)} warning(s).")
+    print(sign_off_summary(loaded))
     return loaded
+
+
+def sign_off_summary(loaded: loader.Content) -> str:
+    """How many answers a clinician has signed, and which clinic setting applies."""
+    states = Counter(loaded.sign_off_state(topic) for topic in loaded.topics.values())
+    total = len(loaded.topics)
+    signed = states[sign_off.SIGNED]
+    share = f"{100 * signed / total:.0f}%" if total else "0%"
+    lapsed = ", ".join(
+        f"{states[kind]} {kind}" for kind in (sign_off.CHANGED, sign_off.EXPIRED) if states[kind]
+    )
+    serves = (
+        "patients get only signed answers"
+        if loaded.clinic["serve_only_signed"]
+        else "patients get every answer (clinic.yml: serve_only_signed)"
+    )
+    detail = f"{share}; {lapsed}" if lapsed else share
+    return f"Signed by a clinician: {signed} of {total} answers ({detail}); {serves}."
 
 
 def build_data(loaded: loader.Content) -> None:

@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.editor.views import approvals, clinic, history, topics, training, translations
+from staff.editor.views import (
+    approvals,
+    clinic,
+    history,
+    sign_off,
+    topics,
+    training,
+    translations,
+)
 from staff.review.views import conversation, dashboard, health, inbox, reminders
 
 admin.site.site_header = "HAI pump assistant: staff administration"
@@ -44,10 +52,12 @@ urlpatterns = [
     path("content/drafts/<int:pk>/", approvals.draft, name="editor-draft"),
     path("content/drafts/<int:pk>/decide/", approvals.decide, name="editor-decide"),
     path("content/translations/", translations.listing, name="editor-translations"),
+    path("content/sign/", sign_off.listing, name="editor-sign-off"),
     path("content/<slug:topic_id>/", topics.edit, name="editor-topic"),
     path("content/<slug:topic_id>/preview/", topics.preview, name="editor-preview"),
     path("content/<slug:topic_id>/retire/", topics.retire, name="editor-retire"),
     path("content/<slug:topic_id>/history/", history.history, name="editor-history"),
+    path("content/<slug:topic_id>/sign/", sign_off.sign, name="editor-sign"),
     path(
         "content/<slug:topic_id>/translation/<slug:language>/",
         translations.translation,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.content import placeholders, sentences
 from bot.content.languages import ENGLISH
 from bot.content.loader import Content, Topic
+from bot.content.sign_off import SIGNED
 from bot.intents import RETRIEVAL_INTENT
 
 
@@ -68,7 +69,11 @@ def shown_translation(content: Content, topic: Topic, language: str):
 def answer_in(content: Content, topic: Topic, language: str, **marks) -> list[Reply]:
     """The answer in the patient's language: the translation, or the English
     answer after a note that it is being translated. `marks` (lead, belief) are
-    read in English only."""
+    read in English only. A clinic that serves only signed answers gives, for
+    one a clinician has not signed (or whose sign-off lapsed), "being reviewed,
+    please call us" instead (bot/content/sign_off.py)."""
+    if content.clinic["serve_only_signed"] and content.sign_off_state(topic) != SIGNED:
+        return [message(content, "answer_being_reviewed", language=language)]
     if language == ENGLISH:
         return [answer(content, topic, **marks)]
     translation = shown_translation(content, topic, language)

@@ -25,7 +25,12 @@ from bot.content.editing import (
 )
 from bot.content.history import Author, ContentHistory
 
-CLINIC_KEYS = (*loader.CLINIC_FIELDS, *loader.CLINIC_OPTIONAL, "pump_type")
+# One line each: the clinic's words in other languages (a mapping) are edited in the file.
+CLINIC_KEYS = tuple(
+    key
+    for key, kind in {**loader.CLINIC_FIELDS, **loader.CLINIC_OPTIONAL, "pump_type": str}.items()
+    if kind is not dict
+)
 SOURCE_PARTS = ("name", "citation", "url")
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 
@@ -66,10 +71,13 @@ def load_clinic(content_dir: Path | str) -> Values:
 
 
 def _typed(key: str, text: str):
-    """Whole-number settings are written as numbers, as the validator expects."""
+    """Whole-number settings are written as numbers and yes/no settings as true
+    or false, as the validator expects."""
     text = text.strip()
     if key in loader.CLINIC_NUMBERS and re.fullmatch(r"\d{1,6}", text):
         return int(text)
+    if loader.CLINIC_OPTIONAL.get(key) is bool and text.lower() in ("true", "false"):
+        return text.lower() == "true"
     return text
 
 

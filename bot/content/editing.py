@@ -85,7 +85,7 @@ __all__ = [
     "new_topic",
     "preview",
     "retire_topic",
-    "save_key",
+    "save_keys",
     "save_topic",
 ]
 
@@ -716,37 +716,37 @@ def save_topic(
         )
 
 
-def save_key(
+def save_keys(
     content_dir: Path | str,
     topic_id: str,
-    key: str,
-    value: Any,
+    values: Mapping[str, Any],
     base_version: str,
     author: Author,
     history: ContentHistory | None,
     message: str,
 ) -> Saved:
-    """Replace one top-level key of the topic's file that the topic form does
-    not edit (`translations`), with a topic edit's guarantees: Conflict if the
-    file is no longer base_version, Invalid if the validator finds new errors,
-    the other keys' lines (and comments) kept, committed with `message`."""
+    """Replace top-level keys of the topic's file that the topic form does not
+    edit (`translations`, a sign-off's), with a topic edit's guarantees:
+    Conflict if the file is no longer base_version, Invalid if the validator
+    finds new errors, the other keys' lines (and comments) kept, committed with
+    `message`."""
     root = Path(content_dir)
-    if key in KEY_ORDER:
-        raise Invalid({key: ["is edited with the topic's own fields"]})
+    if edited := [key for key in values if key in KEY_ORDER]:
+        raise Invalid({key: ["is edited with the topic's own fields"] for key in edited})
     if history is not None:
         _check_author(author)
     with locked(root):
         path = _topic_path(root, topic_id)
         raw, text, current = _read(path)
         version = version_of(raw)
-        data = {**current, key: value}
+        data = {**current, **values}
         if data == current:
             return Saved(version=version, commit=None, warnings=[])
         mine = _compose(text, current, data)
         if base_version != version:
             raise Conflict(theirs=text, mine=mine, version=version)
         own = path.relative_to(root).as_posix()
-        checked = check(root, {own: mine}, own, {key})
+        checked = check(root, {own: mine}, own, set(values))
         if checked.errors:
             raise Invalid(checked.errors, checked.warnings)
         commit = write_and_commit(checked, root, {path: mine}, author, history, message)
@@ -754,7 +754,7 @@ def save_key(
             version=version_of(mine.encode("utf-8")),
             commit=commit,
             warnings=checked.warnings,
-            changed_fields=[key],
+            changed_fields=list(values),
         )
 
 

@@ -25,6 +25,7 @@ from bot.content import figures, languages, placeholders, readability, source_do
 from bot.content import messages as messages_module
 from bot.content import myths as myths_module
 from bot.content import red_flags as red_flags_module
+from bot.content import sign_off as sign_off_module
 from bot.content import translations as translations_module
 from bot.content import widget as widget_module
 from bot.content.problems import ERROR, WARNING, ContentError, Problem
@@ -65,6 +66,7 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "calendar_refills": int,
     "chat_id_days": int,
     "log_retention_days": int,
+    "sign_off_days": int,
     "quiet_hours_start": str,
     "quiet_hours_end": str,
     # Whether patients read translations that no qualified translator has
@@ -73,6 +75,9 @@ CLINIC_OPTIONAL: dict[str, type] = {
     "show_draft_translations": bool,
     # The clinic's words in other languages, for texts in them: {es: {hours: ...}}.
     "translations": dict,
+    # Whether patients get only answers a clinician signed (bot/content/sign_off.py);
+    # the others say the team is reviewing them and give the clinic's number.
+    "serve_only_signed": bool,
 }
 # The clinic values written in words, which a translation may give in its language.
 CLINIC_WORDS = ("clinic_name", "hours", "hospital_stay", "hospital_stay_with_resection")
@@ -89,6 +94,8 @@ CLINIC_NUMBERS = {
     "chat_id_days": (DEFAULT_CHAT_ID_DAYS, 1, 365),
     # The staff workspace's review log and Rasa's conversations (staff/review/retention.py).
     "log_retention_days": (180, 7, 3650),
+    # A clinician's sign-off of a topic lasts this long (bot/content/sign_off.py).
+    "sign_off_days": (365, 30, 1095),
 }
 
 # How the clinic's pump gives the drug: at a fixed rate pushed by body heat
@@ -109,7 +116,7 @@ TOPIC_REQUIRED = (
     "reviewed_on",
     "reviewed_by",
 )
-TOPIC_OPTIONAL = ("follow_ups", "myths", "translations")
+TOPIC_OPTIONAL = ("follow_ups", "myths", "translations", *sign_off_module.FIELDS)
 FACT_FIELDS = ("claim", "source", "pump_type")
 
 
@@ -149,6 +156,13 @@ class Topic:
     myths: tuple[myths_module.Myth, ...] = ()
     # The topic in other languages, by language code (bot/content/translations.py).
     translations: dict[str, translations_module.TopicTranslation] = field(default_factory=dict)
+    # A clinician's sign-off, if given (bot/content/sign_off.py).
+    sign_off: sign_off_module.SignOff | None = None
+
+    @property
+    def version(self) -> str:
+        """The title and answer's version: what a sign-off or a translation names."""
+        return translations_module.english_version(self.title, self.variants)
 
     @property
     def translated_examples(self) -> dict[str, tuple[str, ...]]:
@@ -195,6 +209,12 @@ class Content:
         """The clinic's values, its words in `language` where given (clinic.yml)."""
         words = (self.clinic.get("translations") or {}).get(language) or {}
         return {**self.clinic, **words} if words else self.clinic
+
+    def sign_off_state(self, topic: Topic, today: dt.date | None = None) -> str:
+        """signed, unsigned, changed since signing or expired (bot/content/sign_off.py)."""
+        return sign_off_module.state(
+            topic.sign_off, topic.version, today or dt.date.today(), self.clinic["sign_off_days"]
+        )
 
     def reading_grades(self) -> dict[str, float]:
         """Flesch-Kincaid grade of each topic's answer as this clinic shows it."""
@@ -293,6 +313,7 @@ def _load_clinic(root: Path, problems: list[Problem]) -> dict[str, Any]:
     for key, default in QUIET_HOURS.items():
         clinic.setdefault(key, default)
     clinic.setdefault("show_draft_translations", False)
+    clinic.setdefault("serve_only_signed", False)
     if "pump_type" in clinic and clinic["pump_type"] not in PUMP_TYPES:
         problems.append(
             Problem(
@@ -507,6 +528,8 @@ def _load_topic(
         _translated_examples(problem),
     )
 
+    signed = sign_off_module.parse(data, today, problem)
+
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is not None:
         if not isinstance(reviewed_on, dt.date) or isinstance(reviewed_on, dt.datetime):
@@ -548,6 +571,7 @@ def _load_topic(
         # The clinic's patients see only what is true for their pump.
         myths=tuple(m for m in beliefs if m.pump_type in (None, clinic.get("pump_type"))),
         translations=topic_translations,
+        sign_off=signed,
     )
     answer = topic.answer_for(clinic.get("pump_type"))
     return dataclasses.replace(topic, answer=answer) if answer else None

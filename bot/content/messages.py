@@ -27,6 +27,7 @@ REQUIRED = (
     "other_language",
     "rate_limited",
     "translation_pending",
+    "answer_being_reviewed",
     "language_offer",
     "reminder_ask_date",
     "reminder_date_past",

@@ -38,7 +38,7 @@ class Translation:
         return list(self.english_variants)
 
 
-def _variants(answer) -> dict[str, str]:
+def variants_of(answer) -> dict[str, str]:
     if isinstance(answer, str):
         return {translations.ANY_PUMP: answer}
     if isinstance(answer, Mapping):
@@ -56,12 +56,12 @@ def load(content_dir: Path | str, topic_id: str, language: str) -> Translation:
     _check_language(language)
     topic = editing.load_topic(content_dir, topic_id)
     english_title = str(topic.fields.get("title") or "")
-    english = _variants(topic.fields.get("answer"))
+    english = variants_of(topic.fields.get("answer"))
     data = editing.read_fields(topic.file)
     entry = _entries(data).get(language)
     entry = entry if isinstance(entry, dict) else {}
     current = translations.english_version(english_title, english)
-    variants = _variants(entry.get("answer"))
+    variants = variants_of(entry.get("answer"))
     status = str(entry.get("status") or translations.DRAFT)
     if not variants:
         status = MISSING
@@ -146,11 +146,10 @@ def save(
     entry.update({k: v for k, v in old.items() if k not in translations.FIELDS[:6]})
     entries[language] = entry
     state = "reviewed" if reviewer else "draft"
-    return editing.save_key(
+    return editing.save_keys(
         content_dir,
         topic_id,
-        "translations",
-        entries,
+        {"translations": entries},
         base_version,
         author,
         history,

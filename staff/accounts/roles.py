@@ -10,8 +10,10 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-NURSE, EDITOR, TRANSLATOR, ADMIN = "nurse", "editor", "translator", "admin"
-ROLES = (NURSE, EDITOR, TRANSLATOR, ADMIN)
+NURSE, EDITOR, TRANSLATOR, CLINICIAN, ADMIN = (
+    "nurse", "editor", "translator", "clinician", "admin"
+)  # fmt: skip
+ROLES = (NURSE, EDITOR, TRANSLATOR, CLINICIAN, ADMIN)
 # Who may open what. An admin may do everything the others may.
 REVIEWERS = (NURSE, ADMIN)
 EDITORS = (EDITOR, ADMIN)
@@ -19,6 +21,9 @@ EDITORS = (EDITOR, ADMIN)
 # (a qualified human translator signs what patients read in their language).
 TRANSLATION_PAGES = (TRANSLATOR, EDITOR, ADMIN)
 TRANSLATORS = (TRANSLATOR, ADMIN)
+# Only a clinician signs an answer for patients: an admin is not one by role.
+SIGNERS = (CLINICIAN,)
+SIGN_OFF_PAGES = (CLINICIAN, EDITOR, ADMIN)
 
 
 def roles_of(user) -> set[str]:
@@ -64,5 +69,6 @@ def context(request) -> dict:
         "is_reviewer": bool(mine & set(REVIEWERS)),
         "is_editor": bool(mine & set(EDITORS)),
         "is_translating": bool(mine & set(TRANSLATION_PAGES)),
+        "is_signing": bool(mine & set(SIGN_OFF_PAGES)),
         "is_admin": ADMIN in mine,
     }

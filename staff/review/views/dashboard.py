@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from bot import paths
+from bot.content import loader, sign_off
+from bot.content.loader import ContentError
 from staff.review import stats
 
 
@@ -74,8 +78,23 @@ def dashboard(request):
             "overall_share": _percent(
                 totals["not_understood"] / totals["messages"] if totals["messages"] else None
             ),
+            "signed": signed_answers(),
         },
     )
+
+
+def signed_answers() -> dict | None:
+    """How many of today's answers a clinician has signed; None without valid content."""
+    try:
+        content = loader.load_valid(paths.CONTENT_DIR)
+    except ContentError:
+        return None
+    today = timezone.localdate()
+    signed = sum(
+        content.sign_off_state(t, today) == sign_off.SIGNED for t in content.topics.values()
+    )
+    total = len(content.topics)
+    return {"count": signed, "total": total, "share": _percent(signed / total if total else None)}
 
 
 @require_GET

@@ -94,12 +94,14 @@ def grouped(messages):
 @require_GET
 def inbox(request):
     """Also where everyone lands after signing in: an editor goes on to the
-    answers, a translator to the translations."""
+    answers, a translator to the translations, a clinician to the answers to sign."""
     if not roles.has_role(request.user, roles.REVIEWERS):
         if roles.has_role(request.user, roles.EDITORS):
             return redirect("editor-topics")
         if roles.has_role(request.user, roles.TRANSLATORS):
             return redirect("editor-translations")
+        if roles.has_role(request.user, roles.SIGNERS):
+            return redirect("editor-sign-off")
         raise PermissionDenied
     messages, chosen = filtered(request.GET, request.user)
     page = Paginator(grouped(messages), PAGE_SIZE).get_page(request.GET.get("page"))

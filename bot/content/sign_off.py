@@ -1,0 +1,65 @@
+"""A clinician's sign-off of a topic (content/topics/<id>.yml):
+
+    signed_by: Dr. Ana Ruiz, medical oncologist
+    signed_on: 2026-12-05
+    signed_version: 3f9a1c2b7d4e   # the title and answer that were signed
+
+The version is the one a translation names (translations.english_version): a
+change to the title or any pump type's answer voids the sign-off, and it
+expires `sign_off_days` (clinic.yml) after it was given. With
+`serve_only_signed: true` in clinic.yml, patients get only signed answers;
+the others are "being reviewed, please call us" (bot/content/answers.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.content.problems import ERROR
+
+FIELDS = ("signed_by", "signed_on", "signed_version")
+SIGNED, UNSIGNED, CHANGED, EXPIRED = "signed", "unsigned", "changed since signing", "expired"
+
+
+@dataclass(frozen=True)
+class SignOff:
+    by: str
+    on: dt.date
+    version: str
+
+
+def parse(
+    data: Mapping[str, Any], today: dt.date, problem: Callable[[str, str, str], None]
+) -> SignOff | None:
+    """The topic's sign-off, or None; all three fields or none."""
+    given = [key for key in FIELDS if data.get(key) not in (None, "")]
+    if not given:
+        return None
+    for key in FIELDS:
+        if key not in given:
+            problem(ERROR, key, "is missing: a sign-off names who, when and which version")
+    by, on, version = (data.get(key) for key in FIELDS)
+    if "signed_by" in given and (not isinstance(by, str) or not by.strip()):
+        problem(ERROR, "signed_by", "must be the clinician's name and role")
+    if "signed_on" in given:
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            problem(ERROR, "signed_on", f"must be a date written YYYY-MM-DD, not {on!r}")
+        elif on > today:
+            problem(ERROR, "signed_on", f"{on} is in the future")
+    if len(given) < len(FIELDS) or not isinstance(on, dt.date) or on > today:
+        return None
+    return SignOff(" ".join(str(by).split()), on, str(version))
+
+
+def state(sign_off: SignOff | None, version: str, today: dt.date, max_days: int) -> str:
+    """signed, unsigned, changed since signing or expired."""
+    if sign_off is None:
+        return UNSIGNED
+    if sign_off.version != version:
+        return CHANGED
+    if (today - sign_off.on).days > max_days:
+        return EXPIRED
+    return SIGNED

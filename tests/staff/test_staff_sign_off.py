@@ -1,0 +1,105 @@
+"""Answers to sign, with Django's test client on a private copy of the content:
+a clinician signs what they read, audited and in the history; an editor cannot;
+a change to the text voids the sign-off; the list puts what needs signing first."""
+
+import pytest
+import yaml
+from django.test import Client
+
+from bot.content import loader
+from staff.accounts import accounts, roles
+from staff.audit.models import Entry
+from tests.staff.test_staff_editor import form_of
+from tests.staff.workspace import PASSWORD
+
+pytestmark = pytest.mark.django_db
+TOPIC = "hair_loss"
+
+
+@pytest.fixture
+def clinician(content):
+    client = Client()
+    user = accounts.add("cleo", roles.CLINICIAN, PASSWORD)
+    user.first_name, user.last_name = "Cleo", "Ruiz"
+    user.save()
+    client.force_login(user)
+    return client
+
+
+def sign(client, topic=TOPIC):
+    page = client.get(f"/content/{topic}/sign/")
+    assert page.status_code == 200
+    return client.post(f"/content/{topic}/sign/", {"base_version": page.context["version"]})
+
+
+def file_of(content, topic=TOPIC) -> dict:
+    return yaml.safe_load((content / "topics" / f"{topic}.yml").read_text(encoding="utf-8"))
+
+
+def test_a_clinician_signs_what_they_read_audited_and_in_the_history(clinician, editor, content):
+    page = clinician.get(f"/content/{TOPIC}/sign/")
+    assert "Sources differ" in page.context["text"]  # the answer as patients read it
+    assert page.context["sources"] and page.context["state"] == "unsigned"
+    assert sign(clinician).status_code == 302
+    kept = file_of(content)
+    assert kept["signed_by"] == "Cleo Ruiz" and kept["signed_version"]
+    topic = loader.load(content).topics[TOPIC]
+    assert loader.load(content).sign_off_state(topic) == "signed"
+    assert Entry.objects.filter(action="signed topic", target=TOPIC, username="cleo").exists()
+    latest = editor.get(f"/content/{TOPIC}/history/").context["commits"][0][0]
+    assert latest.author == "Cleo Ruiz" and "signed by Cleo Ruiz" in latest.message
+    rows = clinician.get("/content/sign/").context["rows"]
+    assert rows[-1]["topic"].id == TOPIC  # the signed one last
+
+
+def test_a_change_to_the_answer_voids_the_sign_off_and_puts_it_first(clinician, editor, content):
+    sign(clinician)
+    data = form_of(editor)
+    data["answer"] = data["answer"].replace("Sources differ", "Sources do not agree")
+    assert editor.post(f"/content/{TOPIC}/", data).status_code == 302
+    rows = clinician.get("/content/sign/").context["rows"]
+    assert (rows[0]["topic"].id, rows[0]["state"]) == (TOPIC, "changed since signing")
+    assert clinician.get(f"/content/{TOPIC}/sign/").context["state"] == "changed since signing"
+
+
+def test_only_a_clinician_signs(editor, client, content):
+    before = (content / "topics" / f"{TOPIC}.yml").read_bytes()
+    page = editor.get(f"/content/{TOPIC}/sign/")
+    assert b"Only a clinician can sign" in page.content
+    editor.post(f"/content/{TOPIC}/sign/", {"base_version": page.context["version"]})
+    assert (content / "topics" / f"{TOPIC}.yml").read_bytes() == before
+    client.force_login(accounts.add("nina", roles.NURSE, PASSWORD))
+    assert client.get("/content/sign/").status_code == 403
+    assert client.get("/content/no_such_topic/sign/").status_code in (403, 404)
+
+
+def test_a_stale_page_is_a_conflict_not_a_signature_of_other_text(clinician, editor, content):
+    shown = clinician.get(f"/content/{TOPIC}/sign/").context["version"]
+    data = form_of(editor)
+    data["title"] = "Losing hair"
+    editor.post(f"/content/{TOPIC}/", data)
+    response = clinician.post(f"/content/{TOPIC}/sign/", {"base_version": shown})
+    assert response.status_code == 409
+    assert "signed_by" not in file_of(content)
+
+
+def test_a_clinician_lands_on_the_answers_to_sign(clinician):
+    assert clinician.get("/").url.endswith("/content/sign/")
+    listing = clinician.get("/content/sign/")
+    assert b"0 of" in listing.content and b"answers</strong> are signed" in listing.content
+
+
+def test_the_overview_reports_the_share_signed(clinician, content):
+    sign(clinician)
+    total = len(loader.load(content).topics)
+    page = clinician.get("/dashboard/").content.decode()
+    assert f"Answers signed by a clinician (today)</th><td>1 of {total} (" in page
+
+
+def test_the_clinic_turns_signed_only_on_from_its_details_page(editor, content):
+    page = editor.get("/settings/clinic/")
+    keys = [key for key, _, _ in page.context["rows"]]
+    assert "serve_only_signed" in keys and "translations" not in keys  # a mapping: in the file
+    form = {"base_version": page.context["version"], "serve_only_signed": "true"}
+    assert editor.post("/settings/clinic/", form).status_code == 302
+    assert loader.load(content).clinic["serve_only_signed"] is True

@@ -6,6 +6,11 @@ from __future__ import annotations
 # FAQ topics are one Rasa retrieval intent, "faq/<topic id>" (Rasa's convention).
 RETRIEVAL_INTENT = "faq"
 URGENT = "urgent_symptom"
+OUT_OF_SCOPE = "out_of_scope"
+HANDOFF = "human_handoff"
+MEDICAL_ADVICE = "medical_advice"
+STOP_CONTACT = "stop_contact"
+CANCEL_REMINDER = "cancel_reminder"
 # Rasa's FallbackClassifier's intent; SafetyRouter uses it for input no model should read.
 FALLBACK = "nlu_fallback"
 # Triggered from outside a conversation (a due refill reminder, bot/reminders/external.py).

@@ -535,6 +535,19 @@ def wait_for_mail(mailbox, to: str, count: int, timeout_s: float = 60) -> list:
     return arrived()
 
 
+@pytest.mark.parametrize("address", ["nurse.joy@example.org", "human@example.org"])
+def test_an_address_that_reads_like_asking_for_a_person_is_an_address(
+    assistant, mailbox, address
+):
+    patient = f"patient-{address.split('@')[0].replace('.', '-')}"
+    assistant.ask(patient, "remind me about my pump refill")
+    assistant.ask(patient, "in 2 weeks")
+    assistant.ask(patient, "/contact_by_email")
+    said = all_text(assistant.ask(patient, address))
+    assert "I sent a code to" in said and "computer program" not in said, said
+    assert wait_for_mail(mailbox, address, 1)
+
+
 def test_reminders_by_e_mail_from_consent_to_unsubscribe(assistant, mailbox):
     import requests
 

@@ -118,3 +118,32 @@ def test_a_topic_below_its_own_threshold_falls_back():
     message = Message(data={TEXT: "how long will i live"})
     classifier._predict(message, [0.6, 0.4], fitted)
     assert message.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, read_as",
+    [
+        ("anna.patient@example.org", "human_handoff"),
+        ("nurse.joy@example.org", "human_handoff"),
+        ("human@example.org", "human_handoff"),
+        ("stop.smoking@example.org", "stop_contact"),
+        ("(202) 555-0143", "cancel_reminder"),
+    ],
+)
+def test_an_address_alone_is_never_a_request_for_a_person_or_a_stop(text, read_as):
+    message = InputGuard().process([Message(data={TEXT: text})])[0]
+    message.set("intent", {"name": read_as, "confidence": 0.9})
+    message.set("intent_ranking", [{"name": read_as, "confidence": 0.9}])
+    routed = SafetyRouter({"fallback_threshold": 0.4}).process([message])[0]
+    assert routed.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to talk to a nurse", "stop", "email the nurse at joy@example.org please"]
+)
+def test_words_around_an_address_keep_their_meaning(text):
+    message = InputGuard().process([Message(data={TEXT: text})])[0]
+    message.set("intent", {"name": "human_handoff", "confidence": 0.9})
+    message.set("intent_ranking", [{"name": "human_handoff", "confidence": 0.9}])
+    routed = SafetyRouter({"fallback_threshold": 0.4}).process([message])[0]
+    assert routed.get("intent")["name"] == "human_handoff"

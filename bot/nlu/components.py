@@ -595,6 +595,20 @@ class InputGuard(GraphComponent):
         return training_data
 
 
+# What the words inside an e-mail address may make the model read: an address
+# alone is none of these.
+ADDRESS_IS_NOT = frozenset(
+    {intents.HANDOFF, intents.MEDICAL_ADVICE, intents.STOP_CONTACT, intents.CANCEL_REMINDER}
+)
+
+
+def _is_address(text: str) -> bool:
+    from bot.reminders import contacts
+
+    text = text.strip()
+    return 3 <= len(text) <= 254 and contacts.is_address(text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafetyRouter(GraphComponent):
     """Last in the pipeline: decides the intent Rasa acts on.
@@ -680,6 +694,11 @@ class SafetyRouter(GraphComponent):
                 for s in symptoms
             ]
             message.set("entities", entities, add_to_output=True)
+            return
+        if intent.get("name") in ADDRESS_IS_NOT and _is_address(message.get(TEXT) or ""):
+            # "nurse.joy@example.org", "human@example.org": an address typed where the
+            # assistant asked for one is never a request for a person or a stop.
+            _set_intent(message, intents.OUT_OF_SCOPE)
             return
         if intent.get("name") == intents.URGENT and (
             message.get(RED_FLAGS_NEGATED)

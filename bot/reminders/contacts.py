@@ -123,6 +123,18 @@ def normalise(kind: str, address: str) -> str:
     raise ValueError(f"unknown contact kind {kind!r}")
 
 
+def is_address(text: str) -> bool:
+    """Whether the whole text is an e-mail address or a phone number (what a
+    patient types when the assistant asks for one)."""
+    for kind in (EMAIL, SMS):
+        try:
+            normalise(kind, text)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _scripts(text: str) -> set[str]:
     """The alphabets of the letters in text (LATIN, CYRILLIC, GREEK, ...)."""
     import unicodedata

@@ -168,3 +168,32 @@ def test_a_translator_brings_an_out_of_date_translation_up_to_date_for_the_patie
     finally:
         translator.context.close()
     assert added in all_text(workspace.assistant.ask("fertility-es", spanish_question))
+
+
+LEAVING = """() => {
+    const leaving = new Event("beforeunload", {cancelable: true});
+    window.dispatchEvent(leaving);
+    return leaving.defaultPrevented;
+}"""
+
+
+def test_leaving_an_edited_page_asks_first_and_a_saved_one_does_not(browser, workspace, editor):
+    open_topic(editor, workspace)
+    assert editor.evaluate(LEAVING) is False  # nothing changed: leave freely
+    title = editor.get_by_label("Title")
+    title.fill(title.input_value())  # typed, even if back to the same words
+    assert editor.evaluate(LEAVING) is True  # the browser asks first
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_role("status")).to_be_visible()
+    assert editor.evaluate(LEAVING) is False  # saved: nothing to lose
+    # Each page in a window of its own, closed without leaving it.
+    for path in ("/settings/clinic/", "/settings/sources/", f"/content/{TOPIC}/translation/es/"):
+        page = new_page(browser)
+        try:
+            log_in(page, workspace, "eddie")
+            page.goto(workspace.url + path)
+            assert page.evaluate(LEAVING) is False, path
+            page.locator("form[data-warn-unsaved] input:not([type=hidden])").first.fill("x")
+            assert page.evaluate(LEAVING) is True, path
+        finally:
+            page.context.close()

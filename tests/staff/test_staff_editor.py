@@ -106,8 +106,16 @@ def test_unknown_topics_and_odd_ids_are_not_found(editor):
         assert editor.get(path).status_code == 404, path
 
 
-def test_the_red_flags_are_shown_and_cannot_be_posted(editor):
-    assert b"Red flags (read-only)" in editor.get("/content/red-flags/").content
+def test_the_red_flags_are_shown_as_a_table_and_cannot_be_posted(editor, content):
+    page = editor.get("/content/red-flags/")
+    html = page.content.decode()
+    assert "Red flags (read-only)" in html and "<pre" not in html  # a table, not YAML
+    flags = loader.load(content).red_flags
+    assert len(page.context["symptoms"]) == len(flags.symptoms)
+    fever = flags.symptom("fever_chills")
+    assert f'<th scope="row">{fever.name}</th>' in html
+    assert fever.phrases[0] in html and fever.wording("es").phrases[0] in html
+    assert '<ul lang="es">' in html and "Call 911 now" in html
     assert editor.post("/content/red-flags/").status_code == 405
 
 

@@ -238,6 +238,28 @@ def preview(request, topic_id: str):
 @require_GET
 @roles.require(*roles.EDITORS)
 def red_flags(request):
-    """Read-only: a change to the red flags goes through the clinic's clinical review."""
-    text = (paths.CONTENT_DIR / "red_flags.yml").read_text(encoding="utf-8")
-    return render(request, "staff/editor/red_flags.html", {"text": text})
+    """Read-only: a change to the red flags goes through the clinic's clinical
+    review. Each symptom in a row: what patients are told, the words that
+    bring it, in each language."""
+    content = loader.load(paths.CONTENT_DIR)
+    flags = content.red_flags
+    if flags is None:
+        return render(request, "staff/editor/red_flags.html", {"symptoms": [], "levels": []})
+    languages_shown = flags.languages
+    symptoms = [
+        {
+            "symptom": symptom,
+            "wordings": [
+                (code, languages.NAMES.get(code, code), symptom.wording(code))
+                for code in languages_shown
+            ],
+            "topics": [content.topics[t].title for t in symptom.topics if t in content.topics],
+            "sources": [content.sources[k] for k in symptom.sources if k in content.sources],
+        }
+        for symptom in flags.symptoms
+    ]
+    levels = [
+        (level, [(code, flags.messages_in(code).get(level, "")) for code in languages_shown])
+        for level in flags.messages
+    ]
+    return render(request, "staff/editor/red_flags.html", {"symptoms": symptoms, "levels": levels})

@@ -4,6 +4,7 @@ changes nothing; two editors never overwrite each other; history reverts."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -53,7 +54,9 @@ def test_an_edit_reaches_the_next_reply_and_a_revert_brings_the_old_text_back(wo
 
     editor.goto(f"{workspace.url}/content/{TOPIC}/history/")
     expect(editor.get_by_text("eddie").first).to_be_visible()
-    editor.get_by_role("button", name="Restore this version").first.click()
+    # Word by word: what the edit took out and put in, then restored in words.
+    expect(editor.locator(".word-diff ins").first).to_contain_text("do not agree")
+    editor.get_by_role("button", name=re.compile("Restore the version of")).first.click()
     expect(editor.get_by_role("status")).to_contain_text("Reverted")
     assert "Sources differ on hair loss" in topic_file(workspace).read_text()
     assert "Sources differ on hair loss" in all_text(workspace.assistant.ask("hair-3", QUESTION))

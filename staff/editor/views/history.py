@@ -11,7 +11,7 @@ from bot import paths
 from bot.content import editing
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common, drafts
+from staff.editor import common, drafts, word_diff
 from staff.editor.models import Approval, Draft
 from staff.editor.views.topics import sent_for_approval
 
@@ -19,11 +19,25 @@ from staff.editor.views.topics import sent_for_approval
 @require_GET
 @roles.require(*roles.EDITORS)
 def history(request, topic_id: str):
+    """Each saved version, newest (live) first: what changed in what patients
+    read, word by word, and the file's change for whoever wants it."""
     kept = common.history()
     path = drafts.topic_file(topic_id)
     commits = kept.log(path)
-    shown = [(c, kept.diff(c.sha, path)) for c in commits]
+    texts = [_patient_text_at(kept, c.sha, path) for c in commits]
+    shown = []
+    for n, commit in enumerate(commits):
+        older = texts[n + 1] if n + 1 < len(texts) else ""
+        pieces = word_diff.compare(older, texts[n]) if texts[n] != older else []
+        shown.append((commit, pieces, kept.diff(commit.sha, path)))
     return render(request, "staff/editor/history.html", {"topic_id": topic_id, "commits": shown})
+
+
+def _patient_text_at(kept, sha: str, path) -> str:
+    try:
+        return word_diff.patient_text(kept.file_at(sha, path))
+    except editing.Invalid:
+        return ""  # the file did not exist then (a new topic's first version)
 
 
 @require_POST

@@ -25,7 +25,8 @@ def clinic_clock():
 
 
 ACCOUNTS = [("nina", "nurse"), ("nora", "nurse"), ("ada", "admin"), ("lockme", "nurse"),
-            ("eddie", "editor"), ("edna", "editor"), ("tina", "translator")]  # fmt: skip
+            ("eddie", "editor"), ("edna", "editor"), ("tina", "translator"),
+            ("cleo", "clinician")]  # fmt: skip
 
 
 @pytest.fixture(scope="session")

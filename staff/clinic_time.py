@@ -9,21 +9,17 @@ import zoneinfo
 
 from django.utils import timezone
 
-from bot import paths
 from bot.content.loader import ContentError
-from bot.content.store import ContentStore
+from staff.editor import common
 
 UTC = "UTC"
-_contents: list[ContentStore] = []
 
 
 def zone_name() -> str:
     """The clinic's IANA zone; UTC when the content cannot be read (the
     validator names the problem) or sets none."""
-    if not _contents or _contents[0].content_dir != paths.CONTENT_DIR:
-        _contents[:] = [ContentStore(paths.CONTENT_DIR)]
     try:
-        name = _contents[0].get().clinic.get("timezone") or UTC
+        name = common.content().clinic.get("timezone") or UTC
         zoneinfo.ZoneInfo(name)
     except (ContentError, zoneinfo.ZoneInfoNotFoundError, ValueError):
         return UTC

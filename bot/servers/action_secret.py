@@ -12,8 +12,8 @@ user reads it with `ps`, and never in a log line.
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
+
+from bot.servers import api_token
 
 VARIABLE = "HAIP_ACTIONS_SECRET"
 HEADER = "X-HAIP-Actions-Secret"
@@ -23,16 +23,12 @@ NONE = ""
 
 
 def new() -> str:
-    return secrets.token_hex(32)
+    return api_token.new()
 
 
 def take_from_env() -> str:
-    """The secret, removed from this process's environment so that nothing it
-    starts inherits it."""
-    secret = os.environ.pop(VARIABLE, "")
-    if not secret:
-        raise SystemExit(f"{VARIABLE} is not set: this is started by `python -m bot run`.")
-    return secret
+    """The secret, removed from this process's environment (as the API token is)."""
+    return api_token.take_from_env(VARIABLE)
 
 
 def matches(given: str | None, secret: str) -> bool:

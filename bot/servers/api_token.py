@@ -21,12 +21,12 @@ def new() -> str:
     return secrets.token_hex(32)
 
 
-def take_from_env() -> str:
-    """The token, removed from this process's environment so that nothing it
-    starts inherits it."""
-    token = os.environ.pop(VARIABLE, "")
+def take_from_env(variable: str = VARIABLE) -> str:
+    """The token (or another secret the supervisor hands out), removed from this
+    process's environment so that nothing it starts inherits it."""
+    token = os.environ.pop(variable, "")
     if not token:
-        raise SystemExit(f"{VARIABLE} is not set: this is started by `python -m bot run`.")
+        raise SystemExit(f"{variable} is not set: this is started by `python -m bot run`.")
     return token
 
 

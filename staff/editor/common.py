@@ -6,6 +6,19 @@ from __future__ import annotations
 from bot import paths, settings
 from bot.content.editing import Author
 from bot.content.history import ContentHistory
+from bot.content.loader import Content
+from bot.content.store import ContentStore
+
+_stores: list[ContentStore] = []
+
+
+def content() -> Content:
+    """The valid content, read again only when a file changed (ContentStore):
+    for what every request asks (the clinic's clock, the overview's figures).
+    ContentError if there has never been valid content."""
+    if not _stores or _stores[0].content_dir != paths.CONTENT_DIR:
+        _stores[:] = [ContentStore(paths.CONTENT_DIR)]
+    return _stores[0].get()
 
 
 def history() -> ContentHistory:

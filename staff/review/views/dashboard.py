@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bot import paths
-from bot.content import loader, sign_off
+from bot.content import sign_off
 from bot.content.loader import ContentError
+from staff.editor import common
 from staff.review import stats
 
 
@@ -86,7 +86,7 @@ def dashboard(request):
 def signed_answers() -> dict | None:
     """How many of today's answers a clinician has signed; None without valid content."""
     try:
-        content = loader.load_valid(paths.CONTENT_DIR)
+        content = common.content()  # read again only when a file changed
     except ContentError:
         return None
     today = timezone.localdate()

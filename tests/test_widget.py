@@ -4,6 +4,7 @@ servers started as `make run` starts them."""
 import json
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,22 @@ def page(browser):
     yield opened
     context.close()
     assert not errors, errors
+
+
+@contextmanager
+def sized_page(browser, width: int, height: int, scale: int = 1, bypass_csp: bool = False):
+    """A page in a window of this size (scale 2: twice the pixel density, as at
+    200% zoom); bypass_csp lets axe be injected."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=scale,
+        bypass_csp=bypass_csp,
+    )
+    context.set_default_timeout(WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def open_chat(page: Page, assistant: Assistant) -> None:
@@ -162,11 +179,7 @@ def test_an_urgent_symptom_gets_urgent_guidance_first(page, assistant):
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (360, 740)])
 def test_urgent_guidance_is_unmistakable_and_announced(browser, assistant, width, height):
-    # bypass_csp: axe is injected into the page.
-    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    try:
+    with sized_page(browser, width, height, bypass_csp=True) as page:
         open_chat(page, assistant)
         ask(page, "I have chest pain and I can't breathe")
         urgent = page.locator(".haip-msg--urgent")
@@ -186,21 +199,13 @@ def test_urgent_guidance_is_unmistakable_and_announced(browser, assistant, width
         count = urgent.count()
         ask_hospital_stay(page)
         expect(page.locator(".haip-msg--urgent")).to_have_count(count)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(
     "viewport, scale", [((360, 740), 1), ((640, 400), 2)], ids=["phone-360", "zoom-200"]
 )
 def test_a_long_answer_shows_from_its_first_line(browser, assistant, viewport, scale):
-    width, height = viewport
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, device_scale_factor=scale
-    )
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    try:
+    with sized_page(browser, *viewport, scale) as page:
         open_chat(page, assistant)
         ask(page, "what are the side effects of the pump chemo")
         answer = assistant_messages(page).filter(has_text="side effect").first
@@ -210,8 +215,6 @@ def test_a_long_answer_shows_from_its_first_line(browser, assistant, viewport, s
         first = page.locator(".haip-msg--patient ~ .haip-msg--assistant").first.bounding_box()
         # The first line of the reply is in view, not scrolled away above.
         assert log["y"] - 1 <= first["y"] <= log["y"] + log["height"] - 20, (log, first)
-    finally:
-        context.close()
 
 
 def test_a_button_asks_its_topic(page, assistant):

@@ -4,13 +4,12 @@ a change to the text voids the sign-off; the list puts what needs signing first.
 
 import pytest
 import yaml
-from django.test import Client
 
 from bot.content import loader
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
 from tests.staff.test_staff_editor import form_of
-from tests.staff.workspace import PASSWORD
+from tests.staff.workspace import PASSWORD, signed_in_client
 
 pytestmark = pytest.mark.django_db
 TOPIC = "hair_loss"
@@ -18,12 +17,7 @@ TOPIC = "hair_loss"
 
 @pytest.fixture
 def clinician(content):
-    client = Client()
-    user = accounts.add("cleo", roles.CLINICIAN, PASSWORD)
-    user.first_name, user.last_name = "Cleo", "Ruiz"
-    user.save()
-    client.force_login(user)
-    return client
+    return signed_in_client("cleo", roles.CLINICIAN, "Cleo Ruiz")
 
 
 def sign(client, topic=TOPIC):

@@ -11,7 +11,7 @@ from bot.content import answers, loader
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
 from tests.staff.test_staff_editor import form_of
-from tests.staff.workspace import PASSWORD
+from tests.staff.workspace import PASSWORD, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,7 @@ NEW_SPANISH = "Pregúntele a su equipo si la quimio de la bomba hace que se caig
 
 @pytest.fixture
 def translator(content):
-    client = Client()
-    user = accounts.add("tina", roles.TRANSLATOR, PASSWORD)
-    user.first_name, user.last_name = "Tina", "Traductora"
-    user.save()
-    client.force_login(user)
-    return client
+    return signed_in_client("tina", roles.TRANSLATOR, "Tina Traductora")
 
 
 def spanish_in_file(content) -> dict:

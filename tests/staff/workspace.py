@@ -75,3 +75,19 @@ def signed_in(browser, workspace: Workspace, name: str, heading: str):
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     yield page
     page.context.close()
+
+
+def signed_in_client(name: str, role: str, full_name: str = ""):
+    """Django's test client, signed in as a new account of this role; its full
+    name is what the content history and a sign-off record."""
+    from django.test import Client
+
+    from staff.accounts import accounts
+
+    user = accounts.add(name, role, PASSWORD)
+    if full_name:
+        user.first_name, _, user.last_name = full_name.partition(" ")
+        user.save()
+    client = Client()
+    client.force_login(user)
+    return client

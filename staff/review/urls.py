@@ -1,0 +1,26 @@
+"""The nurses' pages: the inbox, conversations, reminders and the dashboard."""
+
+from django.urls import path
+
+from staff.review.views import conversation, dashboard, health, inbox, reminders
+
+urlpatterns = [
+    path("health/", health.health, name="health"),
+    path("", inbox.inbox, name="inbox"),
+    path("api/inbox/", inbox.latest, name="inbox-latest"),
+    path("messages/<int:pk>/", conversation.conversation, name="conversation"),
+    path("messages/<int:pk>/original/", conversation.original, name="original"),
+    path("messages/<int:pk>/review/", conversation.update, name="review"),
+    path(
+        "messages/<int:pk>/review-conversation/",
+        conversation.review_conversation,
+        name="review-conversation",
+    ),
+    path("messages/<int:pk>/topic/", conversation.assign_topic, name="assign-topic"),
+    path("export.csv", inbox.export_csv, name="export"),
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
+    path("reminders/<int:pk>/cancel/", reminders.cancel, name="reminder-cancel"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
+]

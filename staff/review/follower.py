@@ -35,7 +35,7 @@ from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 from bot.servers import trouble_log, typed_commands
-from staff.review import outcomes, pseudonyms
+from staff.review import conversations, outcomes, pseudonyms
 from staff.review.broker_events import BrokerEvents
 from staff.review.cells import known_topic, without_controls
 from staff.review.masking import mask
@@ -182,6 +182,7 @@ class Follower:
                 self._apply(row, changed)
             for message in changed.values():
                 message.save()
+            conversations.refresh(pseudonyms.of(row[1]) for row in rows if row[2] in WANTED)
             Position.objects.update_or_create(
                 source=SOURCE, defaults={"last_event_id": rows[-1][0]}
             )
@@ -228,6 +229,7 @@ class Follower:
                 )
             message.set_outcome(Outcome.TROUBLE)
             message.save()
+            conversations.refresh([message.conversation])
             pending.delete()
 
     def catch_up(self) -> int:

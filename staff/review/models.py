@@ -53,12 +53,8 @@ class Message(models.Model):
     )
     priority = models.PositiveSmallIntegerField(default=LAST, db_index=True)
     content_version = models.CharField(max_length=16, blank=True)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
-    )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    # A nurse's mark: the assistant's reply to this message was wrong.
+    wrong_answer = models.BooleanField(default=False)
     # The topic a nurse said the question belonged to (added to its examples).
     corrected_topic = models.CharField(max_length=100, blank=True)
     # Rasa's id of the patient's message, which the trouble-message record names.
@@ -88,8 +84,38 @@ class Message(models.Model):
         return f"{self.time:%Y-%m-%d %H:%M} {self.conversation} {self.sender}"
 
 
+class Conversation(models.Model):
+    """One chat as nurses review it: its status, who has it and its notes, with
+    what the inbox sorts and shows by, kept from its patient messages by
+    staff/review/conversations.py."""
+
+    name = models.CharField(max_length=32, unique=True)  # the messages' pseudonym
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The most serious outcome of its patient messages, and the newest message
+    # with it (the row's text and link).
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    priority = models.PositiveSmallIntegerField(default=LAST)
+    lead = models.ForeignKey(
+        Message, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    last_time = models.DateTimeField()  # of its newest patient message
+    count = models.PositiveIntegerField(default=0)  # patient messages
+
+    class Meta:
+        ordering = ["priority", "-last_time", "-id"]
+        indexes = [models.Index(fields=["priority", "-last_time", "-id"], name="inbox_order")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Note(models.Model):
-    message = models.ForeignKey(Message, related_name="notes", on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, related_name="notes", on_delete=models.CASCADE)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     time = models.DateTimeField(auto_now_add=True)
     text = models.TextField()

@@ -1,5 +1,5 @@
 """Deleting what is older than the clinic's retention setting (`log_retention_days`
-in clinic.yml, default 180): review-log rows with their notes and search-index
+in clinic.yml, default 180): review-log rows with their conversations' notes and search-index
 entries, and the same conversations in Rasa's tracker store. SQLite's
 secure_delete overwrites the freed pages, so deleted text is not left on disk.
 
@@ -25,7 +25,7 @@ from bot.content.store import ContentStore
 from bot.servers import trouble_log
 from staff.audit import log
 from staff.review import broker_events, pseudonyms
-from staff.review.models import Message, PendingTrouble
+from staff.review.models import Conversation, Message, PendingTrouble
 
 DEFAULT_DAYS = 180
 
@@ -102,6 +102,7 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
                 .get("review.Message", 0)
             )
             PendingTrouble.objects.filter(conversation=conversation).delete()
+            Conversation.objects.filter(name=conversation).delete()  # and its notes
         log.record(
             None,
             "retention",

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from staff.accounts import accounts, client_address, roles
 from staff.audit.models import Entry
-from staff.review.models import Message
+from staff.review.models import Conversation, Message
 from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
@@ -206,16 +206,17 @@ def test_review_note_assign_and_audit(nurse, tmp_path):
     from django.contrib.auth.models import User
 
     nora = User.objects.get(username="nora")
+    conversation = Conversation.objects.get(name=message.conversation)
     response = nurse.post(
-        f"/messages/{message.pk}/review/",
+        f"/conversations/{conversation.pk}/review/",
         {"status": "follow_up", "note": "Called, no answer", "assigned_to": nora.pk},
     )
     assert response.status_code == 302
-    message.refresh_from_db()
-    assert message.status == "follow_up" and message.assigned_to.username == "nora"
-    assert message.notes.get().text == "Called, no answer"
-    entry = Entry.objects.get(action="changed message")
-    assert "Called" not in entry.detail and "follow_up" in entry.detail
+    conversation.refresh_from_db()
+    assert conversation.status == "follow_up" and conversation.assigned_to.username == "nora"
+    assert conversation.notes.get().text == "Called, no answer"
+    entry = Entry.objects.get(action="changed conversation")
+    assert "Called" not in entry.detail and "follow_up" in entry.detail and "nora" in entry.detail
     # Only an admin sees the original text.
     assert nurse.get(f"/messages/{message.pk}/original/").status_code == 403
 
@@ -228,33 +229,25 @@ def test_a_whole_conversation_is_reviewed_in_one_step_and_mine_are_found(nurse, 
     tracker = Tracker(tmp_path / "tracker.db")
     tracker.turn("a", "I have a fever", "action_urgent_guidance", "Call.", intent="urgent_symptom")
     tracker.turn("a", "what is a flow scan", "action_not_sure", "Not sure.", intent="nlu_fallback")
-    tracker.turn("a", "thanks", "utter_thank", "You are welcome.", intent="thank")
     tracker.turn("b", "another patient", "action_not_sure", "Not sure.", intent="nlu_fallback")
     Follower(tracker.path).catch_up()
-    fever, not_sure, thanks = Message.objects.filter(sender=Message.PATIENT).exclude(
-        text="another patient"
-    ).order_by("event_id")
-    nurse.post(f"/messages/{thanks.pk}/review/", {"status": "follow_up"})
-    # From the not-sure row, the whole conversation: the fever message too.
-    response = nurse.post(f"/messages/{not_sure.pk}/review-conversation/")
-    assert response.status_code == 302
-    statuses = {m.text: m.status for m in Message.objects.filter(sender=Message.PATIENT)}
-    assert statuses == {
-        "I have a fever": "reviewed",
-        "what is a flow scan": "reviewed",
-        "thanks": "follow_up",  # a follow-up mark is kept
-        "another patient": "new",  # another conversation is untouched
-    }
+    not_sure = Message.objects.get(text="what is a flow scan")
+    a = Conversation.objects.get(name=not_sure.conversation)
+    # From the not-sure message's page: the whole conversation, its fever message too.
+    response = nurse.post(f"/conversations/{a.pk}/reviewed/", {"message": not_sure.pk})
+    assert response.status_code == 302 and response["Location"] == f"/messages/{not_sure.pk}/"
+    statuses = dict(Conversation.objects.values_list("lead__text", "status"))
+    assert statuses == {"I have a fever": "reviewed", "another patient": "new"}
     entry = Entry.objects.get(action="reviewed conversation")
-    assert entry.username == "nina" and entry.detail.startswith("2 messages")
+    assert entry.username == "nina" and entry.target == a.name
 
     nina = User.objects.get(username="nina")
-    Message.objects.filter(pk=fever.pk).update(assigned_to=nina)
+    Conversation.objects.filter(pk=a.pk).update(assigned_to=nina)
     mine = nurse.get("/?assigned=me").context["page"]
-    assert [m.text for m in mine] == ["I have a fever"]
-    nobody = {m.text for m in nurse.get("/?assigned=nobody").context["page"]}
-    assert "I have a fever" not in nobody and "another patient" in nobody
-    assert len(nurse.get("/?assigned=everyone").context["page"]) == 4  # unknown: no filter
+    assert [c.lead.text for c in mine] == ["I have a fever"]
+    nobody = [c.lead.text for c in nurse.get("/?assigned=nobody").context["page"]]
+    assert nobody == ["another patient"]
+    assert len(nurse.get("/?assigned=everyone").context["page"]) == 2  # unknown: no filter
 
 
 def test_the_inbox_background_check_does_not_keep_a_session_alive(nurse):

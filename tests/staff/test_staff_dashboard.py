@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bot.reminders.store import ReminderStore
 from staff.accounts import accounts, roles
-from staff.review import stats
+from staff.review import conversations, stats
 from staff.review.models import Message, Outcome
 
 pytestmark = pytest.mark.django_db
@@ -277,15 +277,17 @@ def test_conversations_are_counted_per_language():
 
 
 def test_the_inbox_filters_by_language_and_marks_spanish_text_as_spanish(nurse):
-    for text, language in (("tengo fiebre", "es"), ("I have a question", "en")):
+    for text, language, name in (("tengo fiebre", "es", "c0ffee0002"),
+                                 ("I have a question", "en", "c0ffee0003")):  # fmt: skip
         Message.objects.create(
             event_id=next(_event),
             time=dt.datetime(2025, 3, 9, 12, tzinfo=dt.timezone.utc),
-            conversation="c0ffee0002",
+            conversation=name,
             sender=Message.PATIENT,
             text=text,
             language=language,
         )
+    conversations.refresh(["c0ffee0002", "c0ffee0003"])
     page = nurse.get("/?language=es").content.decode()
     assert "tengo fiebre" in page and "I have a question" not in page
     assert re.search(r'<td lang="es"><a [^>]*>tengo fiebre', page)

@@ -9,7 +9,7 @@ from django.db import connection
 from staff.audit.models import Entry
 from staff.review import retention
 from staff.review.follower import Follower
-from staff.review.models import Message, Note
+from staff.review.models import Conversation, Message, Note
 from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,9 @@ def test_old_conversations_go_everywhere_and_recent_ones_stay(tmp_path):
     tracker.turn("recent", "giraffe question", "action_answer_faq", "answer")
     Follower(tracker.path).catch_up()
     old = Message.objects.get(text="zebra question")
-    Note.objects.create(message=old, text="called back")
+    Note.objects.create(
+        conversation=Conversation.objects.get(name=old.conversation), text="called back"
+    )
     now = tracker.clock + 1
 
     report = retention.run(tracker.path, days=180, now=now)
@@ -45,6 +47,7 @@ def test_old_conversations_go_everywhere_and_recent_ones_stay(tmp_path):
     assert not Message.objects.filter(text__contains="zebra").exists()
     assert Message.objects.filter(text="giraffe question").exists()
     assert Note.objects.count() == 0
+    assert list(Conversation.objects.values_list("count", flat=True)) == [1]  # the recent one
     assert fts_hits("zebra") == 0 and fts_hits("giraffe") == 1
     assert report.conversations == 1 and report.events == 5 and report.messages == 2
     assert Entry.objects.filter(action="retention").exists()

@@ -10,10 +10,10 @@ import io
 import pytest
 
 from staff.accounts import accounts, roles
-from staff.review import cells
+from staff.review import cells, conversations
 from staff.review.export import COLUMNS, write_csv
 from staff.review.follower import Follower
-from staff.review.models import Message, Outcome
+from staff.review.models import Conversation, Message, Outcome
 from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +67,14 @@ def test_every_exported_column_is_guarded_against_formulas():
     Message.objects.create(
         event_id=1, time=dt.datetime.now(dt.timezone.utc), conversation="+c",
         sender=Message.PATIENT, text=FORMULA, topic=FORMULA, intent="faq",
-        outcome="@x", status="-1", content_version="\tv", confidence=-0.5,
+        outcome="@x", content_version="\tv", confidence=-0.5,
     )  # fmt: skip
+    Conversation.objects.create(name="+c", status="-1", last_time=dt.datetime.now(dt.timezone.utc))
     header, row = exported()
     assert header == list(COLUMNS)
     assert all(not cell or cell[0] not in "=+-@\t\r" for cell in row), row
     assert row[3] == row[5] == "'" + FORMULA and row[1] == "'+c" and row[6] == "'-0.50"
+    assert row[8] == "'-1"
 
 
 def test_the_topic_column_holds_only_the_contents_topic_ids(tracker):
@@ -114,7 +116,7 @@ def test_without_content_only_what_looks_like_a_topic_id_is_kept():
 def test_a_flood_of_urgent_messages_from_one_chat_takes_one_row_of_the_inbox(nurse):
     start = dt.datetime(2025, 3, 9, 12, tzinfo=dt.timezone.utc)
 
-    def urgent(n: int, conversation: str, status: str = "new") -> None:
+    def urgent(n: int, conversation: str) -> None:
         Message.objects.create(
             event_id=10_000 + n + (500 if conversation == "other" else 0),
             time=start + dt.timedelta(seconds=n),
@@ -123,19 +125,17 @@ def test_a_flood_of_urgent_messages_from_one_chat_takes_one_row_of_the_inbox(nur
             text=f"chest pain {conversation} {n}",
             outcome=Outcome.URGENT,
             priority=0,
-            status=status,
         )
 
-    for n in range(40):
+    for n in range(41):
         urgent(n, "flood")
     urgent(1, "other")  # another patient's, older than the whole flood
-    urgent(41, "flood", status="reviewed")
+    conversations.refresh(["flood", "other"])
     rows = list(nurse.get("/").context["page"])
-    texts = [m.text for m in rows]
-    assert texts == ["chest pain flood 41", "chest pain flood 39", "chest pain other 1"]
-    assert [m.more_urgent for m in rows] == [0, 39, 0]
-    page = nurse.get("/").content.decode()
-    assert "and 39 earlier urgent messages in this conversation" in page
+    assert [(c.name, c.count, c.lead.text) for c in rows] == [
+        ("flood", 41, "chest pain flood 40"),
+        ("other", 1, "chest pain other 1"),
+    ]
     # Each message is still there, on the conversation's page and in the export.
     assert len([r for r in exported() if "chest pain flood" in " ".join(r)]) == 41
 
@@ -157,10 +157,11 @@ def test_times_are_shown_on_the_clinic_s_clock_with_its_zone_named(nurse, stored
         event_id=20_000, time=stored, conversation="c0ffee0009",
         sender=Message.PATIENT, text="when is my refill", outcome=Outcome.ANSWERED,
     )  # fmt: skip
+    conversations.refresh(["c0ffee0009"])
     page = nurse.get("/").content.decode()
-    assert "Time (America/New_York)" in page and "UTC" not in page
+    assert "Latest message (America/New_York)" in page and "UTC" not in page
     assert shown in page
-    assert nurse.get("/api/inbox/?after=0").json()["messages"][0]["time"] == shown
+    assert nurse.get("/api/inbox/?after=0").json()["conversations"][0]["time"] == shown
 
 
 def test_the_chat_s_opening_is_not_a_patient_message_and_a_tap_shows_its_words(tracker):

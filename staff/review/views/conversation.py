@@ -1,10 +1,10 @@
-"""One message in its conversation, and what a nurse does with it: review,
-note, follow-up, assign, and the right topic for a missed question."""
+"""A conversation, opened at one of its messages, and what a nurse does with
+it: review it, note, follow up, assign it; mark a reply wrong; and the right
+topic for a missed question."""
 
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -16,10 +16,9 @@ from staff.audit import log
 from staff.editor import common as editor_common
 from staff.editor import drafts
 from staff.editor.models import Approval, Draft
-from staff.review import originals, pseudonyms
-from staff.review.models import Message, Note, Status
-
-NOTE_LIMIT = 2000
+from staff.review import conversations, originals, pseudonyms
+from staff.review.forms import ConversationReviewForm, WrongAnswerForm
+from staff.review.models import Conversation, Message, Note
 
 
 def _topics() -> list[tuple[str, str]]:
@@ -34,6 +33,7 @@ def conversation(request, pk: int):
     turns = Message.objects.filter(pseudonyms.same_conversation(message.conversation)).order_by(
         "event_id"
     )
+    reviewed = conversations.of(message.conversation)
     log.record(request.user, "viewed conversation", message.conversation, f"from message {pk}")
     return render(
         request,
@@ -41,9 +41,9 @@ def conversation(request, pk: int):
         {
             "message": message,
             "turns": turns,
-            "notes": message.notes.select_related("author"),
-            "statuses": Status.choices,
-            "colleagues": User.objects.filter(is_active=True).order_by("username"),
+            "conversation": reviewed,
+            "form": ConversationReviewForm(instance=reviewed) if reviewed else None,
+            "notes": reviewed.notes.select_related("author") if reviewed else [],
             "topics": _topics() if message.sender == Message.PATIENT else [],
         },
     )
@@ -69,65 +69,66 @@ def original(request, pk: int):
 @require_POST
 @roles.require(*roles.REVIEWERS)
 def update(request, pk: int):
-    message = get_object_or_404(Message, pk=pk)
+    """The conversation's status, who has it, and a note, from its page."""
+    reviewed = get_object_or_404(Conversation, pk=pk)
+    back = request.POST.get("message") or ""
+    form = ConversationReviewForm(request.POST, instance=reviewed)
+    if not form.is_valid():
+        flash.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return _back(reviewed, back)
     changes = []
+    if "status" in form.changed_data:
+        changes.append(f"status {form.cleaned_data['status']}")
+    if "assigned_to" in form.changed_data:
+        changes.append(f"assigned to {form.cleaned_data['assigned_to'] or 'nobody'}")
     with transaction.atomic():
-        status = request.POST.get("status")
-        if status in Status.values and status != message.status:
-            message.status = status
-            changes.append(f"status {status}")
-        if "assigned_to" in request.POST:
-            raw = request.POST.get("assigned_to") or ""
-            user = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-            if user != message.assigned_to:
-                message.assigned_to = user
-                changes.append(f"assigned to {user.username if user else 'nobody'}")
-        message.save()
-        note = (request.POST.get("note") or "").strip()[:NOTE_LIMIT]
-        if note:
-            Note.objects.create(message=message, author=request.user, text=note)
+        form.save()
+        if form.cleaned_data["note"]:
+            Note.objects.create(
+                conversation=reviewed, author=request.user, text=form.cleaned_data["note"]
+            )
             changes.append("note added")
         if changes:
             # The note itself is not copied here: it may quote the patient.
-            log.record(
-                request.user,
-                "changed message",
-                message.conversation,
-                f"message {pk}: " + ", ".join(changes),
-            )
+            log.record(request.user, "changed conversation", reviewed.name, ", ".join(changes))
     flash.success(request, "Saved: " + ", ".join(changes) if changes else "Nothing changed.")
-    return redirect("conversation", pk=pk)
+    return _back(reviewed, back)
 
 
 @require_POST
 @roles.require(*roles.REVIEWERS)
 def review_conversation(request, pk: int):
-    """Every new message of this message's conversation marked reviewed in one
-    step; those marked for follow-up keep that mark. Audited."""
-    message = get_object_or_404(Message, pk=pk)
-    with transaction.atomic():
-        marked = (
-            Message.objects.filter(pseudonyms.same_conversation(message.conversation))
-            .filter(sender=Message.PATIENT, status=Status.NEW)
-            .update(status=Status.REVIEWED)
-        )
-        if marked:
-            log.record(
-                request.user,
-                "reviewed conversation",
-                message.conversation,
-                f"{marked} message{'s' if marked != 1 else ''} from message {pk}",
-            )
-    kept = Message.objects.filter(
-        pseudonyms.same_conversation(message.conversation),
-        sender=Message.PATIENT,
-        status=Status.FOLLOW_UP,
-    ).count()
-    said = f"Marked {marked} message{'s' if marked != 1 else ''} reviewed."
-    if kept:
-        said += f" {kept} marked for follow-up keep that mark."
-    flash.success(request, said)
-    return redirect("conversation", pk=pk)
+    """The whole conversation marked reviewed in one step; audited."""
+    reviewed = get_object_or_404(Conversation, pk=pk)
+    if conversations.mark_reviewed(request.user, [reviewed], "from its page"):
+        flash.success(request, "Marked the whole conversation reviewed.")
+    else:
+        flash.info(request, "This conversation was already reviewed.")
+    return _back(reviewed, request.POST.get("message") or "")
+
+
+@require_POST
+@roles.require(*roles.REVIEWERS)
+def wrong_answer(request, pk: int):
+    """Marks the assistant's reply to this patient message wrong, or clears it."""
+    message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
+    form = WrongAnswerForm(request.POST)
+    if form.is_valid() and form.cleaned_data["wrong"] != message.wrong_answer:
+        message.wrong_answer = form.cleaned_data["wrong"]
+        message.save(update_fields=["wrong_answer"])
+        said = "marked wrong answer" if message.wrong_answer else "cleared wrong answer"
+        log.record(request.user, said, message.conversation, f"message {pk}")
+        flash.success(request, "Marked: wrong answer." if message.wrong_answer else "Mark cleared.")
+    return _back(None, request.POST.get("message") or str(pk))
+
+
+def _back(reviewed: Conversation | None, message: str):
+    """To the conversation's page, at the message it was opened from."""
+    if message.isdigit() and Message.objects.filter(pk=int(message)).exists():
+        return redirect("conversation", pk=int(message))
+    if reviewed is not None and reviewed.lead_id:
+        return redirect("conversation", pk=reviewed.lead_id)
+    return redirect("inbox")
 
 
 @require_POST

@@ -1,28 +1,33 @@
-"""The inbox: patient messages, urgent, handoff and not-understood first, newest
-first, with filters and search."""
+"""The inbox: conversations, the most serious outcome first (urgent, asked for
+a person, not sure), then the newest; filters, search, live rows and marking
+many reviewed at once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from bot.content import languages
 from staff.accounts import roles
-from staff.review import export, search
-from staff.review.models import FIRST, Message, Outcome, Status
+from staff.review import conversations, export, search
+from staff.review.forms import BulkReviewForm
+from staff.review.models import FIRST, Conversation, Message, Outcome, Status
 
 PAGE_SIZE = 50
 # The "Assigned" filter: to the nurse looking, or to nobody yet.
 ASSIGNED = ("me", "nobody")
 LIVE_LIMIT = 20
+# Filters on what was said: a conversation is listed if one of its patient
+# messages matches them all.
+ABOUT_MESSAGES = ("since", "until", "outcome", "topic", "language", "q")
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -33,7 +38,6 @@ def _date(raw: str | None) -> dt.date | None:
 
 
 def filtered(params, user=None) -> tuple[object, dict]:
-    messages = Message.objects.filter(sender=Message.PATIENT).select_related("assigned_to")
     chosen = {
         "since": _date(params.get("since")),
         "until": _date(params.get("until")),
@@ -44,51 +48,38 @@ def filtered(params, user=None) -> tuple[object, dict]:
         "assigned": params.get("assigned") if params.get("assigned") in ASSIGNED else "",
         "q": (params.get("q") or "")[:200],
     }
+    rows = Conversation.objects.filter(count__gt=0).select_related("assigned_to", "lead")
+    if chosen["status"]:
+        rows = rows.filter(status=chosen["status"])
+    if chosen["assigned"] == "me" and user is not None:
+        rows = rows.filter(assigned_to=user)
+    elif chosen["assigned"] == "nobody":
+        rows = rows.filter(assigned_to__isnull=True)
+    if any(chosen[key] for key in ABOUT_MESSAGES):
+        rows = rows.filter(name__in=_messages(chosen).values("conversation"))
+    return rows, chosen
+
+
+def _messages(chosen: dict):
+    messages = Message.objects.filter(sender=Message.PATIENT)
     if chosen["since"]:
         messages = messages.filter(time__date__gte=chosen["since"])
     if chosen["until"]:
         messages = messages.filter(time__date__lte=chosen["until"])
-    if chosen["status"]:
-        messages = messages.filter(status=chosen["status"])
     if chosen["outcome"]:
         messages = messages.filter(outcome=chosen["outcome"])
     if chosen["topic"]:
         messages = messages.filter(topic=chosen["topic"])
     if chosen["language"]:
         messages = messages.filter(language=chosen["language"])
-    if chosen["assigned"] == "me" and user is not None:
-        messages = messages.filter(assigned_to=user)
-    elif chosen["assigned"] == "nobody":
-        messages = messages.filter(assigned_to__isnull=True)
     if chosen["q"]:
         messages = search.matching(messages, chosen["q"])
-    return messages, chosen
+    return messages
 
 
-def grouped(messages):
-    """One row for each conversation's urgent messages of one status: its newest,
-    with how many more there are. A flood of urgent messages from one chat then
-    takes one row, and other patients' urgent messages stay in sight; the
-    conversation's page shows them all."""
-    same = Message.objects.filter(
-        sender=Message.PATIENT,
-        outcome=Outcome.URGENT,
-        conversation=OuterRef("conversation"),
-        status=OuterRef("status"),
-    )
-    newer = same.filter(
-        Q(time__gt=OuterRef("time")) | Q(time=OuterRef("time"), id__gt=OuterRef("id"))
-    )
-    older = same.filter(
-        Q(time__lt=OuterRef("time")) | Q(time=OuterRef("time"), id__lt=OuterRef("id"))
-    )
-    count = older.order_by().values("conversation").annotate(n=Count("id")).values("n")
-    return messages.exclude(Q(outcome=Outcome.URGENT) & Exists(newer)).annotate(
-        more_urgent=Case(
-            When(outcome=Outcome.URGENT, then=Coalesce(Subquery(count), Value(0))),
-            default=Value(0),
-        )
-    )
+def _newest_id() -> int:
+    newest = Message.objects.filter(sender=Message.PATIENT).order_by("-id").first()
+    return newest.id if newest else 0
 
 
 @require_GET
@@ -103,8 +94,8 @@ def inbox(request):
         if roles.has_role(request.user, roles.SIGNERS):
             return redirect("editor-sign-off")
         raise PermissionDenied
-    messages, chosen = filtered(request.GET, request.user)
-    page = Paginator(grouped(messages), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows, chosen = filtered(request.GET, request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     topics = (
         Message.objects.filter(sender=Message.PATIENT)
         .exclude(topic="")
@@ -112,7 +103,6 @@ def inbox(request):
         .values_list("topic", flat=True)
         .distinct()
     )
-    newest = Message.objects.filter(sender=Message.PATIENT).order_by("-id").first()
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -126,35 +116,73 @@ def inbox(request):
             "topics": list(topics),
             "languages": [(code, languages.NAMES[code]) for code in languages.NAMES],
             "first": [o.value for o in FIRST],
-            "newest_id": newest.id if newest else 0,
+            "newest_id": _newest_id(),
             "query": query.urlencode(),
+            "preview_chars": conversations.PREVIEW_CHARS,
         },
     )
+
+
+def row(conversation: Conversation) -> dict:
+    """A conversation's row for the live update, with what it sorts by."""
+    lead = conversation.lead
+    return {
+        "id": conversation.id,
+        "name": conversation.name,
+        "priority": conversation.priority,
+        "last": conversation.last_time.isoformat(),
+        "time": timezone.localtime(conversation.last_time).strftime("%Y-%m-%d %H:%M"),
+        "text": conversations.preview(lead.text) if lead else "",
+        "count": conversation.count,
+        "language": lead.language_name if lead else "",
+        "outcome": conversation.get_outcome_display(),
+        "outcome_key": conversation.outcome,
+        "first": conversation.outcome in FIRST,
+        "topic": lead.topic if lead else "",
+        "status": conversation.get_status_display(),
+        "assigned": conversation.assigned_to.username if conversation.assigned_to else "",
+        "url": reverse("conversation", args=[lead.pk]) if lead else "",
+    }
 
 
 @require_GET
 @roles.require(*roles.REVIEWERS)
 def latest(request):
-    """Messages newer than the page the nurse has open, for the live update."""
+    """Conversations with patient messages newer than the page the nurse has
+    open, under the page's filters, for the live update; the page places each
+    row where the inbox's order puts it."""
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
         after = 0
-    new = Message.objects.filter(sender=Message.PATIENT, id__gt=after).order_by("-id")
-    rows = [
+    new = Message.objects.filter(sender=Message.PATIENT, id__gt=after)
+    rows, _ = filtered(request.GET, request.user)
+    changed = rows.filter(name__in=new.values("conversation"))[:LIVE_LIMIT]
+    return JsonResponse(
         {
-            "id": m.id,
-            "time": timezone.localtime(m.time).strftime("%Y-%m-%d %H:%M"),
-            "text": m.text,
-            "language": m.language_name,
-            "outcome": m.get_outcome_display(),
-            "urgent": m.outcome == Outcome.URGENT,
-            "first": m.outcome in FIRST,
-            "url": f"/messages/{m.id}/",
+            "newest": max(after, _newest_id()),
+            "count": new.count(),
+            "urgent": new.filter(outcome=Outcome.URGENT).count(),
+            "conversations": [row(c) for c in changed],
         }
-        for m in new[:LIVE_LIMIT]
-    ]
-    return JsonResponse({"count": new.count(), "messages": rows})
+    )
+
+
+@require_POST
+@roles.require(*roles.REVIEWERS)
+def bulk_review(request):
+    """The ticked conversations marked reviewed in one step; one audit entry each."""
+    form = BulkReviewForm(request.POST)
+    back = reverse("inbox")
+    if not form.is_valid():
+        flash.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    else:
+        chosen = form.cleaned_data["conversations"]
+        marked = conversations.mark_reviewed(request.user, chosen, "from the inbox")
+        plural = "s" if marked != 1 else ""
+        flash.success(request, f"Marked {marked} conversation{plural} reviewed.")
+        back += "?" + QueryDict(form.cleaned_data["query"]).urlencode()
+    return redirect(back)
 
 
 @require_GET

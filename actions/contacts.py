@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -27,6 +28,22 @@ SLOTS = ("contact_kind", "contact_address", "contact_code")
 ASK = {contacts.EMAIL: "contact_ask_email", contacts.SMS: "contact_ask_phone"}
 BAD = {contacts.EMAIL: "contact_bad_email", contacts.SMS: "contact_bad_phone"}
 DONE = {contacts.EMAIL: "contact_confirmed_email", contacts.SMS: "contact_confirmed_text"}
+NEW_CODE = {
+    frozenset({contacts.EMAIL}): "contact_new_code_email",
+    frozenset({contacts.SMS}): "contact_new_code_text",
+    frozenset(contacts.KINDS): "contact_new_code_both",
+}
+# While a code is awaited: digits (and spaces, dashes) are a try at it.
+CODE_ATTEMPT = re.compile(r"[\d\-.]+")
+# What the code step tells the patient to write to stop (contact_code_how), in
+# case the model did not read it as stopping.
+ASKS_TO_STOP = re.compile(r"(?i)cancel|stop|cancelar|parar|no,? thanks?|no,? gracias")
+# "Wrong address", "change the number", "me equivoqué de correo": the patient wants
+# to give the address again. Asked only while a code is awaited.
+ASKS_TO_CHANGE = re.compile(
+    r"(?i)\b(wrong|change|another|different|mistake|typo|incorrect|not\s+mine|"
+    r"equivo[cq]\w*|cambi\w*|otr[oa]|incorrect[oa]|error|mal)\b"
+)
 
 
 def _now() -> dt.datetime:
@@ -65,6 +82,45 @@ def _say(dispatcher, tracker, key: str, **values: str) -> None:
     replies.send(dispatcher, tracker, [reply])
 
 
+def _say_code_expired(dispatcher, tracker) -> None:
+    """The code is used up; how to get a new one, by the kinds the clinic has."""
+    content = replies.content()
+    if content is None:
+        replies.send(dispatcher, tracker, [answers.CONTENT_UNAVAILABLE])
+        return
+    language = replies.conversation_language(tracker)
+    kinds = set(senders.available())
+    how = NEW_CODE.get(frozenset(kinds))
+    keys = ["contact_code_expired", *([how] if how else [])]
+    texts = [answers.message(content, key, language=language).text for key in keys]
+    replies.send(dispatcher, tracker, [answers.Reply(text=" ".join(texts))])
+
+
+def _send_code(dispatcher, tracker: Tracker, kind: str, address: str) -> dict[str, Any]:
+    """A code to this (normalised) address, unless it may not get one now."""
+    content = replies.content()
+    refused = contacts.code_refused(store(), tracker.sender_id, kind, address, _now())
+    if refused:
+        _say(dispatcher, tracker, REFUSED_CODE_MESSAGES[refused])
+        return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+    reminder = store().current(tracker.sender_id)
+    code = contacts.new_code()
+    saved = contacts.offer(
+        store(), tracker.sender_id, reminder.id if reminder else None, kind, address, code, _now()
+    )
+    contacts.record_code(store(), tracker.sender_id, kind, address, _now())
+    try:
+        senders.send_code(saved, code, content, replies.conversation_language(tracker))
+    except Exception as exc:  # the sender's SendFailed, or a setting gone wrong
+        # The kind of failure only: never the address or the code.
+        logger.warning("Confirmation code not sent (%s)", type(exc).__name__)
+        _say(dispatcher, tracker, "contact_send_failed")
+        return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+    _say(dispatcher, tracker, "contact_code_sent", contact=contacts.mask(saved))
+    # The tracker keeps what was typed; the slot needs no second copy.
+    return {"contact_address": GIVEN}
+
+
 REFUSED_CODE_MESSAGES = {
     contacts.TOO_MANY_CODES: "contact_too_many_codes",
     contacts.ADDRESS_STOPPED: "contact_address_stopped",
@@ -75,51 +131,40 @@ class ValidateContactForm(FormValidationAction):
     def name(self) -> str:
         return "validate_contact_form"
 
+    async def run(self, dispatcher, tracker, domain):
+        # At the form's start (nothing requested yet): with no reminder set there
+        # is nothing to send, so the form ends at once instead of asking an address.
+        starting = tracker.get_slot("requested_slot") is None
+        if starting and store().current(tracker.sender_id) is None:
+            _say(dispatcher, tracker, "contact_no_reminder")
+            return [SlotSet("contact_address", GAVE_UP), SlotSet("contact_code", GAVE_UP)]
+        return await super().run(dispatcher, tracker, domain)
+
     def validate_contact_address(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         kind = tracker.get_slot("contact_kind")
-        content = replies.content()
-        if content is None or kind not in senders.available():
+        if replies.content() is None or kind not in senders.available():
             _say(dispatcher, tracker, "contact_unavailable")
             return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+        # The slot holds the message as typed (as the refill form's does).
+        typed = plain_text.normalise(str(slot_value or ""))
         try:
-            # The slot holds the message as typed (as the refill form's does).
-            address = contacts.normalise(kind, plain_text.normalise(str(slot_value or "")))
+            address = contacts.normalise(kind, typed)
         except ValueError:
             _say(dispatcher, tracker, BAD[kind])
             return {"contact_address": None}
-        refused = contacts.code_refused(store(), tracker.sender_id, kind, address, _now())
-        if refused:
-            _say(dispatcher, tracker, REFUSED_CODE_MESSAGES[refused])
-            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
-        reminder = store().current(tracker.sender_id)
-        code = contacts.new_code()
-        saved = contacts.offer(
-            store(),
-            tracker.sender_id,
-            reminder.id if reminder else None,
-            kind,
-            address,
-            code,
-            _now(),
-        )
-        contacts.record_code(store(), tracker.sender_id, kind, address, _now())
-        try:
-            senders.send_code(saved, code, content, replies.conversation_language(tracker))
-        except Exception as exc:  # the sender's SendFailed, or a setting gone wrong
-            # The kind of failure only: never the address or the code.
-            logger.warning("Confirmation code not sent (%s)", type(exc).__name__)
-            _say(dispatcher, tracker, "contact_send_failed")
-            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
-        _say(dispatcher, tracker, "contact_code_sent", contact=contacts.mask(saved))
-        # The tracker keeps what was typed; the slot needs no second copy.
-        return {"contact_address": GIVEN}
+        return _send_code(dispatcher, tracker, kind, address)
 
     def validate_contact_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        typed = "".join(plain_text.normalise(str(slot_value or "")).split())
+        text = plain_text.normalise(str(slot_value or ""))
+        typed = "".join(text.split())
+        if not CODE_ATTEMPT.fullmatch(typed):
+            # Not a try at the code: a corrected address, a wish to change it,
+            # or something else; none of them uses up a try.
+            return self._not_a_code(dispatcher, tracker, text)
         result = contacts.confirm(store(), tracker.sender_id, typed, _now())
         if result == contacts.ConfirmResult.CONFIRMED:
             confirmed = max(contacts.active(store(), tracker.sender_id), key=_confirmed_at)
@@ -128,8 +173,31 @@ class ValidateContactForm(FormValidationAction):
         if result == contacts.ConfirmResult.WRONG:
             _say(dispatcher, tracker, "contact_code_wrong")
             return {"contact_code": None}
-        _say(dispatcher, tracker, "contact_code_expired")
+        _say_code_expired(dispatcher, tracker)
         return {"contact_code": GAVE_UP}
+
+    def _not_a_code(self, dispatcher, tracker: Tracker, text: str) -> dict[str, Any]:
+        kind = tracker.get_slot("contact_kind")
+        waiting = contacts.waiting_for(store(), tracker.sender_id)
+        kind = kind or (waiting[0].kind if waiting else None)
+        if kind in senders.available() and replies.content() is not None:
+            try:
+                address = contacts.normalise(kind, text)
+            except ValueError:
+                address = None
+            if address is not None:
+                return {**_send_code(dispatcher, tracker, kind, address), "contact_code": None}
+            if ASKS_TO_CHANGE.search(text):
+                # The form asks for the address again (action_ask_contact_address).
+                return {"contact_address": None, "contact_code": None}
+        if ASKS_TO_STOP.fullmatch(text.strip(" .!")):
+            _say(dispatcher, tracker, "contact_declined")
+            return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
+        if not waiting:
+            _say_code_expired(dispatcher, tracker)
+            return {"contact_code": GAVE_UP}
+        _say(dispatcher, tracker, "contact_code_how", contact=contacts.mask(waiting[0]))
+        return {"contact_code": None}
 
 
 def _confirmed_at(contact: contacts.Contact) -> dt.datetime:

@@ -26,6 +26,7 @@ MIN_TOPIC_CONFIDENCE = 0.05
 INPUT_FLAG_MESSAGES = (
     (input_checks.EMPTY, "empty_message"),
     (input_checks.NO_WORDS, "no_words"),
+    (input_checks.NUMBERS_ONLY, "numbers_only"),
     (input_checks.OTHER_LANGUAGE, "other_language"),
     (input_checks.TOO_LONG, "too_long"),
 )

@@ -62,12 +62,36 @@ def give_address(kind, typed, sender="patient-7"):
     return result, texts(dispatcher)
 
 
-def give_code(code, sender="patient-7"):
+def give_code(code, sender="patient-7", kind=None):
     dispatcher = CollectingDispatcher()
     result = contact_actions.ValidateContactForm().validate_contact_code(
-        code, dispatcher, tracker({"contact_kind": None}, sender), {}
+        code, dispatcher, tracker({"contact_kind": kind}, sender), {}
     )
     return result, texts(dispatcher)
+
+
+def start_form(kind, sender="patient-7"):
+    """The contact form's first step, as Rasa runs it: its validation with the
+    loop active, nothing requested yet and nothing to validate."""
+    import asyncio
+
+    from rasa_sdk import Tracker
+
+    dispatcher = CollectingDispatcher()
+    latest = {"text": "/contact_by_email", "intent": {"name": "contact_by_email"}, "entities": []}
+    earlier = [{"event": "session_started"}, {"event": "bot", "text": "earlier"}]
+    starting = Tracker(
+        sender,
+        {"contact_kind": kind, "requested_slot": None},
+        latest,
+        earlier,
+        False,
+        None,
+        {"name": "contact_form", "is_interrupted": False, "rejected": False},
+        "action_listen",
+    )
+    events = asyncio.run(contact_actions.ValidateContactForm().run(dispatcher, starting, {}))
+    return events, texts(dispatcher)
 
 
 def set_reminder(sender="patient-7"):
@@ -230,3 +254,74 @@ def test_an_international_domain_is_sent_as_mail_servers_need_it(mailbox):
     result, _ = give_address("email", "ana@bücher.example")
     assert result == {"contact_address": contact_actions.GIVEN}
     assert parsed(mailbox.received[-1])["To"] == "ana@xn--bcher-kva.example"
+
+
+def test_e_mail_me_my_reminders_with_no_reminder_set_says_so_and_asks_nothing(mailbox):
+    events, said = start_form("email")
+    assert {(e["name"], e["value"]) for e in events if e["event"] == "slot"} == {
+        ("contact_address", "gave_up"),
+        ("contact_code", "gave_up"),
+    }
+    assert "no refill reminder set yet" in said[0] and mailbox.received == []
+    # With a reminder, the form goes on to ask the address.
+    set_reminder()
+    events, said = start_form("email")
+    assert said == [] and not any(e.get("value") == "gave_up" for e in events)
+
+
+def test_a_new_address_typed_while_a_code_is_awaited_gets_the_code_instead(mailbox):
+    set_reminder()
+    give_address("email", "jane.doe@exmaple.org")
+    first = the_code(parsed(mailbox.received[-1]).get_body(("plain",)).get_content())
+    result, said = give_code("jane.doe@example.org", kind="email")
+    assert result == {"contact_address": "given", "contact_code": None}
+    assert "j•••@example.org" in said[0]
+    message = parsed(mailbox.received[-1])
+    assert message["To"] == "jane.doe@example.org"
+    second = the_code(message.get_body(("plain",)).get_content())
+    if first != second:
+        # The code to the mistyped address no longer counts.
+        assert give_code(first, kind="email")[0] == {"contact_code": None}
+    assert give_code(second, kind="email")[0] == {"contact_code": "ok"}
+    [active] = contacts.active(store(), "patient-7")
+    assert active.address == "jane.doe@example.org"
+
+
+@pytest.mark.parametrize("typed", ["wrong address", "I need to change the number", "me equivoqué"])
+def test_saying_the_address_is_wrong_asks_for_it_again_without_using_a_try(phone, typed):
+    give_address("sms", NUMBER_TYPED)
+    result, said = give_code(typed, kind="sms")
+    assert result == {"contact_address": None, "contact_code": None} and said == []
+    [waiting] = contacts.waiting_for(store(), "patient-7")
+    assert waiting.code_tries == 0
+
+
+def test_words_while_a_code_is_awaited_say_how_and_use_no_try(phone):
+    give_address("sms", NUMBER_TYPED)
+    right = the_code(phone.messages[-1]["Body"])
+    for typed in ["where is it?", "hmm", "I did not get it yet", "🙂"] * 2:
+        result, said = give_code(typed, kind="sms")
+        assert result == {"contact_code": None}
+        assert "6-digit code I sent to" in said[0] and '"cancel"' in said[0]
+    [waiting] = contacts.waiting_for(store(), "patient-7")
+    assert waiting.code_tries == 0
+    assert give_code(right, kind="sms")[0] == {"contact_code": "ok"}
+
+
+@pytest.mark.parametrize("typed", ["cancel", "Stop.", "no thanks", "cancelar"])
+def test_cancel_while_a_code_is_awaited_ends_the_form(phone, typed):
+    give_address("sms", NUMBER_TYPED)
+    result, said = give_code(typed, kind="sms")
+    assert result == {"contact_address": "gave_up", "contact_code": "gave_up"}
+    assert "only while this page is open" in said[0]
+    assert contacts.active(store(), "patient-7") == []
+
+
+def test_after_too_many_wrong_codes_only_the_clinic_s_channels_are_offered(phone):
+    give_address("sms", NUMBER_TYPED)
+    right = the_code(phone.messages[-1]["Body"])
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(contacts.MAX_TRIES):
+        result, said = give_code(wrong, kind="sms")
+    assert result == {"contact_code": "gave_up"}
+    assert '"text me my reminders"' in said[0] and "e-mail" not in said[0]

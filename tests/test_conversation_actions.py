@@ -102,6 +102,7 @@ def test_not_sure_offers_the_closest_topics():
     [
         ("empty_message", "empty"),
         ("no_words", "emoji"),
+        ("numbers_only", "only numbers"),
         ("other_language", "English"),
         ("too_long", "very long"),
     ],

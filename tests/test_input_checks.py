@@ -14,6 +14,11 @@ def test_emoji_joined_by_zero_width_joiners_has_no_words():
     assert input_checks.flags("👨\u200d👩\u200d👧 🙏") == [input_checks.NO_WORDS]
 
 
+@pytest.mark.parametrize("text", ["123456", "123 456", "３/１４", "+1 (202) 555-0143"])
+def test_numbers_without_words_are_not_taken_for_emoji(text):
+    assert input_checks.flags(text) == [input_checks.NUMBERS_ONLY]
+
+
 def test_fullwidth_english_is_english():
     assert input_checks.flags("ｗｈａｔ ｉｓ ｔｈｅ ｐｕｍｐ") == []
 

@@ -538,9 +538,7 @@ def wait_for_mail(mailbox, to: str, count: int, timeout_s: float = 60) -> list:
 
 
 @pytest.mark.parametrize("address", ["nurse.joy@example.org", "human@example.org"])
-def test_an_address_that_reads_like_asking_for_a_person_is_an_address(
-    assistant, mailbox, address
-):
+def test_an_address_that_reads_like_asking_for_a_person_is_an_address(assistant, mailbox, address):
     patient = f"patient-{address.split('@')[0].replace('.', '-')}"
     assistant.ask(patient, "remind me about my pump refill")
     assistant.ask(patient, "in 2 weeks")
@@ -548,6 +546,35 @@ def test_an_address_that_reads_like_asking_for_a_person_is_an_address(
     said = all_text(assistant.ask(patient, address))
     assert "I sent a code to" in said and "computer program" not in said, said
     assert wait_for_mail(mailbox, address, 1)
+
+
+def test_e_mail_me_my_reminders_with_no_reminder_set_says_so_and_the_chat_goes_on(
+    assistant, mailbox
+):
+    patient = "patient-no-reminder-yet"
+    said = all_text(assistant.ask(patient, "/contact_by_email"))
+    assert "no refill reminder set yet" in said and "What e-mail address" not in said, said
+    # The form did not stay open: the next question gets its answer.
+    said = all_text(assistant.ask(patient, "how long is the hospital stay after the surgery"))
+    assert "e-mail" not in said and "days" in said, said
+
+
+def test_while_a_code_is_awaited_a_new_address_replaces_it_and_cancel_stops(
+    assistant, mailbox
+):
+    patient = "patient-new-address"
+    assistant.ask(patient, "remind me about my pump refill")
+    assistant.ask(patient, "in 2 weeks")
+    assistant.ask(patient, "/contact_by_email")
+    said = all_text(assistant.ask(patient, "maria.l@exmaple.org"))
+    assert "I sent a code to m•••@exmaple.org" in said and "is wrong" in said, said
+    said = all_text(assistant.ask(patient, "maria.l@example.org"))
+    assert "I sent a code to m•••@example.org" in said, said
+    assert wait_for_mail(mailbox, "maria.l@example.org", 1)
+    said = all_text(assistant.ask(patient, "cancel"))
+    assert "only while this page is open" in said, said
+    said = all_text(assistant.ask(patient, "how long is the hospital stay after the surgery"))
+    assert "days" in said and "code" not in said, said
 
 
 def test_reminders_by_e_mail_from_consent_to_unsubscribe(assistant, mailbox):
@@ -573,7 +600,7 @@ def test_reminders_by_e_mail_from_consent_to_unsubscribe(assistant, mailbox):
     assistant.ask(patient, "in 3 weeks")
     mails = wait_for_mail(mailbox, address, 2)
     reminder = mails[-1]
-    assert reminder["Subject"].startswith("Reminder: your pump visit is")
+    assert reminder["Subject"].startswith("Reminder: your pump refill is on")
     [calendar] = list(reminder.iter_attachments())
     assert calendar.get_filename() == "pump-refills.ics"
     assert "BEGIN:VCALENDAR" in calendar.get_content()

@@ -105,7 +105,9 @@ def reminder(text: str = "Your pump refill is tomorrow.\n\nPlease bring your car
         ics=ICS,
         ics_name="refills.ics",
         unsubscribe_url=UNSUBSCRIBE,
+        unsubscribe_label="Stop these reminder e-mails",
         message_id="<reminder-42@haip-assistant>",
+        sender_name="Example Cancer Center",
     )
     return build_message(**(fields | kw))
 
@@ -120,17 +122,21 @@ def test_a_reminder_arrives_whole(caplog):
         send(smtp(port), reminder(), timeout_s=5)
     [raw] = handler.received
     message = parsed(raw)
-    assert message["From"] == SENDER and message["To"] == PATIENT
+    # The clinic's name shows as the sender.
+    assert message["From"].addresses[0].display_name == "Example Cancer Center"
+    assert message["From"].addresses[0].addr_spec == SENDER and message["To"] == PATIENT
     assert message["Subject"] == "Pump refill tomorrow"
     assert message["Message-ID"] == "<reminder-42@haip-assistant>"
     assert message["Date"]
     assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     plain = message.get_body(("plain",)).get_content()
-    assert "Your pump refill is tomorrow." in plain and UNSUBSCRIBE in plain
+    assert "Your pump refill is tomorrow." in plain
+    assert f"Stop these reminder e-mails: {UNSUBSCRIBE}" in plain
     html = message.get_body(("html",)).get_content()
     assert "<p>Your pump refill is tomorrow.</p>" in html
-    assert f'<a href="{UNSUBSCRIBE}">' in html
+    # The link says in words what it does.
+    assert f'<a href="{UNSUBSCRIBE}">Stop these reminder e-mails</a>' in html
     assert "<img" not in html
     [attachment] = message.iter_attachments()
     assert attachment.get_content_type() == "text/calendar"

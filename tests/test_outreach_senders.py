@@ -61,7 +61,9 @@ def test_the_reminder_e_mail_says_the_visit_and_the_phone_and_carries_the_calend
     message = parsed(handler.received[-1])
     clinic = content().clinic
     assert message["To"] == "jane@example.org"
-    assert message["Subject"] == f"Reminder: your pump visit is {VISIT}"
+    # From the clinic, by its name; "refill", as the chat says it.
+    assert message["From"].addresses[0].display_name == clinic["clinic_name"]
+    assert message["Subject"] == f"Reminder: your pump refill is on {VISIT}"
     assert message["Message-ID"] == provider_id == f"<{send.message_id}@clinic.example.org>"
     body = message.get_body(("plain",)).get_content()
     assert clinic["clinic_name"] in body and clinic["phone_main"] in body
@@ -70,8 +72,11 @@ def test_the_reminder_e_mail_says_the_visit_and_the_phone_and_carries_the_calend
     rest = body.replace(clinic["clinic_name"], "").lower()
     assert not any(word in rest for word in TREATMENT_WORDS)
     link = f"https://chat.clinic.example.org/unsubscribe?t={contact.unsubscribe_token}"
-    assert message["List-Unsubscribe"] == f"<{link}>" and link in body
-    assert link in message.get_body(("html",)).get_content()
+    assert message["List-Unsubscribe"] == f"<{link}>"
+    assert f"Stop these reminder e-mails: {link}" in body
+    assert f'<a href="{link}">Stop these reminder e-mails</a>' in message.get_body(
+        ("html",)
+    ).get_content()
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "pump-refills.ics"
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
@@ -93,7 +98,7 @@ def test_the_reminder_text_is_short_and_says_no_more_than_needed(store, content)
     clinic = content().clinic
     assert sid == sent["sid"] and sent["To"] == "+12025550143"
     assert sent["Body"] == (
-        f"Reminder from {clinic['clinic_name']}: your pump visit is {VISIT}."
+        f"Reminder from {clinic['clinic_name']}: your pump refill is on {VISIT}."
         f" Call {clinic['phone_main']} to change it."
     )
     assert len(sent["Body"]) <= 160
@@ -126,19 +131,27 @@ def web(store, monkeypatch):
     server.stop()
 
 
-def test_opening_the_link_only_asks_and_the_button_stops_the_e_mails(store, web):
+def test_opening_the_link_only_asks_and_the_button_stops_the_e_mails(store, content, web):
     contact, _, _ = confirmed(store, "email", "jane@example.org")
     page = requests.get(web, params={"t": contact.unsubscribe_token}, timeout=5)
     # Mail programs and scanners open links: opening one stops nothing.
     assert page.status_code == 200 and '<form method="post"' in page.text
     assert contacts.active(store, "patient-7") != []
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    # The page names the clinic and the address (partly hidden), and says the
+    # chat's reminders go on.
+    clinic = content().clinic["clinic_name"]
+    assert clinic in page.text and "j•••@example.org" in page.text
+    assert "jane@example.org" not in page.text and "in the chat go on" in page.text
     done = requests.post(web, params={"t": contact.unsubscribe_token}, timeout=5)
     assert done.status_code == 200 and "no more reminder e-mails" in done.text
+    assert clinic in done.text and "j•••@example.org" in done.text
     assert contacts.active(store, "patient-7") == []
-    # Pressed twice: the same answer.
-    again = requests.post(web, params={"t": contact.unsubscribe_token}, timeout=5)
-    assert again.status_code == 200
+    # Pressed twice, or the link opened again: already stopped, no button.
+    for method in (requests.post, requests.get):
+        again = method(web, params={"t": contact.unsubscribe_token}, timeout=5)
+        assert again.status_code == 200 and "already stopped" in again.text
+        assert "<form" not in again.text
 
 
 def test_a_mail_program_s_one_click_unsubscribe_stops_them(store, web):
@@ -210,7 +223,7 @@ def test_a_spanish_e_mail_s_link_opens_the_page_in_spanish(store, content, web, 
     assert '<html lang="es">' in page.text and "Dejar de recibir" in page.text
     assert "lang=es" in page.text  # the button keeps the language
     done = requests.post(web, params=query, timeout=5)
-    assert done.status_code == 200 and "Ya no recibirá correos" in done.text
+    assert done.status_code == 200 and "ya no enviará correos" in done.text
     assert contacts.active(store, "patient-es") == []
     # A language the assistant does not speak: the English page.
     english = requests.get(web, params={**query, "lang": "xx"}, timeout=5)

@@ -23,6 +23,7 @@ REQUIRED = (
     "handoff",
     "empty_message",
     "no_words",
+    "numbers_only",
     "too_long",
     "other_language",
     "rate_limited",
@@ -57,13 +58,18 @@ REQUIRED = (
     "contact_code_sent",
     "contact_send_failed",
     "contact_code_wrong",
+    "contact_code_how",
     "contact_code_expired",
+    "contact_new_code_email",
+    "contact_new_code_text",
+    "contact_new_code_both",
     "contact_confirmed_email",
     "contact_confirmed_text",
     "contact_declined",
     "contact_too_many_codes",
     "contact_address_stopped",
     "contact_unavailable",
+    "contact_no_reminder",
     "contact_stopped",
     "contact_nothing_to_stop",
     "contact_code_message",
@@ -72,7 +78,9 @@ REQUIRED = (
     "reminder_email_subject",
     "reminder_email_body",
     "email_unsubscribe_link",
+    "email_unsubscribe_ask",
     "email_unsubscribed",
+    "email_already_unsubscribed",
 )
 TRANSLATION_FIELDS = {"text", "status", "reviewed_by", "reviewed_on", "translated_from"}
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
@@ -81,12 +89,16 @@ EXTRA_PLACEHOLDERS = {
     "reminder_next": {"refill_date", "remind_at"},
     "reminder_due": {"refill_date"},
     "contact_code_sent": {"contact"},
+    "contact_code_how": {"contact"},
     "contact_confirmed_email": {"contact"},
     "contact_confirmed_text": {"contact"},
     "contact_code_message": {"code"},
     "reminder_text_message": {"refill_date"},
     "reminder_email_subject": {"refill_date"},
     "reminder_email_body": {"refill_date"},
+    "email_unsubscribe_ask": {"contact"},
+    "email_unsubscribed": {"contact"},
+    "email_already_unsubscribed": {"contact"},
 }
 
 

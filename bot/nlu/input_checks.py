@@ -15,6 +15,8 @@ MAX_SCANNED_CHARS = 20_000
 
 EMPTY = "empty_message"
 NO_WORDS = "no_words"
+# Digits and no letters: a code or a date typed at a moment nothing asked for one.
+NUMBERS_ONLY = "numbers_only"
 TOO_LONG = "too_long"
 OTHER_LANGUAGE = "other_language"
 
@@ -41,7 +43,7 @@ def flags(text: str | None) -> list[str]:
     if len(text) > MAX_NLU_CHARS:
         found.append(TOO_LONG)
     if not any(c.isalpha() for c in text):
-        found.append(NO_WORDS)
+        found.append(NUMBERS_ONLY if any(c.isdigit() for c in text) else NO_WORDS)
     elif is_other_language(text[:MAX_NLU_CHARS]):
         found.append(OTHER_LANGUAGE)
     return found

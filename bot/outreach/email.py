@@ -15,7 +15,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 from html import escape
 from pathlib import Path
 
@@ -102,19 +102,23 @@ def build_message(
     ics: bytes | None,
     ics_name: str,
     unsubscribe_url: str,
+    unsubscribe_label: str,
     message_id: str,
+    sender_name: str = "",
 ) -> EmailMessage:
     """A reminder e-mail: `text` as the plain part, an HTML part built from `html`
     (plain text too, escaped here; `text` when None), the calendar file if any.
 
-    Every word comes from the caller (patient-facing text lives in content/); the
-    unsubscribe address is added at the end of both parts as a bare link, so the
-    text should say what it is for. The HTML has no remote images and no tracking.
+    Every word comes from the caller (patient-facing text lives in content/). The
+    unsubscribe link ends both parts: in the HTML as a link whose text is
+    `unsubscribe_label`, in the plain part as the label and the address. The
+    sender shows as `sender_name` (the clinic's name) where given. The HTML has no
+    remote images and no tracking.
     The caller fixes `message_id` per reminder, so a resend after a crash has the
     same id and mail programs drop the copy.
     """
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = formataddr((sender_name, sender)) if sender_name else sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
@@ -122,22 +126,24 @@ def build_message(
     # RFC 2369 and RFC 8058: mail programs show an unsubscribe button and POST to it.
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(f"{text.rstrip()}\n\n{unsubscribe_url}\n")
-    message.add_alternative(_html(text if html is None else html, unsubscribe_url), subtype="html")
+    message.set_content(f"{text.rstrip()}\n\n{unsubscribe_label}: {unsubscribe_url}\n")
+    message.add_alternative(
+        _html(text if html is None else html, unsubscribe_url, unsubscribe_label), subtype="html"
+    )
     if ics is not None:
         # Bytes, so the file goes as base64 and its CRLF line ends arrive unchanged.
         message.add_attachment(ics, maintype="text", subtype="calendar", filename=ics_name)
     return message
 
 
-def _html(text: str, unsubscribe_url: str) -> str:
+def _html(text: str, unsubscribe_url: str, unsubscribe_label: str) -> str:
     """One <p> per paragraph (blank-line separated), line breaks kept, all escaped."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     body = "\n".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     link = escape(unsubscribe_url)
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
-        f'{body}\n<p><a href="{link}">{link}</a></p>\n</body></html>\n'
+        f'{body}\n<p><a href="{link}">{escape(unsubscribe_label)}</a></p>\n</body></html>\n'
     )
 
 

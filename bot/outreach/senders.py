@@ -53,15 +53,22 @@ def send_code(contact: Contact, code: str, content: Content, language: str = "en
         smtp,
         email.build_message(
             sender=smtp.sender,
+            sender_name=clinic_name(content, language),
             to=contact.address,
             subject=text(content, "contact_code_subject", language),
             text=message,
             ics=None,
             ics_name="",
             unsubscribe_url=unsubscribe_url(contact.unsubscribe_token, language=language),
+            unsubscribe_label=text(content, "email_unsubscribe_link", language),
             message_id=f"code-{contact.id}-{secrets.token_hex(8)}@{_domain(smtp)}",
         ),
     )
+
+
+def clinic_name(content: Content, language: str = "en") -> str:
+    """Who the e-mails are from, as the patient knows the clinic."""
+    return str(content.clinic_in(language).get("clinic_name") or "")
 
 
 def _domain(smtp: email.SmtpSettings) -> str:
@@ -90,16 +97,17 @@ class EmailSender:
         day = dates.describe(reminder.refill_date, language)
         link = unsubscribe_url(contact.unsubscribe_token, language=language)
         body = text(content, "reminder_email_body", language, refill_date=day)
-        footer = f"{text(content, 'email_unsubscribe_link', language)}:"
         calendar = ics.for_refill(content, reminder.refill_date, reminder.sender_id, language)
         return email.build_message(
             sender=self.smtp.sender,
+            sender_name=clinic_name(content, language),
             to=contact.address,
             subject=text(content, "reminder_email_subject", language, refill_date=day),
-            text=f"{body}\n\n{footer}",
+            text=body,
             ics=calendar.encode(),
             ics_name=CALENDAR_FILE,
             unsubscribe_url=link,
+            unsubscribe_label=text(content, "email_unsubscribe_link", language),
             # The same id on every attempt: a copy sent twice after a crash is one
             # message to the patient's mail program.
             message_id=f"{send.message_id}@{_domain(self.smtp)}",

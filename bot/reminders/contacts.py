@@ -283,7 +283,7 @@ def record_code(
         )
 
 
-def _waiting(store: ReminderStore, sender_id: str) -> list[Contact]:
+def waiting_for(store: ReminderStore, sender_id: str) -> list[Contact]:
     """Contacts of this patient with a code sent and not yet confirmed, newest first."""
     found = _rows(
         store,
@@ -301,7 +301,7 @@ def confirm(store: ReminderStore, sender_id: str, code: str, now: dt.datetime) -
     Every live code counts a wrong try; the try that uses up the last one
     answers TOO_MANY, so the assistant can offer a new code at once."""
     with store.db.conn:
-        waiting = _waiting(store, sender_id)
+        waiting = waiting_for(store, sender_id)
         if not waiting:
             return ConfirmResult.NONE
         stored = {

@@ -10,6 +10,7 @@ from staff.editor.views import (
     topics,
     training,
     translations,
+    waiting,
 )
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("content/drafts/<int:pk>/decide/", approvals.decide, name="editor-decide"),
     path("content/translations/", translations.listing, name="editor-translations"),
     path("content/sign/", sign_off.listing, name="editor-sign-off"),
+    path("content/waiting/", waiting.listing, name="editor-waiting"),
+    path("content/waiting/examples/", waiting.add_examples, name="editor-waiting-examples"),
     path("content/<slug:topic_id>/", topics.edit, name="editor-topic"),
     path("content/<slug:topic_id>/preview/", topics.preview, name="editor-preview"),
     path("content/<slug:topic_id>/retire/", topics.retire, name="editor-retire"),

@@ -17,6 +17,7 @@ from staff.audit import log
 from staff.editor import common, drafts, forms
 from staff.editor.models import Approval, Draft
 from staff.editor.views import training
+from staff.review import waiting
 
 
 @require_GET
@@ -155,7 +156,10 @@ def new(request):
     blank = {"title": "", "answer": "", "examples": [], "facts": [], "sources": [],
              "follow_ups": None, "reviewed_by": "", "reviewed_on": dt.date.today()}  # fmt: skip
     if request.method == "GET":
-        return _new_form(request, {**forms.to_form(blank), "id": ""}, {})
+        # From the questions waiting for an answer: those questions as its examples.
+        asked = [int(i) for i in request.GET.getlist("from") if i.isdigit()]
+        shown = {**blank, "examples": waiting.texts(asked) if asked else []}
+        return _new_form(request, {**forms.to_form(shown), "id": ""}, {})
     fields = forms.from_form(request.POST, blank)
     fields["id"] = (request.POST.get("id") or "").strip()
     try:

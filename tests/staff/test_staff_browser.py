@@ -85,14 +85,39 @@ def test_an_urgent_message_appears_first_without_a_reload_and_is_reviewed(
     expect(first).to_contain_text(urgent)
     expect(first).to_contain_text("urgent guidance")
 
+    # The whole conversation, in one action, from its page; then it is hers.
     first.get_by_role("link").click()
-    expect(nurse_page.get_by_role("heading", name="Review this message")).to_be_visible()
-    nurse_page.get_by_label("Status").select_option("reviewed")
+    expect(nurse_page.get_by_role("heading", name="Review this conversation")).to_be_visible()
+    assert axe_violations(nurse_page) == []
+    nurse_page.get_by_role("button", name="Mark the whole conversation reviewed").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text("whole conversation reviewed")
+    assert workspace.logged("text = ?", urgent)[0][2] == "reviewed"
+    nurse_page.get_by_label("Assigned to").select_option("nina")
     nurse_page.get_by_label("Add a note").fill("Called the patient; seen in clinic today.")
     nurse_page.get_by_role("button", name="Save").click()
-    expect(nurse_page.get_by_role("status")).to_contain_text("status reviewed")
+    expect(nurse_page.get_by_role("status")).to_contain_text("assigned to nina")
     expect(nurse_page.get_by_text("Called the patient; seen in clinic today.")).to_be_visible()
-    assert workspace.logged("text = ?", urgent)[0][2] == "reviewed"
+
+    # "Assigned to me": her conversation alone; the earlier one is not hers.
+    nurse_page.get_by_role("link", name="Back to the inbox").click()
+    nurse_page.get_by_label("Assigned").select_option("me")
+    nurse_page.get_by_role("button", name="Show").click()
+    rows = nurse_page.locator("table.inbox tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(urgent)
+    expect(rows.first).to_contain_text("reviewed")
+    expect(rows.first).to_contain_text("nina")
+    assert axe_violations(nurse_page) == []
+
+    # Ticked in the list and marked reviewed with one button.
+    nurse_page.goto(workspace.url + "/?q=hospital+stay&status=new")
+    for box in nurse_page.locator("table.inbox tbody").get_by_role("checkbox").all():
+        box.check()
+    nurse_page.get_by_role("button", name="Mark the selected conversations reviewed").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text("reviewed")
+    assert {row[2] for row in workspace.logged("text = ?", "how long is the hospital stay")} == {
+        "reviewed"
+    }
 
 
 def test_a_missed_question_goes_to_its_topic_in_content(workspace, nurse_page):

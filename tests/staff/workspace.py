@@ -42,8 +42,10 @@ class Workspace:
     def logged(self, where: str = "text LIKE ?", *args) -> list[tuple]:
         with sqlite3.connect(self.staff_db, timeout=30) as db:
             return db.execute(
-                f"SELECT text, outcome, status FROM review_message WHERE sender = 'patient'"
-                f" AND {where} ORDER BY id",
+                # The status is the conversation's.
+                f"SELECT m.text, m.outcome, COALESCE(c.status, '') FROM review_message m"
+                f" LEFT JOIN review_conversation c ON c.name = m.conversation"
+                f" WHERE m.sender = 'patient' AND {where} ORDER BY m.id",
                 args,
             ).fetchall()
 

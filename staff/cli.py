@@ -88,6 +88,9 @@ def users(args: argparse.Namespace) -> int:
         elif args.action == "unlock":
             accounts.unlock(args.name)
             print(f"Unlocked {args.name}.")
+        elif args.action == "superuser":
+            accounts.superuser(args.name, on=not args.remove)
+            print(f"{args.name} {'is no longer' if args.remove else 'is now'} a superuser.")
         else:
             for name, role, locked in accounts.listing():
                 print(f"{name}\t{role}{chr(9) + 'locked' if locked else ''}")
@@ -152,6 +155,9 @@ def parser() -> argparse.ArgumentParser:
     role.add_argument("--role", choices=ROLES, required=True)
     actions.add_parser("unlock", help="unlock an account after failed logins").add_argument("name")
     actions.add_parser("list", help="list accounts, their roles, and which are locked")
+    sup = actions.add_parser("superuser", help="let an account into Django's admin pages, or not")
+    sup.add_argument("name")
+    sup.add_argument("--remove", action="store_true", help="take the superuser's rights away")
     out = commands.add_parser("export", help=HELP["export"])
     out.add_argument("--csv", action="store_true", required=True, help="as CSV (the only form)")
     out.add_argument("--since", type=_date, help="only messages from this day on (YYYY-MM-DD)")

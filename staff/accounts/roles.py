@@ -1,5 +1,7 @@
-"""Roles are Django groups; an admin is also Django staff and superuser, so the
-admin pages (accounts, unlocking, the audit log) are theirs alone."""
+"""Roles are Django groups. An admin manages accounts, settings and the audit
+log on the workspace's own pages (staff/people/); Django's admin pages are for
+superusers alone, a break-glass account made from the command line
+(`python -m staff users superuser NAME`), who may do what an admin may."""
 
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ def set_role(user: User, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     user.groups.set([Group.objects.get_or_create(name=role)[0]])
-    user.is_staff = user.is_superuser = role == ADMIN
+    # A role is all an account may do: a superuser given one is a superuser no more.
+    user.is_staff = user.is_superuser = False
     user.save()
 
 

@@ -113,10 +113,10 @@ def test_with_approval_on_an_unapproved_edit_does_not_reach_patients(browser, wo
     second = new_page(browser)
     try:
         log_in(admin, workspace, "ada")
-        admin.goto(f"{workspace.url}/admin/editor/approval/add/")
-        admin.get_by_label("Require approval").check()
-        admin.get_by_role("button", name="Save", exact=True).click()
-        expect(admin.get_by_text("was added successfully")).to_be_visible()
+        admin.goto(f"{workspace.url}/people/settings/")
+        admin.get_by_role("switch", name="Require approval of edits").check()
+        admin.get_by_role("button", name="Save approval").click()
+        expect(admin.get_by_role("status")).to_contain_text("Approval of edits is on")
 
         open_topic(editor, workspace)
         answer = editor.get_by_label("Answer", exact=True)

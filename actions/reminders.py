@@ -154,22 +154,24 @@ class ActionSetReminder(Action):
             },
             language=language,
         )
-        calendar = ics.for_refill(content, refill, tracker.sender_id, language)
         replies.send(dispatcher, tracker, [reply])
         replies.send_custom(
-            dispatcher,
-            tracker,
-            {
-                "type": "calendar",
-                "filename": "pump-refills.ics",
-                "mime_type": "text/calendar",
-                "label": answers.message(content, "calendar_link", language=language).text,
-                "content": calendar,
-            },
+            dispatcher, tracker, calendar_file(content, refill, tracker.sender_id, language)
         )
         if more := contacts.offer(content, tracker.sender_id, language):
             replies.send(dispatcher, tracker, [more])
         return [*reset, *replies.remember_language(tracker)]
+
+
+def calendar_file(content, refill: dt.date, sender_id: str, language: str) -> dict:
+    """The refill dates as a calendar file the chat offers to save."""
+    return {
+        "type": "calendar",
+        "filename": "pump-refills.ics",
+        "mime_type": "text/calendar",
+        "label": answers.message(content, "calendar_link", language=language).text,
+        "content": ics.for_refill(content, refill, sender_id, language),
+    }
 
 
 class ActionNextRefill(Action):

@@ -685,6 +685,39 @@ def test_end_chat_forgets_this_device_and_starts_afresh(browser, assistant):
         context.close()
 
 
+def test_end_chat_with_a_reminder_asks_what_to_do_with_it_first(page, assistant):
+    import datetime as dt
+
+    from bot.reminders.store import ReminderStore
+
+    open_chat(page, assistant)
+    ask_hospital_stay(page)
+    old = chat_id(page)
+    reminders = ReminderStore(assistant.env["HAIP_REMINDERS_DB"])
+    now = dt.datetime.now(dt.timezone.utc)
+    reminders.set(old, (now + dt.timedelta(days=20)).date(), now + dt.timedelta(days=19))
+
+    page.get_by_role("button", name=END_CHAT).click()
+    question = assistant_messages(page).filter(has_text="forgotten chat cannot remind you")
+    expect(question).to_have_count(1)
+    expect(page.get_by_role("link", name="Add my refill dates to my calendar")).to_be_visible()
+    # The hidden payload is not a patient message.
+    expect(page.locator(".haip-msg--patient").filter(has_text="forget")).to_have_count(0)
+    page.get_by_role("button", name="Keep this chat").click()
+    expect(assistant_messages(page).last).to_contain_text("stays on this device")
+    assert chat_id(page) == old and reminders.current(old) is not None
+
+    page.get_by_role("button", name=END_CHAT).click()
+    expect(question).to_have_count(2)
+    page.get_by_role("button", name="Stop my reminders, and forget this chat").last.click()
+    expect(page.locator(".haip-note")).to_contain_text("Your refill reminders are stopped")
+    expect(assistant_messages(page).first).to_contain_text("not a person")
+    expect(assistant_messages(page).filter(has_text="about 3 days")).to_have_count(0)
+    new = chat_id(page)
+    assert new and new != old
+    assert reminders.current(old) is None
+
+
 def test_the_widget_drops_a_chat_id_older_than_the_clinic_allows(page, assistant):
     open_chat(page, assistant)
     ask_hospital_stay(page)

@@ -9,8 +9,9 @@ one Rasa cannot parse makes it print the whole message in its warning.
 So only what the assistant itself sends as a payload is a command: the web
 chat's opening `/greet`, or `/greet{"language": "es"}` with a language the
 assistant speaks that the patient chose (bot/servers/web.py), its topic buttons,
-`/faq{"topic": "<a topic id>"}` (bot/content/answers.py), and the buttons of the
-offer of reminders by e-mail or text (actions/contacts.py). Any other message
+`/faq{"topic": "<a topic id>"}` (bot/content/answers.py), the buttons of the
+offer of reminders by e-mail or text (actions/contacts.py), and "forget this
+device" with its question's buttons (actions/forget.py). Any other message
 loses its leading slashes (and the spaces among them, which Rasa would strip)
 and is read as text; the rest of it is passed on exactly as written.
 
@@ -29,7 +30,22 @@ from bot.intents import CHOSEN_LANGUAGE, RETRIEVAL_INTENT
 
 # Payloads without entities that the assistant sends.
 GREET = "greet"
-PLAIN_COMMANDS = frozenset({GREET, "contact_by_email", "contact_by_text", "contact_decline"})
+FORGET_DEVICE = "forget_device"
+PLAIN_COMMANDS = frozenset(
+    {
+        GREET,
+        "contact_by_email",
+        "contact_by_text",
+        "contact_decline",
+        FORGET_DEVICE,
+        "forget_keep_reminders",
+        "forget_stop_reminders",
+        "keep_chat",
+    }
+)
+# What the web chat sends by itself, not words the patient wrote or a button
+# they pressed: its opening (and its language button), and "forget this device".
+WIDGET_SIGNALS = frozenset({GREET, FORGET_DEVICE})
 _COMMAND = re.compile(r"/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?", re.DOTALL)
 
 
@@ -84,6 +100,12 @@ def is_greeting(payload: str) -> bool:
     """The chat's opening payload, with or without the language chosen."""
     match = _COMMAND.fullmatch(payload.strip())
     return bool(match) and match["intent"] == GREET
+
+
+def is_widget_signal(payload: str) -> bool:
+    """A payload the web chat sends by itself: never shown as a patient's message."""
+    match = _COMMAND.fullmatch(payload.strip())
+    return bool(match) and match["intent"] in WIDGET_SIGNALS
 
 
 def for_rasa(text: Any, topic_ids: Callable[[], Collection[str]]) -> Any:

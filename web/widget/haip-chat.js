@@ -343,6 +343,7 @@
   var socket = null;
   var senderId = safeGet(localStorage, STORAGE_SENDER);
   var confirmed = false; // the server has confirmed senderId on this connection
+  var farewell = ""; // what the assistant said as this device forgot the last chat
   var historyShown = false;
   var unread = 0;
   var waitTimer = null;
@@ -536,6 +537,9 @@
   }
 
   function onBotMessage(data) {
+    if (data && data.custom && data.custom.type === "forget_device") {
+      return forgetNow(String(data.custom.text || ""));
+    }
     if (queued) return queued.push(data); // shown after the history, in order
     showTyping(false);
     setStatus("");
@@ -602,6 +606,8 @@
     if (!known) {
       historyShown = true;
       clearLog();
+      showFarewell();
+      farewell = "";
       return startConversation();
     }
     if (historyShown) {
@@ -740,13 +746,38 @@
     launcher.focus();
   }
 
-  /** The "forget this device" button: a fresh conversation under a new id. */
+  /**
+   * The "forget this device" button. The assistant is asked first (a hidden
+   * payload, actions/forget.py): with a refill reminder set it asks what should
+   * happen to it, and tells the chat to forget only once that is settled. With
+   * no connection there is nothing to ask, and the chat is forgotten at once.
+   */
   function endChat() {
+    if (socket && socket.connected && senderId && confirmed) {
+      socket.emit("user_uttered", { session_id: senderId, message: "/forget_device" });
+      showTyping(true);
+      return;
+    }
+    forgetNow("");
+  }
+
+  /** The assistant's last word on a forgotten chat, above the new one's welcome. */
+  function showFarewell() {
+    if (!farewell) return;
+    var note = el("p", "haip-note");
+    note.textContent = farewell;
+    log.appendChild(note);
+  }
+
+  /** A fresh conversation under a new id; `said` is the assistant's last word on it. */
+  function forgetNow(said) {
     forgetChatId();
     clearLog();
     showTyping(false);
     setStatus("");
     closedNotice.textContent = t("chat_ended");
+    farewell = said;
+    showFarewell();
     if (socket) {
       // A new connection asks for a new id (senderId is empty now).
       socket.disconnect();

@@ -313,9 +313,10 @@ class Follower:
         parse = event.get("parse_data") or {}
         intent = str((parse.get("intent") or {}).get("name") or "")
         text = str(event.get("text") or "")
-        if text.startswith("/") and typed_commands.is_greeting(text):
-            # The chat's opening (or its language button), not the patient's words:
-            # what follows belongs to no earlier question.
+        if text.startswith("/") and typed_commands.is_widget_signal(text):
+            # What the web chat sends by itself (its opening, its language button,
+            # "forget this device"), not the patient's words: what follows belongs
+            # to no earlier question.
             self._turns[conversation] = None
             return
         if text.startswith("/"):

@@ -173,6 +173,8 @@ def test_the_chat_s_opening_is_not_a_patient_message_and_a_tap_shows_its_words(t
     tracker.bot("a", "The pump is ...", answered_topic="what_is_pump")
     tracker.user("a", '/greet{"language": "es"}', intent="greet")
     tracker.bot("a", "¡Hola! Soy un asistente automático.")
+    # "End chat and forget this device" sends a payload of its own, unseen.
+    tracker.user("a", "/forget_device", intent="forget_device")
     Follower(tracker.path).catch_up()
     rows = list(Message.objects.filter(sender=Message.PATIENT))
     assert [m.text for m in rows] == ["What the pump is and how it works"]

@@ -286,6 +286,25 @@ class ReminderStore:
             )
         return found if cursor.rowcount == 1 else None
 
+    def move(
+        self, reminder_id: int, refill_date: dt.date, remind_at: dt.datetime
+    ) -> tuple[Reminder, Reminder] | None:
+        """Move a reminder that has not gone out to another refill date (a nurse,
+        for a patient who called): the old one is cancelled and a new one takes
+        its place, in one transaction. (old, new), or None if it was not pending."""
+        with self.db.conn:
+            found = self.find(reminder_id)
+            if found is None or found.status != PENDING:
+                return None
+            cursor = self.db.execute(
+                f"UPDATE {TABLE} SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                [CANCELLED, _now().isoformat(), reminder_id, PENDING],
+            )
+            if cursor.rowcount != 1:
+                return None
+            row_id = self._insert(found.sender_id, refill_date, remind_at, found.language)
+        return found, self.get(row_id)
+
     # -- delivery (the scheduler's side) --------------------------------------
 
     def due(self, now: dt.datetime | None = None) -> list[Reminder]:

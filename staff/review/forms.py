@@ -45,3 +45,15 @@ class WrongAnswerForm(forms.Form):
     """Marks the assistant's reply to one patient message wrong, or clears the mark."""
 
     wrong = forms.BooleanField(required=False)
+
+
+class MoveReminderForm(forms.Form):
+    """A new refill date for a reminder, when the patient calls to move the visit.
+    The reminder rules (after today, at most a year ahead) are checked in the view,
+    on the clinic's today."""
+
+    refill_date = forms.DateField(
+        label="New refill date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Give the new refill date as a date, like 2027-03-14."},
+    )

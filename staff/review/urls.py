@@ -23,6 +23,7 @@ urlpatterns = [
     path("reminders/", reminders.reminders, name="reminders"),
     path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
     path("reminders/<int:pk>/cancel/", reminders.cancel, name="reminder-cancel"),
+    path("reminders/<int:pk>/move/", reminders.move, name="reminder-move"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
 ]

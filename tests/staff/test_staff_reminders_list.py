@@ -387,3 +387,46 @@ def test_a_nurse_cancels_a_reminder_the_patient_called_about_audited(client, fil
     # Only nurses and admins.
     editor = login(Client(), "eddie", roles.EDITOR)
     assert editor.post(f"/reminders/{waiting.id}/cancel/", {"confirm": "yes"}).status_code == 403
+
+
+def test_a_nurse_moves_a_reminder_to_the_date_the_patient_called_about_audited(
+    client, filled, reminders_db
+):
+    store = ReminderStore(reminders_db)
+    waiting = store.current("sender-upcoming-soon")
+    sent = next(r for r in store.all() if r.sender_id == "sender-sent")
+    nurse = login(client, "nina", roles.NURSE)
+    assert nurse.get("/reminders/").content.decode().count("Move this reminder") == 2
+    today = timezone.localdate()
+    # Dates the reminder rules refuse, on the clinic's today: nothing changes.
+    for refused, why in [
+        (today - dt.timedelta(days=1), "has passed"),
+        (today, "today"),
+        (today + dt.timedelta(days=400), "more than a year"),
+        ("31/02/2027", "as a date"),
+        ("", "required"),
+    ]:
+        page = nurse.post(
+            f"/reminders/{waiting.id}/move/", {"refill_date": str(refused)}, follow=True
+        )
+        assert why in page.content.decode() and store.get(waiting.id).status == "pending", why
+    new_date = today + dt.timedelta(days=12)
+    page = nurse.post(
+        f"/reminders/{waiting.id}/move/", {"refill_date": new_date.isoformat()}, follow=True
+    )
+    assert f"to {new_date:%Y-%m-%d}" in page.content.decode()
+    moved = store.current("sender-upcoming-soon")
+    assert moved.id != waiting.id and moved.refill_date == new_date
+    assert moved.remind_at.date() < new_date  # reminded before the visit, by the clinic's rule
+    assert store.get(waiting.id).status == "cancelled"
+    entry = Entry.objects.get(action="moved reminder")
+    assert entry.username == "nina" and entry.target == pseudonyms.of("sender-upcoming-soon")
+    assert new_date.isoformat() in entry.detail
+    # One that went out, or was moved already, stays as it is.
+    for done in (sent.id, waiting.id):
+        nurse.post(f"/reminders/{done}/move/", {"refill_date": new_date.isoformat()})
+    assert store.get(sent.id).status == "sent"
+    assert Entry.objects.filter(action="moved reminder").count() == 1
+    editor = login(Client(), "eddie", roles.EDITOR)
+    answer = editor.post(f"/reminders/{moved.id}/move/", {"refill_date": new_date.isoformat()})
+    assert answer.status_code == 403

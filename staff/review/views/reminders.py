@@ -22,11 +22,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from bot.reminders import contacts, outbox, store
+from bot.reminders import contacts, outbox, rules, store
 from bot.reminders.store import ReminderStore
 from staff.accounts import roles
 from staff.audit import log
+from staff.editor import common
 from staff.review import pseudonyms, stats
+from staff.review.forms import MoveReminderForm
 
 logger = logging.getLogger(__name__)
 
@@ -395,5 +397,59 @@ def cancel(request, pk: int):
         request,
         f"Cancelled the reminder for the refill of {cancelled.refill_date:%Y-%m-%d}. "
         "The patient's chat shows no reminder set; they can set a new one there.",
+    )
+    return redirect("reminders")
+
+
+# Why a date cannot be a reminder's (bot/reminders/rules.py), as staff read it.
+REFUSED = {
+    "reminder_date_past": "that date has passed",
+    "reminder_date_today": "that is today, too late for a reminder",
+    "reminder_date_too_far": "that is more than a year ahead",
+    "reminder_date_not_understood": "that is not a date",
+}
+
+
+@require_POST
+@roles.require(*roles.REVIEWERS)
+def move(request, pk: int):
+    """A nurse moves a reminder that has not gone out to a new refill date (the
+    patient called): checked by the reminder rules on the clinic's today,
+    through the reminder store's own API, audited with both dates."""
+    form = MoveReminderForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, f"Not moved: {form.errors['refill_date'][0]}")
+        return redirect("reminders")
+    clinic = common.content().clinic
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        refill = rules.refill_date(form.cleaned_data["refill_date"], timezone.localdate())
+    except rules.RefusedDate as refused:
+        flash.error(request, f"Not moved: {REFUSED.get(refused.reason, refused.reason)}.")
+        return redirect("reminders")
+    try:
+        moved = ReminderStore(stats.reminders_db()).move(
+            pk, refill, rules.remind_at(refill, clinic, now)
+        )
+    except sqlite3.Error as exc:
+        logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
+        flash.error(request, "Not moved: the reminder store could not be changed. Try again.")
+        return redirect("reminders")
+    if moved is None:
+        flash.error(request, "Not moved: that reminder has gone out or was cancelled already.")
+        return redirect("reminders")
+    old, new = moved
+    conversation = pseudonyms.of(new.sender_id)
+    log.record(
+        request.user,
+        "moved reminder",
+        conversation,
+        f"reminder {old.id} ({old.refill_date:%Y-%m-%d}) -> reminder {new.id} "
+        f"({new.refill_date:%Y-%m-%d})",
+    )
+    flash.success(
+        request,
+        f"Moved the reminder from the refill of {old.refill_date:%Y-%m-%d} to "
+        f"{new.refill_date:%Y-%m-%d}. The patient's chat shows the new date.",
     )
     return redirect("reminders")

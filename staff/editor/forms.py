@@ -57,11 +57,11 @@ def from_form(post, current: dict[str, Any]) -> dict[str, Any]:
         facts.append(fact)
     fields["facts"] = facts
     for name in ("follow_ups", "sources"):
-        chosen = post.getlist(name)
+        chosen = list(dict.fromkeys(post.getlist(name)))
         old = list(current.get(name) or [])
-        # Checkboxes come in page order: the same choice keeps the file's order,
-        # so an untouched list is not a change.
-        fields[name] = old if set(chosen) == set(old) else chosen
+        # The topic's order is kept (an untouched list is not a change); newly
+        # ticked ones follow, in page order.
+        fields[name] = [k for k in old if k in chosen] + [k for k in chosen if k not in old]
         if not chosen and current.get(name) is None:
             fields[name] = None
     fields["reviewed_by"] = (post.get("reviewed_by") or "").strip()

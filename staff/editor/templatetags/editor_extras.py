@@ -1,6 +1,8 @@
 import re
 
 from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -28,3 +30,27 @@ def one_sentence(problems, label) -> str:
     text = "; ".join(m.rstrip(".") for m in messages)
     joiner = " " if _READS_ON.match(text) else ": "
     return f"{name}{joiner}{text}."
+
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+
+
+@register.filter
+def chat_text(text) -> str:
+    """A reply as the chat shows it: paragraphs, line breaks and [words](link)
+    links; everything else escaped."""
+    paragraphs = []
+    for paragraph in str(text or "").split("\n\n"):
+        lines = []
+        for line in paragraph.split("\n"):
+            parts, last = [], 0
+            for match in _LINK.finditer(line):
+                parts.append(escape(line[last : match.start()]))
+                parts.append(
+                    format_html('<a href="{}" rel="noopener noreferrer">{}</a>', match[2], match[1])
+                )
+                last = match.end()
+            parts.append(escape(line[last:]))
+            lines.append("".join(parts))
+        paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
+    return mark_safe("".join(paragraphs))

@@ -14,7 +14,7 @@ from bot import paths
 from bot.content import editing, languages, loader
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common, drafts, forms
+from staff.editor import common, drafts, forms, links
 from staff.editor.models import Approval, Draft
 from staff.editor.views import training
 from staff.review import waiting
@@ -41,12 +41,8 @@ def topics(request):
     return render(request, "staff/editor/topics.html", {"topics": rows, "model": training.panel()})
 
 
-def _choices() -> dict:
-    content = loader.load(paths.CONTENT_DIR)
-    return {
-        "all_topics": sorted((t.id, t.title) for t in content.topics.values()),
-        "all_sources": sorted((s.key, s.citation) for s in content.sources.values()),
-    }
+def _links(shown: dict, topic_id: str = "") -> links.LinksForm:
+    return links.LinksForm(loader.load(paths.CONTENT_DIR), shown, topic_id)
 
 
 def _load(topic_id: str) -> editing.Editable:
@@ -63,6 +59,8 @@ def edit(request, topic_id: str):
     if request.method == "GET":
         return _form(request, current, forms.to_form(current.fields), {})
     fields = forms.from_form(request.POST, current.fields)
+    if request.POST.get("refresh_preview"):
+        return _refreshed(request, current, fields)
     if Approval.required():
         return _propose(request, current, fields)
     try:
@@ -127,13 +125,42 @@ def _conflict(request, topic_id: str, conflict: editing.Conflict):
     )
 
 
-def _form(request, current: editing.Editable, shown: dict, errors: dict, status: int = 200):
+def _refreshed(request, current: editing.Editable, fields: dict):
+    """Without JavaScript, "Refresh preview" posts the form: the page comes back
+    with the unsaved text kept and the patient's view beside it. Nothing is saved."""
+    try:
+        shown = editing.preview(paths.CONTENT_DIR, current.topic_id, fields)
+    except editing.Invalid as invalid:
+        shown, errors = None, invalid.errors
+    else:
+        errors = {}
+    return _form(
+        request,
+        current,
+        forms.to_form(fields),
+        errors,
+        status=400 if errors else 200,
+        preview=shown,
+        version=request.POST.get("base_version", ""),
+    )
+
+
+def _form(
+    request,
+    current: editing.Editable,
+    shown: dict,
+    errors: dict,
+    status: int = 200,
+    preview: editing.Preview | None = None,
+    version: str | None = None,
+):
     return render(
         request,
         "staff/editor/edit.html",
         {
             "topic_id": current.topic_id,
-            "version": current.version,
+            "version": current.version if version is None else version,
+            "preview": preview,
             "f": shown,
             "errors": errors,
             "file_errors": errors.get("file", []),
@@ -143,7 +170,7 @@ def _form(request, current: editing.Editable, shown: dict, errors: dict, status:
                 for code in languages.SPOKEN
                 if code != languages.ENGLISH
             ],
-            **_choices(),
+            "links": _links(shown, current.topic_id),
         },
         status=status,
     )
@@ -183,7 +210,12 @@ def _new_form(request, shown: dict, errors: dict):
     return render(
         request,
         "staff/editor/new.html",
-        {"f": shown, "errors": errors, "file_errors": errors.get("file", []), **_choices()},
+        {
+            "f": shown,
+            "errors": errors,
+            "file_errors": errors.get("file", []),
+            "links": _links(shown),
+        },
         status=400 if errors else 200,
     )
 

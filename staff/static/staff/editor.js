@@ -66,11 +66,22 @@
     });
   }
 
+  var asked = 0;
   function refresh() {
+    var mine = ++asked;
     fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(show)
+      .then(function (data) { if (mine === asked) show(data); }) // an older answer never replaces a newer one
       .catch(function () { /* the next edit tries again */ });
+  }
+
+  // Without this script the button posts the form for a preview page.
+  var button = document.getElementById("preview-refresh");
+  if (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      refresh();
+    });
   }
 
   form.addEventListener("input", function () {

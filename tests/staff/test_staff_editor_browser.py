@@ -8,6 +8,7 @@ import re
 import sqlite3
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 
 from tests.browser import SCREENSHOTS, axe_violations
@@ -200,3 +201,47 @@ def test_leaving_an_edited_page_asks_first_and_a_saved_one_does_not(browser, wor
             assert page.evaluate(LEAVING) is True, path
         finally:
             page.context.close()
+
+
+def test_an_editor_finds_a_source_by_name_and_sees_it_in_the_preview_beside_the_text(
+    workspace, editor
+):
+    topic = "sports_and_diving"  # no other browser test asks about it or edits it
+    path = workspace.root / "content" / "topics" / f"{topic}.yml"
+    before = yaml.safe_load(path.read_text(encoding="utf-8"))
+    editor.goto(f"{workspace.url}/content/{topic}/")
+    preview = editor.locator("#preview")
+    expect(preview).to_contain_text("Sources:")
+    expect(preview).not_to_contain_text("Colorectal Cancer Alliance")
+    # A few letters of the publisher's name find it among some 80 sources.
+    editor.get_by_label("Find a source by name, title or web site").fill("cancer allian")
+    alliance = editor.get_by_role("checkbox", name=re.compile(r"^Colorectal Cancer Alliance"))
+    expect(alliance).to_be_visible()
+    expect(editor.get_by_role("checkbox", name=re.compile(r"key YALE\)"))).to_be_hidden()
+    expect(editor.locator("[data-filter-count]").first).to_contain_text("1 of")
+    assert editor.evaluate(LEAVING) is False  # searching is not an edit
+    alliance.check()
+    # The patient's view follows, beside the answer, not below it.
+    expect(preview).to_contain_text("Colorectal Cancer Alliance")
+    region = editor.get_by_role("region", name="What the patient will see")
+    ticked_at = alliance.bounding_box()
+    shown_at = region.bounding_box()
+    assert shown_at["x"] > ticked_at["x"] and 0 <= shown_at["y"] < ticked_at["y"]  # still in view
+    answer = editor.locator("textarea[name^=answer]").first
+    answer.scroll_into_view_if_needed()
+    text, shown_at = answer.bounding_box(), region.bounding_box()
+    assert shown_at["x"] >= text["x"] + text["width"]
+    assert (
+        shown_at["y"] < text["y"] + text["height"]
+        and text["y"] < shown_at["y"] + shown_at["height"]
+    )
+    assert axe_violations(editor) == []
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_role("status")).to_contain_text("Saved (sources)")
+    after = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert after["sources"] == [*before["sources"], "CCA"]
+    assert after["follow_ups"] == before["follow_ups"]
+    # Kept, and listed with the topic's own sources, before the rest.
+    ticked = editor.locator("#sources input:checked")
+    expect(ticked).to_have_count(len(before["sources"]) + 1)
+    expect(editor.locator("#sources input").nth(len(before["sources"]))).to_have_value("CCA")

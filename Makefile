@@ -93,7 +93,8 @@ screenshots: $(ENV_STAMP) $(NODE_STAMP) system-packages
 		$(PY) -m pytest -q tests/test_widget.py -k fits_phones
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
 		$(PY) -m pytest -q tests/staff/test_staff_browser.py tests/staff/test_staff_editor_browser.py \
-		tests/staff/test_staff_training_browser.py -k "axe_finds or edit_reaches or retraining_from"
+		tests/staff/test_staff_training_browser.py tests/staff/test_staff_sign_off_browser.py \
+		-k "axe_finds or edit_reaches or retraining_from or signs_three"
 
 eval: train
 	$(PY) -m bot eval --json results/eval.json

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.browser import axe_violations
+from tests.browser import SCREENSHOTS, axe_violations
 from tests.servers import all_text
 from tests.staff.workspace import log_in, new_page
 
@@ -43,13 +43,17 @@ def test_a_clinician_signs_three_answers_and_patients_get_exactly_those(browser,
     try:
         log_in(page, workspace, "cleo")
         expect(page.get_by_role("heading", name="Answers to sign")).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for topic in SIGNED:
             page.goto(f"{workspace.url}/content/{topic}/sign/")
             expect(page.get_by_role("heading", name="What the patient reads")).to_be_visible()
+            if topic == "airport_security":
+                page.screenshot(path=str(SCREENSHOTS / "staff-sign.png"))
             page.get_by_role("button", name="Sign this answer as I read it").click()
             expect(page.get_by_role("status")).to_contain_text("Signed")
         expect(page.locator("#signed-share")).to_contain_text("3 of")
         assert axe_violations(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "staff-sign-off.png"))
         set_signed_only(workspace, True)
         for n, (question, answer) in enumerate(SIGNED.values()):
             reply = all_text(workspace.assistant.ask(f"signed-only-{n}", question))

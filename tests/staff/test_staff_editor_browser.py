@@ -214,7 +214,7 @@ def test_an_editor_finds_a_source_by_name_and_sees_it_in_the_preview_beside_the_
     expect(preview).to_contain_text("Sources:")
     expect(preview).not_to_contain_text("Colorectal Cancer Alliance")
     # A few letters of the publisher's name find it among some 80 sources.
-    editor.get_by_label("Find a source by name, title or web site").fill("cancer allian")
+    editor.get_by_label("Find a source: type part of its name or web site").fill("cancer allian")
     alliance = editor.get_by_role("checkbox", name=re.compile(r"^Colorectal Cancer Alliance"))
     expect(alliance).to_be_visible()
     expect(editor.get_by_role("checkbox", name=re.compile(r"key YALE\)"))).to_be_hidden()

@@ -61,10 +61,20 @@ def test_each_topic_s_title_and_answer_are_in_the_data_for_retrieval(tmp_path):
         # As the clinic's patients read it: their pump type, placeholders filled.
         assert texts[:2] == [loaded.render(topic.title), answers.body(loaded, topic)]
         assert "{" not in texts[1]
-        beliefs = [r for r in responses[f"utter_faq/{topic.id}"] if "custom" in r]
+        beliefs = [r for r in responses[f"utter_faq/{topic.id}"] if "myth" in r.get("custom", {})]
         assert [(r["text"], r["custom"]) for r in beliefs] == [
             (m.belief, {"myth": i, "examples": list(m.examples)}) for i, m in enumerate(topic.myths)
         ]
+        # The Spanish title and answer, marked, for the Spanish retrieval by letters.
+        spanish = [
+            r["text"]
+            for r in responses[f"utter_faq/{topic.id}"]
+            if r.get("custom") == {"language": "es"}
+        ]
+        translation = topic.translations["es"]
+        answer = translation.answer_for(loaded.clinic.get("pump_type"))
+        assert spanish == [loaded.render(t, "es") for t in (translation.title, answer)]
+        assert "{" not in spanish[1]
 
 
 def _project_copy(tmp_path):

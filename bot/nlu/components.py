@@ -132,6 +132,12 @@ class IntentAndTopicClassifier(GraphComponent):
             # A question this similar to one of the chosen topic's false
             # beliefs (or the questions that carry it) gets its correction first.
             "belief_min_similarity": 0.7,
+            # Another language's classifier, under its threshold, still answers
+            # its first topic when it is at least this sure and the closest
+            # passage of that language's own text by letters (bot/nlu/letters.py)
+            # is of the same topic, at least this similar.
+            "language_rescue_min_confidence": 1.0,
+            "language_rescue_min_similarity": 1.0,
         }
 
     def __init__(
@@ -149,6 +155,9 @@ class IntentAndTopicClassifier(GraphComponent):
         # (featurizer alias, feature width) in the order the classifier saw them.
         self.blocks: list[tuple[str, int]] = []
         self.index = None  # bot.nlu.retrieval.Index, when `retrieval` is on
+        # For each other language: its examples, titles and answer sentences,
+        # matched by letters (bot.nlu.letters.LetterIndex).
+        self.letters: dict[str, Any] = {}
 
     @classmethod
     def create(
@@ -238,6 +247,10 @@ class IntentAndTopicClassifier(GraphComponent):
         }
         if self.config["retrieval"]:
             self.index = self._build_index(training_data, examples, labels)
+            self.letters = {
+                language: _letter_index(training_data, language, by_language[language])
+                for language in self.by_language
+            }
         self.persist()
         return self._resource
 
@@ -261,6 +274,8 @@ class IntentAndTopicClassifier(GraphComponent):
             label = key.removeprefix("utter_")
             for variant in variants:
                 belief = variant.get("custom") or {}
+                if intents.LANGUAGE_KEY in belief:
+                    continue  # another language's text: its letter index reads it
                 if "myth" in belief:
                     answers += retrieval.belief_passages(
                         label, int(belief["myth"]), variant.get(TEXT) or "", belief["examples"]
@@ -330,10 +345,12 @@ class IntentAndTopicClassifier(GraphComponent):
             if classifier is not None:
                 # Another language: its own classifier; the retrieval reads English.
                 row = classifier.predict_proba(self._matrix([message]))[0]
-                self._predict(message, row, classifier)
-                # Learnt from fewer examples, it answers only when surer.
+                # Learnt from fewer examples, it answers only when surer ...
                 floor = self.config["language_thresholds"].get(language, 0.0)
-                if _decided_confidence(message) < floor:
+                rescued = self._rescue_by_letters(message, language, row, classifier, floor)
+                self._predict(message, row if rescued is None else rescued, classifier)
+                # ... or when its own language's text agrees (_rescue_by_letters).
+                if rescued is None and _decided_confidence(message) < floor:
                     _set_intent(message, intents.FALLBACK)
                 continue
             row = self.classifier.predict_proba(self._matrix([message]))[0]
@@ -361,6 +378,32 @@ class IntentAndTopicClassifier(GraphComponent):
         # Still a distribution; the rescued topic at least as sure as it is similar.
         rescued = row * (1 - best.score)
         rescued[classes.index(best.label)] += best.score
+        return rescued
+
+    def _rescue_by_letters(self, message: Message, language: str, row, classifier, floor: float):
+        """For a classifier under its language's threshold: its probabilities with
+        its first topic made at least as sure as the threshold, when it is at
+        least `language_rescue_min_confidence` sure and the closest passage of
+        that language's text is of the same topic; None otherwise."""
+        import numpy as np
+
+        index = self.letters.get(language)
+        top = int(np.argmax(row))
+        label = str(classifier.classes_[top])
+        if (
+            index is None
+            or row[top] >= floor
+            or row[top] < self.config["language_rescue_min_confidence"]
+            or intents.topic_from_response_key(label) is None
+        ):
+            return None
+        best = index.best(message.get(TEXT) or "")
+        if best is None or best.label != label:
+            return None
+        if best.score < self.config["language_rescue_min_similarity"]:
+            return None
+        rescued = row * (1 - floor)
+        rescued[top] += floor
         return rescued
 
     def _retrieve(self, message: Message):
@@ -440,6 +483,8 @@ class IntentAndTopicClassifier(GraphComponent):
             (directory / "blocks.json").write_text(json.dumps(self.blocks))
             if self.index is not None:
                 self.index.save(directory)
+            for language, index in self.letters.items():
+                index.save(directory, f"letters.{language}")
 
     @classmethod
     def _load_classifier(cls, directory, width: int, suffix: str = ""):
@@ -487,6 +532,7 @@ class IntentAndTopicClassifier(GraphComponent):
         import zipfile
 
         from bot.nlu import retrieval
+        from bot.nlu.letters import LetterIndex
 
         component = cls(config, model_storage, resource)
         try:
@@ -500,15 +546,20 @@ class IntentAndTopicClassifier(GraphComponent):
                     str(code): cls._load_classifier(directory, width, f".{code}")
                     for code in languages
                 }
-                index = None
+                index, letters = None, {}
                 if component.config["retrieval"]:
                     index = retrieval.Index.load(directory)
+                    letters = {
+                        code: LetterIndex.load(directory, f"letters.{code}")
+                        for code in by_language
+                        if (directory / f"letters.{code}.json").exists()
+                    }
         except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile):
             # A damaged or foreign model: no classifier (messages pass unclassified).
             logger.exception("Intent classifier could not be loaded")
             return component
         component.classifier, component.blocks, component.index = classifier, blocks, index
-        component.by_language = by_language
+        component.by_language, component.letters = by_language, letters
         return component
 
 
@@ -520,6 +571,25 @@ def _decided_confidence(message: Message) -> float:
         selector = (message.get("response_selector") or {}).get(intents.RETRIEVAL_INTENT) or {}
         return float((selector.get("response") or {}).get("confidence") or 0.0)
     return float(intent.get("confidence") or 0.0)
+
+
+def _letter_index(training_data: TrainingData, language: str, examples: list[Message]):
+    """The language's example questions, and each topic's title and answer
+    sentences in it (the responses `make build` marks with the language)."""
+    from bot.nlu import retrieval
+    from bot.nlu.letters import LetterIndex
+
+    labels = [m.get("intent_response_key") or m.get("intent") for m in examples]
+    texts = [m.get(TEXT) for m in examples]
+    for key, variants in sorted(training_data.responses.items()):
+        for variant in variants:
+            if (variant.get("custom") or {}).get(intents.LANGUAGE_KEY) == language:
+                for passage in retrieval.answer_passages(
+                    key.removeprefix("utter_"), variant.get(TEXT) or ""
+                ):
+                    labels.append(passage.label)
+                    texts.append(passage.text)
+    return LetterIndex.build(labels, texts)
 
 
 def _example_language(message: Message) -> str:

@@ -3,7 +3,8 @@
 The output (data/nlu/faq.yml) is build output, never edited by hand. Its
 responses hold each topic's title, answer and common false beliefs for the
 NLU's retrieval (bot/nlu/retrieval.py), which matches questions against the
-answers' sentences and the beliefs.
+answers' sentences and the beliefs, and the title and answer in each other
+language (marked with it) for that language's retrieval (bot/nlu/letters.py).
 Patients never get these copies: action_answer_faq reads the answer from
 content/ at run time, so an edit shows at once; the retrieval catches up with
 the next training.
@@ -49,6 +50,14 @@ def render_training_data(content: Content) -> str:
             lines.append(f"  - text: {json.dumps(myth.belief)}")
             custom = {"myth": number, "examples": list(myth.examples)}
             lines.append(f"    custom: {json.dumps(custom)}")
+        for language, translation in sorted(topic.translations.items()):
+            # The title and answer in another language, for that language's
+            # retrieval by letters (bot/nlu/letters.py).
+            answer = translation.answer_for(content.clinic.get("pump_type"))
+            if translation.title and answer:
+                for text in (translation.title, answer):
+                    lines.append(f"  - text: {json.dumps(content.render(text, language))}")
+                    lines.append(f"    custom: {json.dumps({LANGUAGE_KEY: language})}")
     return "\n".join(lines) + "\n"
 
 

@@ -104,6 +104,61 @@ TABLE: tuple[Setting, ...] = (
         "a staff session ends after this many minutes without a request",
     ),
     Setting(
+        "HAIP_STAFF_LOCAL_ACCOUNTS",
+        "yes",
+        "`yes`: staff may sign in with the workspace's own accounts (password and a second "
+        "step); `no`: only with single sign-on, and superusers (break-glass; see "
+        "docs/staff-sign-in.md)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_SERVER_URL",
+        None,
+        "single sign-on: the issuer address of the clinic's OpenID Connect provider "
+        "(its `/.well-known/openid-configuration` is read); with none, no single sign-on",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_CLIENT_ID",
+        None,
+        "single sign-on: the workspace's client id at the provider",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_CLIENT_SECRET_FILE",
+        None,
+        "single sign-on: a file holding the client secret (never on a command line)",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_CLIENT_SECRET",
+        None,
+        "single sign-on: the client secret itself, if not in a file (from the environment only)",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_NAME",
+        "the clinic's sign-in",
+        'single sign-on: the provider\'s name on the button ("Sign in with ...")',
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_ROLES",
+        None,
+        "single sign-on: `GROUP=ROLE` pairs, space-separated (`haip-nurses=nurse`): the "
+        "provider's groups give these roles at each sign-in; with none, an admin gives roles",
+        shown_default="(none)",
+    ),
+    Setting(
+        "HAIP_STAFF_OIDC_ROLES_CLAIM",
+        "groups",
+        "single sign-on: the claim (ID token or userinfo) that lists a person's groups",
+    ),
+    Setting(
+        "HAIP_STAFF_SSO_REQUIRE_MFA",
+        "no",
+        "`no`: the clinic's provider is responsible for the second step of single sign-on; "
+        "`yes`: SSO users also set up the workspace's own",
+    ),
+    Setting(
         "HAIP_PUBLIC_URL",
         None,
         "the chat's public `https://` address: the unsubscribe link in reminder e-mails, and "

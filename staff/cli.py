@@ -88,6 +88,16 @@ def users(args: argparse.Namespace) -> int:
         elif args.action == "unlock":
             accounts.unlock(args.name)
             print(f"Unlocked {args.name}.")
+        elif args.action == "reset-mfa":
+            from django.contrib.auth.models import User
+
+            from staff.accounts import mfa
+
+            user = User.objects.filter(username=args.name).first()
+            if user is None:
+                raise accounts.AccountError(f"There is no account {args.name!r}.")
+            mfa.reset(user)  # audited, by "command line"
+            print(f"{args.name} sets up a second sign-in step again at the next sign-in.")
         elif args.action == "superuser":
             accounts.superuser(args.name, on=not args.remove)
             print(f"{args.name} {'is no longer' if args.remove else 'is now'} a superuser.")
@@ -155,6 +165,9 @@ def parser() -> argparse.ArgumentParser:
     role.add_argument("--role", choices=ROLES, required=True)
     actions.add_parser("unlock", help="unlock an account after failed logins").add_argument("name")
     actions.add_parser("list", help="list accounts, their roles, and which are locked")
+    actions.add_parser(
+        "reset-mfa", help="remove an account's second sign-in step (it sets one up again)"
+    ).add_argument("name")
     sup = actions.add_parser("superuser", help="let an account into Django's admin pages, or not")
     sup.add_argument("name")
     sup.add_argument("--remove", action="store_true", help="take the superuser's rights away")

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import settings as haip
+from staff.accounts import sign_in
 
 STAFF_DIR = Path(__file__).resolve().parent
 DATABASE_FILE = haip.path("HAIP_STAFF_DB")
@@ -51,6 +52,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    # Sign-in (staff/accounts/sign_in.py, docs/staff-sign-in.md): a second step for
+    # every local account (TOTP, passkeys, recovery codes) and the clinic's OpenID
+    # Connect provider.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "staff.accounts",
     "staff.audit",
     "staff.review",
@@ -71,6 +80,9 @@ MIDDLEWARE = [
     # login page does).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # No staff page before the second step: set up or passed (staff/accounts/mfa.py).
+    "staff.accounts.mfa.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -113,7 +125,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # allauth's (passwords of local accounts, unless they are turned off).
+    "staff.accounts.backends.StaffBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -144,13 +157,61 @@ AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "inbox"
+LOGIN_REDIRECT_URL = "signed-in"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-allauth: sign-in with a name and password, then a second step; single
+# sign-on with the clinic's provider. Nobody signs themselves up: admins add
+# local accounts, and the provider's people get one at their first sign-on, with
+# no role unless HAIP_STAFF_OIDC_ROLES maps their groups to one.
+STAFF_LOCAL_ACCOUNTS = sign_in.local_accounts()
+STAFF_SSO_REQUIRE_MFA = sign_in.sso_requires_our_mfa()
+STAFF_OIDC_ORIGIN = sign_in.provider_origin()
+ACCOUNT_ADAPTER = "staff.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "staff.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_FORMS = {"login": "staff.accounts.forms.StaffLoginForm"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# An e-mail address is contact information here, never a way in: two accounts may
+# share one (a workspace account and the same person's single sign-on), and a
+# sign-on never joins an account because an address matches.
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+ACCOUNT_SESSION_REMEMBER = False  # every session ends when the browser closes
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+# django-axes locks an account at an address after 5 failures (its page says so);
+# allauth's own limits stay as a looser backstop, also for second-step codes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,10/300s/key"}
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"APPS": sign_in.oidc_apps(), "OAUTH_PKCE_ENABLED": True}
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_STORE_TOKENS = False  # the provider's tokens are not kept
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button posts (CSRF-protected)
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "HAI pump staff"
+# One 30-second step either side: phones' clocks drift. A code works once.
+MFA_TOTP_TOLERANCE = 1
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # e-mail is no way in here
+MFA_FORMS = {"authenticate": "staff.accounts.mfa.AuthenticateForm"}
+# Rate limits and used TOTP codes must be seen by every gunicorn worker: a cache
+# in the database, not in each process's memory (`python -m staff migrate` makes it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "staff_cache",
+    }
+}
 SESSION_COOKIE_AGE = int(haip.get("HAIP_STAFF_SESSION_MINUTES") or 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Strict"
+# Strict, except with single sign-on: the provider sends the browser back to the
+# workspace from its own site, and the session must come along (Lax still keeps
+# the cookie off other sites' posts, and every form carries a CSRF token).
+SESSION_COOKIE_SAMESITE = "Lax" if sign_in.oidc_configured() else "Strict"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

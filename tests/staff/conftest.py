@@ -15,6 +15,26 @@ from tests.staff.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
+def force_login_passes_the_second_step():
+    """Django's test client's force_login skips signing in altogether, and so
+    the second step too (staff/accounts/mfa.py): its sessions count as having
+    passed it, as a real sign-in's do. Only force_login's, whose request is a
+    bare HttpRequest; sign-ins through the pages (tests/staff/test_staff_sign_in.py)
+    pass it for real, or not."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.contrib.auth.signals import user_logged_in
+    from django.http import HttpRequest
+
+    def mark(sender, request, user, **kwargs):
+        if type(request) is HttpRequest:
+            record_authentication(request, user, "mfa", type="test-client force_login")
+
+    user_logged_in.connect(mark, dispatch_uid="test-force-login-second-step")
+    yield
+    user_logged_in.disconnect(dispatch_uid="test-force-login-second-step")
+
+
+@pytest.fixture(autouse=True)
 def clinic_clock():
     """Tests reckon days and times on the clinic's clock, as every staff page
     does (staff/clinic_time.py)."""

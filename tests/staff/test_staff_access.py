@@ -17,7 +17,9 @@ from tests.staff.tracker_events import Tracker
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-9"
-OPEN = {"login", "health"}
+# allauth's pages for someone not signed in: a deactivated account, a sign-on
+# the person cancelled at the provider (text only, nothing of the workspace's).
+OPEN = {"login", "health", "account_inactive", "socialaccount_login_cancelled"}
 
 
 def all_paths():

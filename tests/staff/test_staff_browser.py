@@ -365,9 +365,9 @@ def test_kill_9_of_the_workspace_and_the_log_while_messages_arrive_loses_nothing
     assert sorted(texts) == sorted(sent) and len(set(texts)) == 45
 
     def workspace_answers() -> bool:
-        try:  # refused until the restarted gunicorn listens
+        try:  # refused until the restarted gunicorn listens, slow while it loads
             return requests.get(running.staff_url + "/health/", timeout=5).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     assert wait_until(workspace_answers, 60)

@@ -81,7 +81,9 @@ def test_staff_pages_name_the_clinic_s_time_zone(browser, workspace):
     page = new_page(browser)
     try:
         log_in(page, workspace, "nina")
-        expect(page.get_by_role("columnheader", name="Time (America/New_York)")).to_be_visible()
+        expect(
+            page.get_by_role("columnheader", name="Latest message (America/New_York)")
+        ).to_be_visible()
         page.goto(f"{workspace.url}/reminders/")
         expect(page.get_by_text("on the clinic's clock (America/New_York)")).to_be_visible()
     finally:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 
 from bot import paths
-from bot.content import loader, sign_off
+from bot.content import loader, sign_off_items
 from bot.settings import Settings
 from bot.training import build
 
@@ -34,21 +33,16 @@ def check_content() -> loader.Content | None:
 
 
 def sign_off_summary(loaded: loader.Content) -> str:
-    """How many answers a clinician has signed, and which clinic setting applies."""
-    states = Counter(loaded.sign_off_state(topic) for topic in loaded.topics.values())
-    total = len(loaded.topics)
-    signed = states[sign_off.SIGNED]
-    share = f"{100 * signed / total:.0f}%" if total else "0%"
-    lapsed = ", ".join(
-        f"{states[kind]} {kind}" for kind in (sign_off.CHANGED, sign_off.EXPIRED) if states[kind]
-    )
+    """How much a clinician has signed, by kind, and which clinic setting applies."""
     serves = (
         "patients get only signed answers"
         if loaded.clinic["serve_only_signed"]
         else "patients get every answer (clinic.yml: serve_only_signed)"
     )
-    detail = f"{share}; {lapsed}" if lapsed else share
-    return f"Signed by a clinician: {signed} of {total} answers ({detail}); {serves}."
+    return (
+        f"Signed by a clinician: {sign_off_items.summary(loaded)}; {serves}; red flags and "
+        "messages are given signed or not."
+    )
 
 
 def build_data(loaded: loader.Content) -> None:

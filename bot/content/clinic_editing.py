@@ -59,7 +59,8 @@ class Values:
     version: str
 
 
-def _scalar(value) -> str:
+def scalar(value) -> str:
+    """One value as it is written after "key: " on one line."""
     dumped = yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True)
     return dumped.removesuffix("\n...\n").strip()
 
@@ -105,7 +106,7 @@ def save_clinic(
             return Saved(version=version_of(raw), commit=None, warnings=[])
         lines = text.splitlines(keepends=True)
         for key in changed:
-            line = f"{key}: {_scalar(_typed(key, typed[key]))}\n"
+            line = f"{key}: {scalar(_typed(key, typed[key]))}\n"
             at = next((i for i, old in enumerate(lines) if old.startswith(f"{key}:")), None)
             if at is None:
                 lines.append(line)

@@ -210,10 +210,11 @@ class Content:
         words = (self.clinic.get("translations") or {}).get(language) or {}
         return {**self.clinic, **words} if words else self.clinic
 
-    def sign_off_state(self, topic: Topic, today: dt.date | None = None) -> str:
-        """signed, unsigned, changed since signing or expired (bot/content/sign_off.py)."""
+    def sign_off_state(self, signed: sign_off_module.Signable, today: dt.date | None = None) -> str:
+        """signed, unsigned, changed since signing or expired (bot/content/sign_off.py)
+        of a topic, a red-flag symptom or level, or a message."""
         return sign_off_module.state(
-            topic.sign_off, topic.version, today or dt.date.today(), self.clinic["sign_off_days"]
+            signed.sign_off, signed.version, today or dt.date.today(), self.clinic["sign_off_days"]
         )
 
     def reading_grades(self) -> dict[str, float]:
@@ -827,8 +828,8 @@ def load(content_dir: Path | str, today: dt.date | None = None) -> Content:
         topics[topic.id] = topic
     _check_across_topics(topics, ids_seen, problems)
     _check_median_grade(topics, clinic, problems)
-    red_flags = red_flags_module.load(root, clinic, sources, problems, ids_seen)
-    messages = messages_module.load(root, clinic, ids_seen, problems)
+    red_flags = red_flags_module.load(root, clinic, sources, problems, ids_seen, today)
+    messages = messages_module.load(root, clinic, ids_seen, problems, today)
     widget = widget_module.load(root, problems)
     return Content(
         clinic=clinic,

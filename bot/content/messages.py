@@ -1,11 +1,20 @@
-"""content/messages.yml: the assistant's texts outside the FAQ topics."""
+"""content/messages.yml: the assistant's texts outside the FAQ topics.
+
+A clinician signs each message (bot/content/sign_off.py): the sign-off names
+its English text's version, the one a translation's `translated_from` names, so
+a change to the English voids it. Unsigned messages are given all the same,
+whatever `serve_only_signed` says: the welcome, the handoff or the refusal of
+medical advice held back would leave a patient with nothing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import languages, placeholders, readability, translations
+from bot.content import sign_off as sign_off_module
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yaml_files import read_mapping
 
@@ -93,6 +102,7 @@ REQUIRED = (
     "email_already_unsubscribed",
 )
 TRANSLATION_FIELDS = {"text", "status", "reviewed_by", "reviewed_on", "translated_from"}
+ENTRY_FIELDS = {"text", "buttons", "translations", *sign_off_module.FIELDS}
 # Placeholders a message may use besides the clinic's, filled in by the assistant.
 EXTRA_PLACEHOLDERS = {
     "reminder_confirm": {"refill_date", "remind_at", "next_dates"},
@@ -122,14 +132,26 @@ class Message:
     buttons: tuple[str, ...] = ()
     # The text in other languages (bot/content/languages.py), by language code.
     translations: dict[str, str] = field(default_factory=dict)
+    # A clinician's sign-off, if given.
+    sign_off: sign_off_module.SignOff | None = None
+
+    @property
+    def version(self) -> str:
+        """The English text's version: what a sign-off and a translation name."""
+        return translations.english_version(self.text, {})
 
     def text_in(self, language: str) -> str:
         return self.translations.get(language, self.text)
 
 
 def load(
-    root: Path, clinic: dict, topic_ids: set[str], problems: list[Problem]
+    root: Path,
+    clinic: dict,
+    topic_ids: set[str],
+    problems: list[Problem],
+    today: dt.date | None = None,
 ) -> dict[str, Message]:
+    today = today or dt.date.today()
     data = read_mapping(root / FILE, REL, problems)
     if data is None:
         return {}
@@ -144,6 +166,11 @@ def load(
         if not isinstance(text, str) or not text.strip():
             problems.append(Problem(ERROR, REL, f"{where}.text", "is missing"))
             continue
+        for unknown in set(entry) - ENTRY_FIELDS:
+            problems.append(Problem(ERROR, REL, f"{where}.{unknown}", "is not a known field"))
+        signed = sign_off_module.parse(
+            entry, today, sign_off_module.problems_at(problems, REL, where)
+        )
         allowed = {**clinic, **dict.fromkeys(EXTRA_PLACEHOLDERS.get(key, ()), "")}
         if missing := placeholders.unresolved(text, allowed):
             problems.append(
@@ -171,7 +198,7 @@ def load(
         if level > readability.MAX_GRADE:
             problems.append(Problem(WARNING, REL, f"{where}.text", f"reads at grade {level}"))
         translated = _translations(entry, text, where, allowed, problems)
-        messages[key] = Message(key, text.strip(), tuple(buttons), translated)
+        messages[key] = Message(key, text.strip(), tuple(buttons), translated, signed)
     for key in set(entries) - set(REQUIRED):
         problems.append(Problem(ERROR, REL, f"messages.{key}", "is not a known message"))
     return messages

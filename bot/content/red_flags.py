@@ -1,14 +1,29 @@
-"""content/red_flags.yml: symptoms that may be an emergency, and what to say."""
+"""content/red_flags.yml: symptoms that may be an emergency, and what to say.
+
+A clinician signs (bot/content/sign_off.py) each symptom and each level's
+urgent message, as separate entries:
+
+- a symptom's sign-off covers what decides the guidance a patient gets for it:
+  its name (said back in the urgent message), its level (911 or the 24-hour
+  line) and the English words that bring it (phrases and combinations). Its
+  sources are shown beside it; its translations are a translator's to review.
+- a level's sign-off covers its English urgent message, which every symptom of
+  that level shares: the words are signed once, not once per symptom.
+
+Unsigned, they are given all the same, whatever `serve_only_signed` says.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.content import placeholders
+from bot.content import sign_off as sign_off_module
 from bot.content.problems import ERROR, WARNING, Problem
-from bot.content.translations import check_version
+from bot.content.translations import check_version, english_version
 from bot.content.yaml_files import read_mapping
 
 FILE = "red_flags.yml"
@@ -27,7 +42,9 @@ SYMPTOM_FIELDS = {
     "combinations",
     "topics",
     "translations",
+    *sign_off_module.FIELDS,
 }
+LEVEL_FIELDS = {"message", "translations", *sign_off_module.FIELDS}
 # Languages the red flags may be written in besides English; each has its matcher
 # (bot/nlu/red_flag_matcher.py) and its urgent messages.
 LANGUAGES = ("es",)
@@ -71,6 +88,22 @@ class Symptom:
     topics: tuple[str, ...] = ()
     # The symptom's name, phrases and combinations in other languages.
     wordings: dict[str, Wording] = field(default_factory=dict)
+    # A clinician's sign-off, if given.
+    sign_off: sign_off_module.SignOff | None = None
+
+    @property
+    def version(self) -> str:
+        """What a sign-off names: the name, level, phrases and combinations."""
+        return english_version(
+            self.name,
+            {
+                "level": self.level,
+                "phrases": "; ".join(self.phrases),
+                "combinations": "; ".join(
+                    " + ".join("/".join(group) for group in c) for c in self.combinations
+                ),
+            },
+        )
 
     def wording(self, language: str) -> Wording:
         if language in self.wordings:
@@ -79,11 +112,26 @@ class Symptom:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A level's English urgent message and its clinician's sign-off."""
+
+    level: str
+    message: str
+    sign_off: sign_off_module.SignOff | None = None
+
+    @property
+    def version(self) -> str:
+        """The message's version, as a translation's `translated_from` names it."""
+        return english_version(self.message, {})
+
+
+@dataclass(frozen=True)
 class RedFlags:
     messages: dict[str, str]
     symptoms: tuple[Symptom, ...]
     examples: tuple[str, ...]
     translations: dict[str, Translation] = field(default_factory=dict)
+    levels: dict[str, Level] = field(default_factory=dict)
 
     def symptom(self, symptom_id: str) -> Symptom | None:
         return next((s for s in self.symptoms if s.id == symptom_id), None)
@@ -111,6 +159,7 @@ def _symptom(
     sources: dict,
     problems: list[Problem],
     topic_ids: set[str] | None = None,
+    today: dt.date | None = None,
 ) -> Symptom | None:
     where = f"symptoms[{index}]"
     if not isinstance(entry, dict):
@@ -169,6 +218,7 @@ def _symptom(
             continue
         w_phrases, w_combinations = _detection(wording, f"{prefix}.", problem)
         wordings[language] = Wording(name.strip(), tuple(w_phrases), tuple(w_combinations))
+    signed = sign_off_module.parse(entry, today or dt.date.today(), problem)
     if len(problems) > before and any(p.level == ERROR for p in problems[before:]):
         return None
     return Symptom(
@@ -180,6 +230,7 @@ def _symptom(
         tuple(combinations),
         tuple(topics),
         wordings,
+        signed,
     )
 
 
@@ -211,7 +262,9 @@ def load(
     sources: dict,
     problems: list[Problem],
     topic_ids: set[str] | None = None,
+    today: dt.date | None = None,
 ) -> RedFlags | None:
+    today = today or dt.date.today()
     data = read_mapping(root / FILE, REL, problems)
     if data is None:
         return None
@@ -223,13 +276,16 @@ def load(
             problems.append(Problem(ERROR, REL, key, "is missing"))
     levels = data.get("levels") if isinstance(data.get("levels"), dict) else {}
     messages = _messages(levels, "", clinic, problems)
+    signed_levels = _levels(levels, messages, today, problems)
     symptoms = []
     entries = data.get("symptoms")
     if not isinstance(entries, list) or not entries:
         problems.append(Problem(ERROR, REL, "symptoms", "must list at least one symptom"))
         entries = []
     for index, entry in enumerate(entries):
-        if (symptom := _symptom(entry, index, clinic, sources, problems, topic_ids)) is not None:
+        if (
+            symptom := _symptom(entry, index, clinic, sources, problems, topic_ids, today)
+        ) is not None:
             if any(s.id == symptom.id for s in symptoms):
                 problems.append(
                     Problem(
@@ -253,7 +309,28 @@ def load(
         symptoms=tuple(symptoms),
         examples=tuple(examples),
         translations=translations,
+        levels=signed_levels,
     )
+
+
+def _levels(
+    levels: dict, messages: dict[str, str], today: dt.date, problems: list[Problem]
+) -> dict[str, Level]:
+    """Each level's urgent message with its sign-off; a level's other fields
+    are refused by name."""
+    found = {}
+    for level in LEVELS:
+        entry = levels.get(level)
+        if not isinstance(entry, dict):
+            continue
+        for key in set(entry) - LEVEL_FIELDS:
+            problems.append(Problem(ERROR, REL, f"levels.{level}.{key}", "is not a known field"))
+        signed = sign_off_module.parse(
+            entry, today, sign_off_module.problems_at(problems, REL, f"levels.{level}")
+        )
+        if level in messages:
+            found[level] = Level(level, messages[level], signed)
+    return found
 
 
 def _messages(levels: dict, language: str, clinic: dict, problems: list[Problem]) -> dict:

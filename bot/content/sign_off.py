@@ -9,6 +9,12 @@ change to the title or any pump type's answer voids the sign-off, and it
 expires `sign_off_days` (clinic.yml) after it was given. With
 `serve_only_signed: true` in clinic.yml, patients get only signed answers;
 the others are "being reviewed, please call us" (bot/content/answers.py).
+
+Each red-flag symptom, each red-flag level's urgent message and each message of
+messages.yml carries the same three fields (bot/content/red_flags.py,
+messages.py say what their version covers). `serve_only_signed` never withholds
+those: urgent guidance, the welcome or the handoff held back for want of a
+signature would itself be the danger, so staff are told instead.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from bot.content.problems import ERROR
+from bot.content.problems import ERROR, Problem
 
 FIELDS = ("signed_by", "signed_on", "signed_version")
 SIGNED, UNSIGNED, CHANGED, EXPIRED = "signed", "unsigned", "changed since signing", "expired"
@@ -29,6 +35,16 @@ class SignOff:
     by: str
     on: dt.date
     version: str
+
+
+class Signable(Protocol):
+    """A topic, a red-flag symptom or level, or a message."""
+
+    @property
+    def sign_off(self) -> SignOff | None: ...
+
+    @property
+    def version(self) -> str: ...
 
 
 def parse(
@@ -52,6 +68,18 @@ def parse(
     if len(given) < len(FIELDS) or not isinstance(on, dt.date) or on > today:
         return None
     return SignOff(" ".join(str(by).split()), on, str(version))
+
+
+def problems_at(
+    problems: list[Problem], rel: str, where: str, topic: str | None = None
+) -> Callable[[str, str, str], None]:
+    """`parse`'s problem callback for an entry of a shared file: each field is
+    named from the file's top, e.g. content/messages.yml messages.welcome.signed_on."""
+
+    def problem(level: str, field: str, message: str) -> None:
+        problems.append(Problem(level, rel, f"{where}.{field}", message, topic=topic))
+
+    return problem
 
 
 def state(sign_off: SignOff | None, version: str, today: dt.date, max_days: int) -> str:

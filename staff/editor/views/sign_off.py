@@ -1,7 +1,9 @@
-"""Answers to sign: every topic with where its clinician's sign-off stands
-(changed since signing, expired and unsigned first, oldest first), and one
-topic's text as patients read it beside its sources, with one button for a
-clinician to sign it. Signing is audited and goes into the content history."""
+"""Answers to sign: every topic, then every red-flag symptom, red-flag level
+and message, with where its clinician's sign-off stands (changed since
+signing, expired and unsigned first, oldest first); and one topic's text as
+patients read it beside its sources, with one button for a clinician to sign
+it (the others: views/sign_entry.py). Signing is audited and goes into the
+content history."""
 
 from __future__ import annotations
 
@@ -13,13 +15,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bot import paths
 from bot.content import editing, loader, sign_off, signing
+from bot.content import sign_off_items as items
 from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common
 from staff.editor.views.topics import _conflict
 
 # Those that need a clinician first.
-ORDER = {sign_off.CHANGED: 0, sign_off.EXPIRED: 1, sign_off.UNSIGNED: 2, sign_off.SIGNED: 3}
+ORDER = items.ORDER
+# Below the answers: what patients are always given, signed or not.
+SECTIONS = {
+    items.RED_FLAG: "Red flags: the symptoms",
+    items.URGENT: "Red flags: the urgent messages",
+    items.MESSAGE: "The assistant's messages",
+}
 
 
 @require_GET
@@ -40,6 +49,12 @@ def listing(request):
         )
     )
     signed = sum(r["state"] == sign_off.SIGNED for r in rows)
+    sections = [
+        {"kind": kind, "heading": heading, "rows": items.items(content, kind, today)}
+        for kind, heading in SECTIONS.items()
+    ]
+    for section in sections:
+        section["signed"] = sum(r.state == sign_off.SIGNED for r in section["rows"])
     return render(
         request,
         "staff/editor/sign_off.html",
@@ -49,6 +64,7 @@ def listing(request):
             "total": len(rows),
             "only_signed": content.clinic["serve_only_signed"],
             "days": content.clinic["sign_off_days"],
+            "sections": sections,
         },
     )
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bot.content import sign_off
+from bot.content import sign_off_items
 from bot.content.loader import ContentError
 from staff.editor import common
 from staff.review import stats
@@ -83,18 +83,17 @@ def dashboard(request):
     )
 
 
-def signed_answers() -> dict | None:
-    """How many of today's answers a clinician has signed; None without valid content."""
+def signed_answers() -> list[dict] | None:
+    """How many answers, red flags, urgent messages and messages a clinician
+    has signed as of today; None without valid content."""
     try:
         content = common.content()  # read again only when a file changed
     except ContentError:
         return None
-    today = timezone.localdate()
-    signed = sum(
-        content.sign_off_state(t, today) == sign_off.SIGNED for t in content.topics.values()
-    )
-    total = len(content.topics)
-    return {"count": signed, "total": total, "share": _percent(signed / total if total else None)}
+    rows = sign_off_items.counts(content, timezone.localdate())
+    for row in rows:
+        row["share"] = _percent(row["count"] / row["total"] if row["total"] else None)
+    return rows
 
 
 @require_GET

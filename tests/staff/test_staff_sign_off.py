@@ -1,6 +1,7 @@
 """Answers to sign, with Django's test client on a private copy of the content:
 a clinician signs what they read, audited and in the history; an editor cannot;
-a change to the text voids the sign-off; the list puts what needs signing first."""
+a change to the text voids the sign-off; the list puts what needs signing first.
+The same for a red flag and a message, written into their entry of the shared file."""
 
 import pytest
 import yaml
@@ -8,6 +9,7 @@ import yaml
 from bot.content import loader
 from staff.accounts import accounts, roles
 from staff.audit.models import Entry
+from staff.editor import common
 from tests.staff.test_staff_editor import form_of
 from tests.staff.workspace import PASSWORD, signed_in_client
 
@@ -97,3 +99,93 @@ def test_the_clinic_turns_signed_only_on_from_its_details_page(editor, content):
     form = {"base_version": page.context["version"], "serve_only_signed": "true"}
     assert editor.post("/settings/clinic/", form).status_code == 302
     assert loader.load(content).clinic["serve_only_signed"] is True
+
+
+# Red flags and messages: each entry of red_flags.yml and messages.yml.
+ENTRIES = [("red-flag", "jaundice", "red_flags.yml"), ("message", "handoff", "messages.yml")]
+
+
+def sign_entry(client, kind, key):
+    page = client.get(f"/content/sign/{kind}/{key}/")
+    assert page.status_code == 200
+    return client.post(f"/content/sign/{kind}/{key}/", {"base_version": page.context["version"]})
+
+
+@pytest.mark.parametrize("kind, key, file", ENTRIES)
+def test_a_clinician_signs_a_red_flag_and_a_message_audited_and_in_the_history(
+    clinician, editor, content, kind, key, file
+):
+    page = clinician.get(f"/content/sign/{kind}/{key}/")
+    assert page.context["state"] == "unsigned" and page.context["text"]
+    if kind == "red-flag":
+        assert "yellow skin or eyes" in page.context["text"] and page.context["sources"]
+        assert "yellow skin" in page.context["phrases"]
+    before = (content / file).read_text(encoding="utf-8")
+    assert sign_entry(clinician, kind, key).status_code == 302
+    after = (content / file).read_text(encoding="utf-8")
+    assert before.count("\n#") == after.count("\n#")  # the file's comments stay
+    loaded = loader.load(content)
+    signed = loaded.red_flags.symptom(key) if kind == "red-flag" else loaded.messages[key]
+    assert signed.sign_off.by == "Cleo Ruiz" and loaded.sign_off_state(signed) == "signed"
+    action = "signed red flag" if kind == "red-flag" else "signed message"
+    assert Entry.objects.filter(action=action, target=key, username="cleo").exists()
+    (latest,) = common.history().log(content / file, limit=1)
+    assert latest.author == "Cleo Ruiz" and f"{kind} {key} signed by Cleo Ruiz" in latest.message
+    sections = {s["kind"]: s["rows"] for s in clinician.get("/content/sign/").context["sections"]}
+    assert sections[kind][-1].key == key  # the signed one last
+
+
+@pytest.mark.parametrize("kind, key, file", ENTRIES)
+def test_a_nurse_or_an_editor_cannot_sign_a_red_flag_or_a_message(
+    editor, client, content, kind, key, file
+):
+    before = (content / file).read_bytes()
+    page = editor.get(f"/content/sign/{kind}/{key}/")
+    assert b"Only a clinician can sign" in page.content
+    editor.post(f"/content/sign/{kind}/{key}/", {"base_version": page.context["version"]})
+    assert (content / file).read_bytes() == before
+    client.force_login(accounts.add("nina", roles.NURSE, PASSWORD))
+    assert client.get(f"/content/sign/{kind}/{key}/").status_code == 403
+    client.post(f"/content/sign/{kind}/{key}/", {"base_version": page.context["version"]})
+    assert (content / file).read_bytes() == before
+    assert not Entry.objects.filter(action__in=["signed red flag", "signed message"]).exists()
+
+
+def test_a_changed_message_is_a_conflict_and_an_unknown_one_is_not_found(clinician, content):
+    shown = clinician.get("/content/sign/message/handoff/").context["version"]
+    path = content / "messages.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "so I can't connect you", "so I cannot connect you", 1
+        ),
+        "utf-8",
+    )
+    response = clinician.post("/content/sign/message/handoff/", {"base_version": shown})
+    assert response.status_code == 409 and "signed_by" not in path.read_text(encoding="utf-8")
+    assert response.context["version"] != shown  # the text as it is now, to read again
+    assert clinician.get("/content/sign/message/no_such/").status_code == 404
+    assert clinician.get("/content/sign/recipe/handoff/").status_code == 404
+
+
+def test_with_approval_on_a_clinician_s_signature_is_written_at_once(clinician, content):
+    """As a topic's: a sign-off changes no text patients read, and is itself the review."""
+    from staff.editor.models import Approval, Draft
+
+    Approval.objects.create(require_approval=True)
+    assert sign_entry(clinician, "urgent", "emergency").status_code == 302
+    assert loader.load(content).red_flags.levels["emergency"].sign_off.by == "Cleo Ruiz"
+    assert not Draft.objects.exists()
+
+
+def test_the_overview_and_the_list_report_red_flags_and_messages_apart(clinician, content):
+    sign_entry(clinician, "message", "welcome")
+    loaded = loader.load(content)
+    page = clinician.get("/dashboard/").content.decode()
+    total = len(loaded.messages)
+    assert f"Messages signed by a clinician (today)</th><td>1 of {total} (" in page
+    assert (
+        f"Red flags signed by a clinician (today)</th><td>0 of {len(loaded.red_flags.symptoms)}"
+        in page
+    )
+    listing = clinician.get("/content/sign/").content.decode()
+    assert "given to patients signed or not" in listing

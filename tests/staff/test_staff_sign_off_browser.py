@@ -1,6 +1,7 @@
 """Answers to sign in a real browser, through nginx, against the shared
 assistant: a clinician signs three answers, the clinic turns on "signed only",
-and a patient gets exactly those three; a change voids a sign-off. The staff
+and a patient gets exactly those three, and urgent guidance no one has signed;
+a change voids a sign-off; a red flag's page to sign is accessible. The staff
 pages name the clinic's time zone."""
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def test_a_clinician_signs_three_answers_and_patients_get_exactly_those(browser,
         question, answer = UNSIGNED
         reply = all_text(workspace.assistant.ask("signed-only-unsigned", question))
         assert REVIEWING in reply and "911" in reply and answer not in reply, reply
+        # An unsigned red flag still gets its urgent message: never withheld.
+        reply = all_text(workspace.assistant.ask("signed-only-urgent", "my skin is turning yellow"))
+        assert "yellow skin or eyes" in reply and REVIEWING not in reply, reply
         # A change to a signed answer voids its sign-off: patients no longer get it.
         signed = changed.read_text(encoding="utf-8")
         title = yaml.safe_load(signed)["title"]
@@ -71,6 +75,12 @@ def test_a_clinician_signs_three_answers_and_patients_get_exactly_those(browser,
         page.goto(f"{workspace.url}/content/sign/")
         first = page.locator("table tbody tr").first
         expect(first).to_contain_text("changed since signing")
+        page.get_by_role("link", name="yellow skin or eyes").click()
+        expect(
+            page.get_by_role("heading", name="Its sources and the words that bring it")
+        ).to_be_visible()
+        expect(page.locator("pre.bubble")).to_contain_text("yellow skin or eyes")
+        assert axe_violations(page) == []
     finally:
         set_signed_only(workspace, False)
         changed.write_text(original, encoding="utf-8")

@@ -111,13 +111,48 @@ def test_an_urgent_message_appears_first_without_a_reload_and_is_reviewed(
 
     # Ticked in the list and marked reviewed with one button.
     nurse_page.goto(workspace.url + "/?q=hospital+stay&status=new")
-    for box in nurse_page.locator("table.inbox tbody").get_by_role("checkbox").all():
-        box.check()
+    nurse_page.get_by_label("Select all conversations on this page").check()
+    boxes = nurse_page.locator("table.inbox tbody").get_by_role("checkbox")
+    assert boxes.count() and all(box.is_checked() for box in boxes.all())
     nurse_page.get_by_role("button", name="Mark the selected conversations reviewed").click()
     expect(nurse_page.get_by_role("status")).to_contain_text("reviewed")
     assert {row[2] for row in workspace.logged("text = ?", "how long is the hospital stay")} == {
         "reviewed"
     }
+
+
+def test_a_nurse_moves_then_cancels_a_reminder_the_patient_called_about(workspace, nurse_page):
+    store = ReminderStore(workspace.assistant.env["HAIP_REMINDERS_DB"])
+    now = dt.datetime.now(dt.timezone.utc)
+    # Dates of their own, far ahead, find the row among the shared assistant's reminders.
+    ahead = 200 + uuid.uuid4().int % 100
+    first, moved = (now.date() + dt.timedelta(days=d) for d in (ahead, ahead + 7))
+    sender = f"patient-called-{uuid.uuid4().hex[:8]}"
+    store.set(sender, first, now + dt.timedelta(days=ahead - 1))
+
+    nurse_page.get_by_role("link", name="Reminders", exact=True).click()
+    row = nurse_page.locator("table.reminders tbody tr", has_text=first.isoformat())
+    expect(row).to_have_count(1)
+    row.get_by_label("New refill date").fill(moved.isoformat())
+    row.get_by_role("button", name="Move this reminder").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text(f"to {moved.isoformat()}")
+    assert store.current(sender).refill_date == moved
+    assert axe_violations(nurse_page) == []
+
+    row = nurse_page.locator("table.reminders tbody tr", has_text=moved.isoformat())
+    row.get_by_label("The patient asked to cancel it").check()
+    row.get_by_role("button", name="Cancel this reminder").click()
+    expect(nurse_page.get_by_role("status")).to_contain_text("Cancelled the reminder")
+    assert store.current(sender) is None
+    with sqlite3.connect(workspace.staff_db, timeout=30) as db:
+        actions = [
+            a
+            for (a,) in db.execute(
+                "SELECT action FROM audit_entry WHERE username = 'nina'"
+                " AND action IN ('moved reminder', 'cancelled reminder') ORDER BY id"
+            )
+        ]
+    assert actions[-2:] == ["moved reminder", "cancelled reminder"]
 
 
 def test_a_missed_question_goes_to_its_topic_in_content(workspace, nurse_page):

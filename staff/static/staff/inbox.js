@@ -106,4 +106,26 @@
       .catch(function () { /* offline for a moment: the next round tries again */ });
   }
   var timer = setInterval(check, Number(table.dataset.every || 10000));
+
+  // "Select all on this page": made here, as it only works with JavaScript; it
+  // ticks every row shown, live rows added later included when ticked again.
+  var head = table.tHead && table.tHead.rows[0] && table.tHead.rows[0].cells[0];
+  if (head && body.rows.length) {
+    var all = document.createElement("input");
+    all.type = "checkbox";
+    all.id = "pick-all";
+    var allLabel = document.createElement("label");
+    allLabel.htmlFor = all.id;
+    allLabel.className = "visually-hidden";
+    allLabel.textContent = "Select all conversations on this page";
+    head.textContent = "";
+    head.appendChild(all);
+    head.appendChild(allLabel);
+    all.addEventListener("change", function () {
+      Array.prototype.forEach.call(
+        body.querySelectorAll('input[name="conversations"]'),
+        function (box) { box.checked = all.checked; }
+      );
+    });
+  }
 })();

@@ -82,6 +82,24 @@ def problems_at(
     return problem
 
 
+# A sign-off this close to its end is listed for a clinician before it lapses.
+EXPIRING_DAYS = 30
+
+
+def expires_on(sign_off: SignOff, max_days: int) -> dt.date:
+    """The last day the sign-off holds."""
+    return sign_off.on + dt.timedelta(days=max_days)
+
+
+def expiring(sign_off: SignOff | None, today: dt.date, max_days: int) -> bool:
+    """Still holding, but for EXPIRING_DAYS or fewer: the text is served as
+    signed until then, and listed for a clinician to sign again."""
+    if sign_off is None:
+        return False
+    left = (expires_on(sign_off, max_days) - today).days
+    return 0 <= left <= EXPIRING_DAYS
+
+
 def state(sign_off: SignOff | None, version: str, today: dt.date, max_days: int) -> str:
     """signed, unsigned, changed since signing or expired."""
     if sign_off is None:

@@ -58,6 +58,29 @@ def test_a_change_to_the_answer_voids_the_sign_off_and_puts_it_first(clinician, 
     assert clinician.get(f"/content/{TOPIC}/sign/").context["state"] == "changed since signing"
 
 
+def test_a_sign_off_about_to_end_is_listed_before_the_others_signed(clinician, content):
+    import datetime as dt
+    import re
+
+    sign(clinician, TOPIC)
+    sign(clinician, "heat_safety")
+    days = loader.load(content).clinic["sign_off_days"]
+    path = content / "topics" / f"{TOPIC}.yml"
+    long_ago = dt.date.today() - dt.timedelta(days=days - 10)
+    path.write_text(
+        re.sub(r"(?m)^signed_on: .*$", f"signed_on: {long_ago}", path.read_text()),
+        encoding="utf-8",
+    )
+    page = clinician.get("/content/sign/")
+    rows = page.context["rows"]
+    assert [r["topic"].id for r in rows[-2:]] == [TOPIC, "heat_safety"]
+    assert rows[-2]["soon"] and not rows[-1]["soon"] and rows[-2]["state"] == "signed"
+    ends = long_ago + dt.timedelta(days=days)
+    assert f"signed; ends {ends:%Y-%m-%d}" in page.content.decode()
+    # Still signed until then: patients get it under signed-only.
+    assert loader.load(content).sign_off_state(loader.load(content).topics[TOPIC]) == "signed"
+
+
 def test_only_a_clinician_signs(editor, client, content):
     before = (content / "topics" / f"{TOPIC}.yml").read_bytes()
     page = editor.get(f"/content/{TOPIC}/sign/")
@@ -132,7 +155,7 @@ def test_a_clinician_signs_a_red_flag_and_a_message_audited_and_in_the_history(
     (latest,) = common.history().log(content / file, limit=1)
     assert latest.author == "Cleo Ruiz" and f"{kind} {key} signed by Cleo Ruiz" in latest.message
     sections = {s["kind"]: s["rows"] for s in clinician.get("/content/sign/").context["sections"]}
-    assert sections[kind][-1].key == key  # the signed one last
+    assert sections[kind][-1]["item"].key == key  # the signed one last
 
 
 @pytest.mark.parametrize("kind, key, file", ENTRIES)
@@ -189,3 +212,5 @@ def test_the_overview_and_the_list_report_red_flags_and_messages_apart(clinician
     )
     listing = clinician.get("/content/sign/").content.decode()
     assert "given to patients signed or not" in listing
+    # A message is listed with the start of its text, not its key alone.
+    assert "Hello! I am an automated helper from {clinic_name}" in listing

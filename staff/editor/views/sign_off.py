@@ -31,30 +31,45 @@ SECTIONS = {
 }
 
 
+def _ends(done: sign_off.SignOff | None, state: str, today, days: int) -> dict:
+    """When a sign-off that holds ends, and whether that is soon."""
+    holding = done is not None and state == sign_off.SIGNED
+    return {
+        "expires": sign_off.expires_on(done, days) if holding else None,
+        "soon": holding and sign_off.expiring(done, today, days),
+    }
+
+
 @require_GET
 @roles.require(*roles.SIGN_OFF_PAGES)
 def listing(request):
     content = loader.load(paths.CONTENT_DIR)
     today = timezone.localdate()
-    rows = [
-        {"topic": topic, "state": content.sign_off_state(topic, today)}
-        for topic in content.topics.values()
-    ]
-    # Oldest first: the longest-waiting sign-off, or the oldest review.
+    days = content.clinic["sign_off_days"]
+    rows = []
+    for topic in content.topics.values():
+        state = content.sign_off_state(topic, today)
+        rows.append({"topic": topic, "state": state, **_ends(topic.sign_off, state, today, days)})
+    # Oldest first: the longest-waiting sign-off, or the oldest review; one about
+    # to lapse after those that need a clinician now, before the others signed.
     rows.sort(
         key=lambda r: (
-            ORDER[r["state"]],
+            ORDER[r["state"]] - (0.5 if r["soon"] else 0),
             r["topic"].sign_off.on if r["topic"].sign_off else r["topic"].reviewed_on,
             r["topic"].title,
         )
     )
     signed = sum(r["state"] == sign_off.SIGNED for r in rows)
-    sections = [
-        {"kind": kind, "heading": heading, "rows": items.items(content, kind, today)}
-        for kind, heading in SECTIONS.items()
-    ]
+    sections = []
+    for kind, heading in SECTIONS.items():
+        found = [
+            {"item": r, "state": r.state, **_ends(r.sign_off, r.state, today, days)}
+            for r in items.items(content, kind, today)
+        ]
+        found.sort(key=lambda r: ORDER[r["state"]] - (0.5 if r["soon"] else 0))
+        sections.append({"kind": kind, "heading": heading, "rows": found})
     for section in sections:
-        section["signed"] = sum(r.state == sign_off.SIGNED for r in section["rows"])
+        section["signed"] = sum(r["state"] == sign_off.SIGNED for r in section["rows"])
     return render(
         request,
         "staff/editor/sign_off.html",

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from staff.accounts import accounts, roles
+from staff.accounts import accounts, mfa, roles
 from staff.audit import log
-from staff.people import invites, mfa, words
+from staff.people import invites, words
 from staff.people.forms import AccountActionForm, NewAccountForm, RoleForm
 
 
@@ -32,7 +32,7 @@ def listing(request):
     return render(
         request,
         "staff/people/accounts.html",
-        {"rows": [_row(u, locked) for u in users], "mfa": mfa.available()},
+        {"rows": [_row(u, locked) for u in users]},
     )
 
 
@@ -80,7 +80,6 @@ def account(request, pk: int):
         {
             **_row(user, accounts.locked_names()),
             "role_form": RoleForm(initial={"role": current}),
-            "mfa_available": mfa.available(),
             "is_me": user.pk == request.user.pk,
         },
     )
@@ -135,6 +134,4 @@ def act(request, pk: int):
             flash.error(request, f"{name} is deactivated: reactivate the account first.")
     except accounts.AccountError as exc:
         flash.error(request, f"Not changed: {exc}")
-    except LookupError:
-        flash.error(request, "Multi-factor sign-in is not set up in this workspace.")
     return redirect("people-account", pk=pk)

@@ -54,7 +54,8 @@ def listing(request):
     # to lapse after those that need a clinician now, before the others signed.
     rows.sort(
         key=lambda r: (
-            ORDER[r["state"]] - (0.5 if r["soon"] else 0),
+            ORDER[r["state"]],
+            not r["soon"],
             r["topic"].sign_off.on if r["topic"].sign_off else r["topic"].reviewed_on,
             r["topic"].title,
         )
@@ -66,7 +67,7 @@ def listing(request):
             {"item": r, "state": r.state, **_ends(r.sign_off, r.state, today, days)}
             for r in items.items(content, kind, today)
         ]
-        found.sort(key=lambda r: ORDER[r["state"]] - (0.5 if r["soon"] else 0))
+        found.sort(key=lambda r: (ORDER[r["state"]], not r["soon"]))
         sections.append({"kind": kind, "heading": heading, "rows": found})
     for section in sections:
         section["signed"] = sum(r["state"] == sign_off.SIGNED for r in section["rows"])

@@ -1,5 +1,5 @@
 """Every setting, in one table: its environment variable, its default and what it
-means. The README's settings table is tested against this one
+means. The settings table in docs/settings.md is tested against this one
 (tests/test_settings.py), and everything that reads a setting reads it here.
 
 Settings are read from the environment when asked for, so a test or the
@@ -24,10 +24,10 @@ class Setting:
     variable: str
     default: str | None  # None: unset unless given
     meaning: str
-    shown_default: str = ""  # how the README shows a computed or empty default
+    shown_default: str = ""  # how docs/settings.md shows a computed or empty default
 
     @property
-    def readme_default(self) -> str:
+    def docs_default(self) -> str:
         return self.shown_default or f"`{self.default}`"
 
 
@@ -57,14 +57,15 @@ TABLE: tuple[Setting, ...] = (
     Setting(
         "HAIP_REPLY_LIMIT_SECONDS",
         "5",
-        'how long a patient waits at most before the "trouble" message (see Never silence)',
+        'how long a patient waits at most before the "trouble" message '
+        "(see [Never silence](architecture.md#never-silence))",
     ),
     Setting("HAIP_REMINDER_POLL_SECONDS", "5", "how often the scheduler looks for due reminders"),
     Setting(
         "HAIP_CHAT_BURST",
         "10",
         "chat messages one connection, chat id or REST sender may send at once "
-        '(past it, "please wait a moment"; see Never silence)',
+        '(past it, "please wait a moment"; see [Never silence](architecture.md#never-silence))',
     ),
     Setting(
         "HAIP_CHAT_PER_MINUTE",
@@ -108,7 +109,7 @@ TABLE: tuple[Setting, ...] = (
         "yes",
         "`yes`: staff may sign in with the workspace's own accounts (password and a second "
         "step); `no`: only with single sign-on, and superusers (break-glass; see "
-        "docs/staff-sign-in.md)",
+        "[Signing in](staff-sign-in.md))",
     ),
     Setting(
         "HAIP_STAFF_OIDC_SERVER_URL",
@@ -302,7 +303,7 @@ def seconds(variable: str, env: Mapping[str, str] | None = None) -> float | None
 @dataclass(frozen=True)
 class ScaleOut:
     """PostgreSQL for conversations and events, Redis for locks: what lets several
-    Rasa servers serve one clinic (README, Scaling out)."""
+    Rasa servers serve one clinic (docs/scaling-out.md)."""
 
     postgres_host: str
     postgres_port: int
@@ -439,8 +440,8 @@ class Settings:
         }
 
 
-def readme_table() -> str:
-    """The README's settings table, as this module defines it."""
+def docs_table() -> str:
+    """The settings table of docs/settings.md, as this module defines it."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{s.variable}` | {s.readme_default} | {s.meaning} |" for s in TABLE]
+    rows += [f"| `{s.variable}` | {s.docs_default} | {s.meaning} |" for s in TABLE]
     return "\n".join(rows)

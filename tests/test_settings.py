@@ -1,4 +1,4 @@
-"""bot/settings.py: one table of settings, the README's table the same, and every
+"""bot/settings.py: one table of settings, the table in docs/settings.md the same, and every
 HAIP_ variable the code reads listed there."""
 
 import re
@@ -9,8 +9,8 @@ from bot import paths, settings
 from bot.servers import api_token
 
 
-def test_the_readme_shows_exactly_the_settings_table():
-    assert settings.readme_table() in (paths.ROOT / "README.md").read_text()
+def test_the_docs_show_exactly_the_settings_table():
+    assert settings.docs_table() in (paths.ROOT / "docs" / "settings.md").read_text()
 
 
 def test_every_variable_the_code_reads_is_a_listed_setting():
@@ -48,5 +48,5 @@ def test_a_bad_value_names_the_variable(variable, value, reader):
 
 def test_every_setting_has_a_meaning_and_a_shown_default():
     for setting in settings.TABLE:
-        assert setting.meaning and setting.readme_default
+        assert setting.meaning and setting.docs_default
         assert setting.variable.startswith("HAIP_")

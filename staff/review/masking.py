@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
+from bot.reminders.contacts import PHONE_REGION
+
 PHONE = "[phone]"
 EMAIL = "[email]"
 DATE_OF_BIRTH = "[date of birth]"
@@ -26,7 +30,7 @@ SOCIAL_SECURITY_NUMBER = "[social security number]"
 ADDRESS = "[address]"
 NAME = "[name]"
 
-# Pairs of (label, what gets that label). The README's list is tested against this.
+# Pairs of (label, what gets that label). The list in docs/security.md is tested against this.
 MASKED_KINDS: tuple[tuple[str, str], ...] = (
     (
         PHONE,
@@ -185,19 +189,36 @@ _EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 _SSN = re.compile(r"(?<![\w-])[0-9]{3}([- ])[0-9]{2}\1[0-9]{4}(?!\w|-[0-9])")
 
-_PHONE_US = re.compile(
-    r"""
-    (?<![\w+])
-    (?:\+?1[ .-]{0,2})?
-    (?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-]?)
-    [0-9]{3}[ .-]?[0-9]{4}(?![0-9])
-    (?:,?[ ]{0,2}(?:ext\.?|extension|x)[ ]{0,2}\#?[ ]{0,2}[0-9]{1,6}(?![0-9]))?
-    """,
-    re.X | re.I,
-)
-# Each step is some separators then exactly one digit, so the engine has one
-# way to read any number and nothing to retry: 8 to 15 digits in all (E.164).
-_PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])\+[0-9](?:[ .()-]{0,2}[0-9]){7,14}(?![0-9])")
+# Phone numbers are found by phonenumbers' matcher, read as the clinic's
+# country's when written without a country code. It tries every run of digits
+# and punctuation, and on a long run ("1/1/1/..." a thousand times) it parses
+# sub-run after sub-run, each taking tens of microseconds, so a hostile message
+# would take seconds. It is handed only the runs where a phone number fits:
+# digits at most two separators apart, 7 to 30 of them (one number, or two
+# written side by side), with room after the run for an extension.
+_DIGIT_RUN = re.compile(r"[+(]?[0-9](?:[ .()/-]{0,2}[0-9])*")
+_RUN_DIGITS = range(7, 31)
+_EXTENSION_ROOM = 20
+
+
+def _phone_numbers(view: str):
+    for run in _DIGIT_RUN.finditer(view):
+        if sum(ch.isdigit() for ch in run[0]) not in _RUN_DIGITS:
+            continue
+        window = view[run.start() : run.end() + _EXTENSION_ROOM]
+        matches = phonenumbers.PhoneNumberMatcher(
+            window, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+        )
+        for match in matches:
+            # A number that can only be dialled locally (555-0100) reads like
+            # a range (100-1000): those are left as they are (NOT_MASKED).
+            local_only = (
+                phonenumbers.is_possible_number_with_reason(match.number)
+                != phonenumbers.ValidationResult.IS_POSSIBLE
+            )
+            if match.start < len(run[0]) and not local_only:
+                yield run.start() + match.start, run.start() + match.end, PHONE
+
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -498,8 +519,7 @@ _FINDERS = (
         _groups(_RECORD_NUMBER, RECORD_NUMBER),
     ),
     (None, _whole(_SSN, SOCIAL_SECURITY_NUMBER)),
-    (None, _whole(_PHONE_US, PHONE)),
-    (None, _whole(_PHONE_INTERNATIONAL, PHONE)),
+    (None, _phone_numbers),
     (_STREET_TYPES, _street_addresses),
     (_words("box"), _whole(_PO_BOX, ADDRESS)),
     (None, _zip_codes),

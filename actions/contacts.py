@@ -116,7 +116,7 @@ def _send_code(dispatcher, tracker: Tracker, kind: str, address: str) -> dict[st
         logger.warning("Confirmation code not sent (%s)", type(exc).__name__)
         _say(dispatcher, tracker, "contact_send_failed")
         return {"contact_address": GAVE_UP, "contact_code": GAVE_UP}
-    _say(dispatcher, tracker, "contact_code_sent", contact=contacts.mask(saved))
+    _say(dispatcher, tracker, "contact_code_sent", contact=saved.masked)
     # The tracker keeps what was typed; the slot needs no second copy.
     return {"contact_address": GIVEN}
 
@@ -168,7 +168,7 @@ class ValidateContactForm(FormValidationAction):
         result = contacts.confirm(store(), tracker.sender_id, typed, _now())
         if result == contacts.ConfirmResult.CONFIRMED:
             confirmed = max(contacts.active(store(), tracker.sender_id), key=_confirmed_at)
-            _say(dispatcher, tracker, DONE[confirmed.kind], contact=contacts.mask(confirmed))
+            _say(dispatcher, tracker, DONE[confirmed.kind], contact=confirmed.masked)
             return {"contact_code": CONFIRMED}
         if result == contacts.ConfirmResult.WRONG:
             _say(dispatcher, tracker, "contact_code_wrong")
@@ -196,7 +196,7 @@ class ValidateContactForm(FormValidationAction):
         if not waiting:
             _say_code_expired(dispatcher, tracker)
             return {"contact_code": GAVE_UP}
-        _say(dispatcher, tracker, "contact_code_how", contact=contacts.mask(waiting[0]))
+        _say(dispatcher, tracker, "contact_code_how", contact=waiting[0].masked)
         return {"contact_code": None}
 
 

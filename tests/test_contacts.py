@@ -184,9 +184,9 @@ def test_masked_for_staff_and_logs(store):
     email = confirmed(store, "p", "email", "jane@example.org")
     number = confirmed(store, "q", "sms", "+12025550143")
     uk = confirmed(store, "r", "sms", "+442079460958")
-    assert contacts.mask(email) == "j•••@example.org"
-    assert contacts.mask(number) == "+1 ••• ••• 0143"
-    assert contacts.mask(uk) == "+44 ••• ••• 0958"
+    assert contacts.mask(email.kind, email.address) == email.masked == "j•••@example.org"
+    assert contacts.mask(number.kind, number.address) == number.masked == "+1 ••• ••• 0143"
+    assert contacts.mask(uk.kind, uk.address) == uk.masked == "+44 ••• ••• 0958"
     assert "2025550143" not in repr(number) and "jane" not in repr(email)
 
 

@@ -75,7 +75,11 @@ class Contact:
 
     def __repr__(self) -> str:
         # Never the address in a log line or a traceback.
-        return f"Contact(id={self.id}, kind={self.kind!r}, address={mask(self)!r})"
+        return f"Contact(id={self.id}, kind={self.kind!r}, address={self.masked!r})"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.kind, self.address)
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -142,12 +146,12 @@ def _scripts(text: str) -> set[str]:
     return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
 
 
-def mask(contact: Contact) -> str:
+def mask(kind: str, address: str) -> str:
     """For staff screens and logs: "j•••@example.org", "+1 ••• ••• 0143"."""
-    if contact.kind == EMAIL:
-        local, _, domain = contact.address.partition("@")
+    if kind == EMAIL:
+        local, _, domain = address.partition("@")
         return f"{local[:1]}{MASK}@{domain}"
-    digits = contact.address[1:]
+    digits = address[1:]
     # Country codes 1 (North America) and 7 have one digit; showing two of a
     # longer one still shows none of the subscriber's number.
     country = digits[:1] if digits[:1] in ("1", "7") else digits[:2]

@@ -260,7 +260,7 @@ def _for_staff(store: ReminderStore, send: Send) -> dict:
         "id": send.id,
         "reminder_id": send.reminder_id,
         "kind": send.kind,
-        "contact": contacts.mask(contact) if contact else "",
+        "contact": contact.masked if contact else "",
         "status": send.status,
         "attempts": send.attempts,
         "retry_at": send.retry_at,
@@ -270,16 +270,7 @@ def _for_staff(store: ReminderStore, send: Send) -> dict:
 
 
 def for_reminder(store: ReminderStore, reminder_id: int) -> list[dict]:
-    """The reminder's sends, each with its contact masked."""
+    """The reminder's sends, each with its contact masked (the staff pages read
+    the same through staff_view.py)."""
     return [_for_staff(store, s) for s in _rows(store, "reminder_id = ?", [reminder_id])]
 
-
-def for_reminders(store: ReminderStore, ids: list[int]) -> dict[int, list[dict]]:
-    """for_reminder for many reminders at once (the staff list); every id is a
-    key, with [] when nothing was queued for it."""
-    found: dict[int, list[dict]] = {reminder_id: [] for reminder_id in ids}
-    if ids:
-        marks = ",".join("?" * len(ids))
-        for send in _rows(store, f"reminder_id IN ({marks})", list(ids)):
-            found[send.reminder_id].append(_for_staff(store, send))
-    return found

@@ -57,7 +57,7 @@ def page(
     contact = contacts.by_token(store, token)
     if contact is None:
         return _unknown(content, language, title)
-    address = contacts.mask(contact)
+    address = contact.masked
     if contact.stopped_at is not None:
         body = f"<p>{_text(content, 'email_already_unsubscribed', language, contact=address)}</p>"
         return 200, _page(language, title, body)
@@ -80,7 +80,7 @@ def stop(
     contact = contacts.by_token(store, token)
     if contact is None:
         return _unknown(content, language, title)
-    address = contacts.mask(contact)
+    address = contact.masked
     if contact.stopped_at is not None:
         body = f"<p>{_text(content, 'email_already_unsubscribed', language, contact=address)}</p>"
         return 200, _page(language, title, body)

@@ -1,13 +1,11 @@
 """Figures for the overview dashboard: pure functions over querysets of the
-review log (counted by the database, per UTC day), and over the reminder
-store, which is only ever opened read-only."""
+review log (counted by the database, per UTC day), and the reminder store's
+counts (bot/reminders/staff_view.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -15,7 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from bot import settings as haip
-from bot.reminders import store
+from bot.reminders import staff_view
 from staff.review import pseudonyms
 from staff.review.models import Message, Outcome
 
@@ -149,53 +147,20 @@ def latest_patient_message(conversations: set[str] | list[str]) -> dict[str, int
     return latest
 
 
-# -- the reminder store (read-only) ------------------------------------------------
+# -- the reminder store (read through its staff view) ----------------------------
 
 
 def reminders_db() -> Path:
     return haip.path("HAIP_REMINDERS_DB")
 
 
-@contextmanager
-def read_only(path: Path) -> Iterator[sqlite3.Connection | None]:
-    """A read-only connection to the reminder store, or None when there is no
-    store yet (the file or its tables missing). Nothing is ever created."""
-    if not path.is_file():
-        yield None
-        return
-    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
-    connection.row_factory = sqlite3.Row
-    try:
-        tables = {
-            name
-            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        yield connection if {store.TABLE, store.DELIVERIES} <= tables else None
-    finally:
-        connection.close()
-
-
 def reminder_counts(path: Path, first: dt.date, last: dt.date) -> dict:
     """Reminders delivered, failed (gave up) and missed on the days from first to
-    last (UTC, as the store keeps its times); available is False with no store."""
-    counts = {"available": False, "delivered": 0, "failed": 0, "missed": 0}
-    span = [first.isoformat(), last.isoformat()]
-    with read_only(path) as connection:
-        if connection is None:
-            return counts
-        counts["available"] = True
-        counts["delivered"] = connection.execute(
-            f"SELECT COUNT(*) FROM {store.DELIVERIES} WHERE outcome = ?"
-            " AND substr(finished_at, 1, 10) BETWEEN ? AND ?",
-            [store.DELIVERED, *span],
-        ).fetchone()[0]
-        for status in (store.FAILED, store.MISSED):
-            counts[status] = connection.execute(
-                f"SELECT COUNT(*) FROM {store.TABLE} WHERE status = ?"
-                " AND substr(updated_at, 1, 10) BETWEEN ? AND ?",
-                [status, *span],
-            ).fetchone()[0]
-    return counts
+    last; available is False with no store."""
+    found = staff_view.counts(path, first, last)
+    if found is None:
+        return {"available": False, "delivered": 0, "failed": 0, "missed": 0}
+    return {"available": True, **dataclasses.asdict(found)}
 
 
 # -- everything the dashboard shows ----------------------------------------------

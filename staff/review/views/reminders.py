@@ -1,7 +1,8 @@
 """Refill reminders as the scheduler keeps them: those still to go out, those
 that failed (someone should call) and those missed, each with its channels (the
 chat, and the patient's e-mail addresses and mobile numbers) and how delivery
-went on each. Read from the reminder store, opened read-only; a conversation
+went on each. Read through the reminder store's staff view
+(bot/reminders/staff_view.py), which opens it read-only; a conversation
 shows as its pseudonym only, linked to the inbox when the review log has it; an
 address shows masked. Where a reminder failed and the visit is still ahead, a
 nurse can open the full address to call or write (contact, audited)."""
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from bot.reminders import contacts, outbox, rules, store
+from bot.reminders import contacts, outbox, rules, staff_view, store
 from bot.reminders.store import ReminderStore
 from staff.accounts import roles
 from staff.audit import log
@@ -32,15 +33,6 @@ from staff.review.forms import MoveReminderForm
 
 logger = logging.getLogger(__name__)
 
-# Failed and missed reminders pile up over the years: the newest this many.
-LIMIT = 200
-COLUMNS = "id, sender_id, refill_date, remind_at, status, attempts, retry_at, last_error"
-SECTIONS = {
-    # name: (statuses, order)
-    "upcoming": ((store.PENDING, store.DELIVERING), "remind_at, id"),
-    "failed": ((store.FAILED,), "remind_at DESC, id DESC"),
-    "missed": ((store.MISSED,), "remind_at DESC, id DESC"),
-}
 TITLES = {
     "upcoming": {
         "title": "Upcoming",
@@ -70,9 +62,6 @@ REASONS = {
     outbox.INTERRUPTED: "interrupted",
 }
 KIND_NAMES = {contacts.EMAIL: "E-mail", contacts.SMS: "Text message"}
-# Only the columns mask() needs, besides which contact and whose: never the
-# code hash or the unsubscribe token.
-CONTACT_COLUMNS = "id, sender_id, kind, address, confirmed_at, stopped_at"
 
 
 @dataclass(frozen=True)
@@ -114,13 +103,6 @@ class Row:
         return self.failed and self.visit_ahead and self.reachable
 
 
-def _when(raw: str | None) -> dt.datetime | None:
-    if not raw:
-        return None
-    moment = dt.datetime.fromisoformat(raw)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.timezone.utc)
-
-
 def error_kind(error: str | None) -> str:
     """Only the error's type, never its text (which could carry anything)."""
     if not error:
@@ -136,57 +118,10 @@ def _reason(error: str | None) -> str:
     return error_kind(error)
 
 
-def has_channels(connection: sqlite3.Connection) -> bool:
-    """Stores from before e-mail and text reminders have no contacts or sends."""
-    tables = {
-        name
-        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    }
-    return {store.CONTACTS, store.SENDS} <= tables
-
-
-def read(connection: sqlite3.Connection) -> dict[str, list[sqlite3.Row]]:
-    channels = has_channels(connection)
-    found = {}
-    for name, (statuses, order) in SECTIONS.items():
-        marks = ", ".join("?" * len(statuses))
-        where = f"status IN ({marks})"
-        args = list(statuses)
-        if name == "failed" and channels:
-            # Sent in the chat but an e-mail or text gave up: someone may need to
-            # call all the same, and sent reminders show nowhere else.
-            where = (
-                f"({where} OR (status = ? AND id IN"
-                f" (SELECT reminder_id FROM {store.SENDS} WHERE status = ?)))"
-            )
-            args += [store.SENT, outbox.FAILED]
-        found[name] = connection.execute(
-            f"SELECT {COLUMNS} FROM {store.TABLE} WHERE {where} ORDER BY {order} LIMIT ?",
-            [*args, LIMIT],
-        ).fetchall()
-    return found
-
-
-def _masked(row: sqlite3.Row) -> str:
-    # mask() reads the kind and address only; the rest of a Contact is filler.
-    return contacts.mask(
-        contacts.Contact(
-            id=row["id"],
-            sender_id="",
-            reminder_id=None,
-            kind=row["kind"],
-            address=row["address"],
-            consented_at=dt.datetime.min,
-            confirmed_at=None,
-            stopped_at=None,
-            unsubscribe_token="",
-        )
-    )
-
-
-def _send_channel(send: sqlite3.Row, masked: str) -> Channel:
-    kind = KIND_NAMES.get(send["kind"], send["kind"])
-    status, error, retry_at = send["status"], send["last_error"], _when(send["retry_at"])
+def channel(found: staff_view.Channel) -> Channel:
+    """A channel as staff read it."""
+    kind, masked = KIND_NAMES.get(found.kind, found.kind), found.contact
+    status, error, retry_at = found.status, found.last_error, found.retry_at
     if status == outbox.PENDING and retry_at is not None:
         # hold() sets a time and no error (quiet hours); a failed try sets both.
         # A hold after a failed try keeps that try's error and shows as a retry.
@@ -194,7 +129,7 @@ def _send_channel(send: sqlite3.Row, masked: str) -> Channel:
             return Channel(kind, masked, "retry", retry_at, error_kind=_reason(error))
         return Channel(kind, masked, "quiet", retry_at)
     if status == outbox.SENT:
-        return Channel(kind, masked, "sent", _when(send["sent_at"]))
+        return Channel(kind, masked, "sent", found.sent_at)
     if status == outbox.FAILED:
         return Channel(kind, masked, "failed", error_kind=_reason(error))
     if status == outbox.STOPPED:
@@ -205,112 +140,55 @@ def _send_channel(send: sqlite3.Row, masked: str) -> Channel:
     return Channel(kind, masked, "waiting")
 
 
-def channels(
-    connection: sqlite3.Connection, records: list[sqlite3.Row]
-) -> tuple[dict[int, tuple[Channel, ...]], set[str]]:
-    """Each reminder's e-mail and text channels, and the senders a nurse could
-    reach (a confirmed contact, stopped or not). Once a reminder fell due its
-    sends say what happened; before, the patient's active contacts wait."""
-    if not records or not has_channels(connection):
-        return {}, set()
-    ids = [r["id"] for r in records]
-    senders = sorted({r["sender_id"] for r in records})
-    id_marks, sender_marks = ",".join("?" * len(ids)), ",".join("?" * len(senders))
-    sends: dict[int, list[sqlite3.Row]] = {}
-    for send in connection.execute(
-        f"SELECT s.reminder_id, s.kind, s.status, s.retry_at, s.last_error, s.sent_at,"
-        f" c.id, c.address, c.kind AS contact_kind FROM {store.SENDS} s"
-        f" LEFT JOIN {store.CONTACTS} c ON c.id = s.contact_id"
-        f" WHERE s.reminder_id IN ({id_marks}) ORDER BY s.id",
-        ids,
-    ):
-        sends.setdefault(send["reminder_id"], []).append(send)
-    confirmed = connection.execute(
-        f"SELECT {CONTACT_COLUMNS} FROM {store.CONTACTS}"
-        f" WHERE sender_id IN ({sender_marks}) AND confirmed_at IS NOT NULL ORDER BY id",
-        senders,
-    ).fetchall()
-    active: dict[str, list[sqlite3.Row]] = {}
-    for contact in confirmed:
-        if contact["stopped_at"] is None:
-            active.setdefault(contact["sender_id"], []).append(contact)
-    found = {}
-    for r in records:
-        if r["id"] in sends:
-            found[r["id"]] = tuple(
-                _send_channel(
-                    s,
-                    _masked({"id": s["id"], "kind": s["contact_kind"], "address": s["address"]})
-                    if s["address"]
-                    else "",
-                )
-                for s in sends[r["id"]]
-            )
-        elif r["status"] in (store.PENDING, store.DELIVERING):
-            found[r["id"]] = tuple(
-                Channel(KIND_NAMES.get(c["kind"], c["kind"]), _masked(c), "waiting")
-                for c in active.get(r["sender_id"], [])
-            )
-    return found, {c["sender_id"] for c in confirmed}
-
-
-def rows(
-    found: dict[str, list[sqlite3.Row]],
-    today: dt.date,
-    channels_of: dict[int, tuple[Channel, ...]] | None = None,
-    reachable: set[str] = frozenset(),
-) -> dict[str, list[Row]]:
-    channels_of = channels_of or {}
-    names = {r["sender_id"]: pseudonyms.of(r["sender_id"]) for rs in found.values() for r in rs}
+def rows(found: dict[str, list[staff_view.Reminder]], today: dt.date) -> dict[str, list[Row]]:
+    names = {r.sender_id: pseudonyms.of(r.sender_id) for rs in found.values() for r in rs}
     latest = stats.latest_patient_message(set(names.values()))
-    result = {}
-    for section, records in found.items():
-        result[section] = [
+    return {
+        section: [
             Row(
-                id=r["id"],
-                refill_date=dt.date.fromisoformat(r["refill_date"]),
-                remind_at=_when(r["remind_at"]),
-                status=r["status"],
-                attempts=r["attempts"] or 0,
-                retry_at=_when(r["retry_at"]),
-                error_kind=error_kind(r["last_error"]),
-                conversation=names[r["sender_id"]],
-                message=latest.get(names[r["sender_id"]]),
-                visit_ahead=dt.date.fromisoformat(r["refill_date"]) >= today,
-                channels=channels_of.get(r["id"], ()),
-                reachable=r["sender_id"] in reachable,
+                id=r.id,
+                refill_date=r.refill_date,
+                remind_at=r.remind_at,
+                status=r.status,
+                attempts=r.attempts,
+                retry_at=r.retry_at,
+                error_kind=error_kind(r.last_error),
+                conversation=names[r.sender_id],
+                message=latest.get(names[r.sender_id]),
+                visit_ahead=r.refill_date >= today,
+                channels=tuple(channel(c) for c in r.channels),
+                reachable=r.reachable,
             )
             for r in records
         ]
-    return result
+        for section, records in found.items()
+    }
 
 
 @require_GET
 @roles.require(*roles.REVIEWERS)
 def reminders(request):
-    sections: dict[str, list[Row]] = {name: [] for name in SECTIONS}
+    sections: dict[str, list[Row]] = {name: [] for name in staff_view.SECTIONS}
     state = "ok"
     try:
-        with stats.read_only(stats.reminders_db()) as connection:
-            if connection is None:
-                state = "none"
-            else:
-                found = read(connection)
-                every = [r for records in found.values() for r in records]
-                channels_of, reachable = channels(connection, every)
-                sections = rows(found, timezone.localdate(), channels_of, reachable)
-    except (sqlite3.Error, ValueError) as exc:
+        found = staff_view.sections(stats.reminders_db())
+    except staff_view.Unreadable as exc:
         # A locked, damaged or foreign file: say so, and keep the page.
-        logger.warning("The reminder store could not be read: %s", type(exc).__name__)
-        state = "unreadable"
+        logger.warning("The reminder store could not be read: %s", exc)
+        found, state = None, "unreadable"
+    if found is None and state == "ok":
+        state = "none"
+    elif found is not None:
+        sections = rows(found, timezone.localdate())
     return render(
         request,
         "staff/reminders.html",
         {
             "state": state,
-            "limit": LIMIT,
+            "limit": staff_view.LIMIT,
             "sections": [
-                {"name": name, "rows": sections[name], **TITLES[name]} for name in SECTIONS
+                {"name": name, "rows": sections[name], **TITLES[name]}
+                for name in staff_view.SECTIONS
             ],
         },
     )
@@ -325,50 +203,36 @@ def contact(request, pk: int):
     ahead; refused otherwise. A POST (a deliberate act, CSRF-checked, never
     prefetched), recorded in the audit log without the address."""
     try:
-        with stats.read_only(stats.reminders_db()) as connection:
-            if connection is None or not has_channels(connection):
-                raise Http404("No reminder store, or one without contacts")
-            reminder = connection.execute(
-                f"SELECT {COLUMNS} FROM {store.TABLE} WHERE id = ?", [pk]
-            ).fetchone()
-            if reminder is None:
-                raise Http404("No such reminder")
-            failed_sends = connection.execute(
-                f"SELECT COUNT(*) FROM {store.SENDS} WHERE reminder_id = ? AND status = ?",
-                [pk, outbox.FAILED],
-            ).fetchone()[0]
-            found = connection.execute(
-                f"SELECT {CONTACT_COLUMNS} FROM {store.CONTACTS}"
-                " WHERE sender_id = ? AND confirmed_at IS NOT NULL"
-                " ORDER BY stopped_at IS NOT NULL, id",  # the active ones first
-                [reminder["sender_id"]],
-            ).fetchall()
-    except sqlite3.Error as exc:
-        logger.warning("The reminder store could not be read: %s", type(exc).__name__)
+        sheet = staff_view.contact_sheet(stats.reminders_db(), pk)
+    except staff_view.Unreadable as exc:
+        logger.warning("The reminder store could not be read: %s", exc)
         raise Http404("The reminder store could not be read") from None
-    if reminder["status"] != store.FAILED and not failed_sends:
+    if sheet is None:
+        raise Http404("No reminder store, one without contacts, or no such reminder")
+    reminder = sheet.reminder
+    if reminder.status != store.FAILED and not sheet.send_failed:
         raise PermissionDenied("Nothing failed: the reminder reached the patient or may yet")
-    if dt.date.fromisoformat(reminder["refill_date"]) < timezone.localdate():
+    if reminder.refill_date < timezone.localdate():
         raise PermissionDenied("The visit has passed")
-    if not found:
+    if not sheet.addresses:
         raise Http404("The patient gave no address or number")
-    conversation = pseudonyms.of(reminder["sender_id"])
+    conversation = pseudonyms.of(reminder.sender_id)
     log.record(request.user, "viewed reminder contact", conversation, f"reminder {pk}")
     return render(
         request,
         "staff/reminder_contact.html",
         {
             "reminder_id": pk,
-            "refill_date": dt.date.fromisoformat(reminder["refill_date"]),
+            "refill_date": reminder.refill_date,
             "conversation": conversation,
             "contacts": [
                 {
-                    "kind": KIND_NAMES.get(c["kind"], c["kind"]),
-                    "address": c["address"],
-                    "is_email": c["kind"] == contacts.EMAIL,
-                    "stopped": c["stopped_at"] is not None,
+                    "kind": KIND_NAMES.get(c.kind, c.kind),
+                    "address": c.address,
+                    "is_email": c.kind == contacts.EMAIL,
+                    "stopped": c.stopped,
                 }
-                for c in found
+                for c in sheet.addresses
             ],
         },
     )

@@ -2,7 +2,7 @@
 token on no command line and in no output; each child, killed with kill -9,
 comes back by itself while the others keep running; a kill -9 of the
 supervisor leaves nothing behind. Each recovery time is printed (for the
-README's table)."""
+table in docs/when-something-fails.md)."""
 
 import os
 import signal

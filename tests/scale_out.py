@@ -212,6 +212,7 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         self._start_nginx()
+        self.run_job("migrate")  # as systemd does first: the staff units require it
         for name in processes:
             self.start_process(name)
         for index in range(len(self.rasa_ports)):
@@ -220,6 +221,15 @@ class Stack:
 
     def start_process(self, name: str) -> None:
         self._spawn(name, unit_command(f"haip-{name}.service"))
+
+    def run_job(self, name: str) -> subprocess.CompletedProcess:
+        """A oneshot unit's ExecStart (haip-NAME.service), run to its end."""
+        done = subprocess.run(
+            unit_command(f"haip-{name}.service"), cwd=paths.ROOT, env=self.env,
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, f"haip-{name}.service failed:\n{done.stderr[-2000:]}"
+        return done
 
     def start_rasa(self, index: int) -> None:
         port = str(self.rasa_ports[index])

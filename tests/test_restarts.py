@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from bot import paths
 from bot.servers import supervisor
 from tests.servers import live_pids, wait_until
@@ -121,3 +123,46 @@ def test_a_child_that_stops_answering_is_restarted(capsys, monkeypatch):
     assert "The web server stopped (killed by SIGKILL); restarting it in 1 s." in output
     assert "The web server is back (pid " in output
     assert frozen not in live_pids()
+
+
+def stand_ins(tmp_path: Path, migrate: str, monkeypatch) -> supervisor.Supervisor:
+    """A supervisor whose children each note whether the migration had run when
+    they started, and whose migration runs `python -c migrate`."""
+    watched = supervisor.Supervisor(supervisor.Settings.from_env({}), Path("unused.tar.gz"))
+    for name, child in watched.children.items():
+        note = tmp_path / f"{name}.started"
+        code = (
+            "import pathlib, time; "
+            f"pathlib.Path({str(note)!r}).write_text("
+            f"str(pathlib.Path({str(tmp_path / 'migrated')!r}).exists())); time.sleep(60)"
+        )
+        child.command, child.ready_url, child.notifies = [sys.executable, "-c", code], None, False
+    monkeypatch.setitem(supervisor.JOBS, supervisor.MIGRATE, [sys.executable, "-c", migrate])
+    return watched
+
+
+def test_the_staff_processes_start_once_the_migration_has_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("HAIP_TRAINING_DIR", str(tmp_path / "training"))
+    migrate = (
+        f"import pathlib, time; time.sleep(1); pathlib.Path({str(tmp_path / 'migrated')!r}).touch()"
+    )
+    watched = stand_ins(tmp_path, migrate, monkeypatch)
+    try:
+        watched.start_all()
+    finally:
+        watched.stop()
+    noted = {name: (tmp_path / f"{name}.started").read_text() for name in watched.children}
+    assert noted[supervisor.STAFF] == noted[supervisor.REVIEW_LOG] == "True"
+    # The others did not wait for it.
+    assert noted[supervisor.RASA] == noted[supervisor.ACTIONS] == "False"
+
+
+def test_a_failed_migration_stops_the_start_before_any_staff_process(tmp_path, monkeypatch):
+    watched = stand_ins(tmp_path, "raise SystemExit(2)", monkeypatch)
+    try:
+        with pytest.raises(RuntimeError, match=r"could not be migrated \(exit code 2\)"):
+            watched.start_all()
+    finally:
+        watched.stop()
+    assert watched.children[supervisor.STAFF].process is None
+    assert watched.children[supervisor.REVIEW_LOG].process is None

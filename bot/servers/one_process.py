@@ -28,6 +28,7 @@ NAMES = {
     "staff": supervisor.STAFF,
     "review-log": supervisor.REVIEW_LOG,
     "trainer": supervisor.TRAINER,
+    "migrate": supervisor.MIGRATE,
 }
 
 
@@ -66,7 +67,7 @@ def command_and_env(
             raise SystemExit(f"{api_token.VARIABLE} must be set (the units' secrets file).")
     else:
         env.pop(api_token.VARIABLE, None)
-    return supervisor.commands(settings, model)[process], env
+    return {**supervisor.commands(settings, model), **supervisor.JOBS}[process], env
 
 
 def main(name: str, port: int | None, built: Path | None) -> int:

@@ -88,6 +88,14 @@ STAFF, REVIEW_LOG, TRAINER = "staff workspace", "review log", "trainer"
 TRAININGS_EVERY_S = 2.0
 SWITCH_TIMEOUT_S = 300.0
 RETENTION_EVERY_S = 24 * 3600
+MIGRATE_TIMEOUT_S = 120.0
+RETENTION, MIGRATE = "retention command", "staff migrations"
+# Commands that run to their end: retention once a day, the staff database's
+# migrations once before the staff processes start.
+JOBS = {
+    RETENTION: [sys.executable, "-m", "staff", "retention"],
+    MIGRATE: [sys.executable, "-m", "staff", "migrate"],
+}
 # Only these call or serve Rasa's API; the action server never sees the token.
 NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
 # Rasa sends the action server's secret (endpoints.yml); the action server checks it.
@@ -338,15 +346,41 @@ class Supervisor:
         """First start. A child that stops before it is ready means something to
         fix (a broken model, a port taken meanwhile), not something a restart
         mends: RuntimeError."""
-        self._start_and_wait([ACTIONS, RASA, STAFF, REVIEW_LOG, TRAINER])
+        # The staff database is migrated once, here, beside the servers that do
+        # not use it; the two staff processes start when it is done.
+        migrate = self._run_job(MIGRATE)
+        self._start([ACTIONS, RASA, TRAINER])
+        self._migrated(migrate)
+        self._start([STAFF, REVIEW_LOG])
+        self._wait_ready([ACTIONS, RASA, TRAINER, STAFF, REVIEW_LOG])
         if not self.stopping:
             self._start_and_wait([WEB, SCHEDULER])
             self.trainings = TrainingStore()
             self.trainings.set_live_model(self.model.name)
 
     def _start_and_wait(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
+        self._start(names)
+        self._wait_ready(names, timeout_s)
+
+    def _start(self, names: list[str]) -> None:
         for name in names:
             self.children[name].start()
+
+    def _migrated(self, migrate: subprocess.Popen | None) -> None:
+        if migrate is None:
+            raise RuntimeError("The staff database could not be migrated (no process).")
+        try:
+            code = migrate.wait(timeout=MIGRATE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            migrate.kill()
+            migrate.wait()
+            raise RuntimeError(
+                f"The staff database was not migrated within {MIGRATE_TIMEOUT_S:.0f} s."
+            ) from None
+        if code != 0:
+            raise RuntimeError(f"The staff database could not be migrated ({describe_exit(code)}).")
+
+    def _wait_ready(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
         pending = set(names)
         deadline = time.monotonic() + timeout_s
         while pending and not self.stopping:
@@ -455,15 +489,20 @@ class Supervisor:
     def _run_retention(self) -> subprocess.Popen | None:
         """Deletes what is older than the clinic's retention setting; its own
         process, so a slow delete never holds up the watch loop."""
+        return self._run_job(RETENTION)
+
+    def _run_job(self, name: str) -> subprocess.Popen | None:
+        """A command that runs to its end (JOBS), with no secret."""
         try:
             return subprocess.Popen(
-                [sys.executable, "-m", "staff", "retention"],
+                JOBS[name],
                 cwd=paths.ROOT,
-                env=self._env_for(REVIEW_LOG),
+                env=self._env_for(name),
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with(os.getpid()),
             )
         except OSError as exc:
-            log(f"Could not run the retention command ({exc.strerror}); trying tomorrow.")
+            log(f"Could not run the {name} ({exc.strerror}).")
             return None
 
     def _stopped(self, child: Child, now: float) -> None:

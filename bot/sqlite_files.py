@@ -1,5 +1,6 @@
 """Opening a SQLite file that several processes share (the reminders, the
-trainings) in write-ahead mode.
+trainings, the trouble log) in write-ahead mode, and bringing its schema up to
+date with sqlite-utils migrations.
 
 Switching a file to write-ahead mode takes a lock of its own, and SQLite can
 answer "database is locked" at once, without waiting, when another process
@@ -15,6 +16,9 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 SWITCH_WAIT_S = 30.0
 STATEMENT_WAIT_S = 5.0
@@ -34,3 +38,21 @@ def connect_shared(path: Path, switch_wait_s: float = SWITCH_WAIT_S) -> sqlite3.
                 connection.close()
                 raise
             time.sleep(0.05)
+
+
+def migrate(db: sqlite_utils.Database, migrations: Migrations) -> None:
+    """Apply the pending migrations of one of our files, one process at a time.
+
+    Processes starting together (the action server, the scheduler, several Rasa
+    servers) would otherwise each find a migration pending and both run it;
+    BEGIN IMMEDIATE makes the others wait (STATEMENT_WAIT_S) and then find
+    nothing left to do. Each migration runs in a savepoint inside it."""
+    if not migrations.pending(db):
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from bot import settings, sqlite_files
 
@@ -32,6 +33,34 @@ UNDER_WAY = (QUEUED, TRAINING, CHECKING, PASSED)
 # A training whose trainer died is started again once; a second death means
 # something in it kills the trainer (memory, a broken file): it fails instead.
 MAX_ATTEMPTS = 2
+
+
+# The schema, one migration per change (see sqlite_files.migrate).
+MIGRATIONS = Migrations("haip-trainings")
+
+
+@MIGRATIONS()
+def m001_tables(db: sqlite_utils.Database) -> None:
+    """Stores made before migrations were recorded have these already."""
+    db[TABLE].create(
+        {
+            "id": int,
+            "requested_by": str,
+            "requested_at": str,
+            "state": str,
+            "step": str,
+            "percent": int,
+            "message": str,
+            "model": str,
+            "attempts": int,
+            "finished_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"requested_by", "requested_at", "state"},
+        if_not_exists=True,
+    )
+    db[LIVE].create({"id": int, "model": str, "since": str}, pk="id", if_not_exists=True)
 
 
 class AlreadyUnderWay(Exception):
@@ -87,30 +116,7 @@ class TrainingStore:
     def __init__(self, path: Path | None = None):
         self.path = Path(path or store_path())
         self.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
-        # IMMEDIATE: processes starting together (several Rasa servers) wait for
-        # each other here; a read that then writes would fail at once as "locked".
-        self.db.conn.execute("BEGIN IMMEDIATE")
-        with self.db.conn:
-            if TABLE not in self.db.table_names():
-                self.db[TABLE].create(
-                    {
-                        "id": int,
-                        "requested_by": str,
-                        "requested_at": str,
-                        "state": str,
-                        "step": str,
-                        "percent": int,
-                        "message": str,
-                        "model": str,
-                        "attempts": int,
-                        "finished_at": str,
-                        "updated_at": str,
-                    },
-                    pk="id",
-                    not_null={"requested_by", "requested_at", "state"},
-                )
-            if LIVE not in self.db.table_names():
-                self.db[LIVE].create({"id": int, "model": str, "since": str}, pk="id")
+        sqlite_files.migrate(self.db, MIGRATIONS)
 
     def close(self) -> None:
         self.db.conn.close()

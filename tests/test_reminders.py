@@ -179,3 +179,18 @@ def test_a_reminder_keeps_its_conversation_s_language_into_the_next_cycle(tmp_pa
     # A store from before the column reads as English.
     store.db.execute("UPDATE reminders SET language = NULL WHERE id = ?", [reminder.id])
     assert store.get(reminder.id).language == "en"
+
+
+def test_a_store_made_before_migrations_were_recorded_is_kept_as_it_is(tmp_path):
+    from bot.reminders.store import MIGRATIONS
+
+    path = tmp_path / "r.db"
+    made = ReminderStore(path)
+    made.set("p", dt.date(2026, 12, 3), at(2026, 12, 2, 23))
+    made.db["_sqlite_migrations"].drop()  # as the schema code before migrations left it
+    schema = made.db.schema
+    made.db.conn.close()
+    reopened = ReminderStore(path)
+    assert reopened.current("p").status == PENDING
+    assert [m.name for m in MIGRATIONS.applied(reopened.db)] == ["m001_tables"]
+    assert reopened.db.schema.replace(schema, "").count("CREATE TABLE") == 1  # the record only

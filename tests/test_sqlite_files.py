@@ -38,3 +38,34 @@ def test_a_lock_that_stays_is_an_error_not_a_hang(tmp_path, monkeypatch):
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         sqlite_files.connect_shared(path, switch_wait_s=0.3)
     other.close()
+
+
+def test_processes_starting_together_migrate_once(tmp_path):
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    runs = []
+    migrations = Migrations("test")
+
+    @migrations()
+    def m001_slow(db):
+        runs.append(1)
+        time.sleep(0.3)  # long enough for the other to find it pending
+        db["t"].create({"id": int}, pk="id")
+
+    path = tmp_path / "shared.db"
+    errors = []
+
+    def start():
+        try:
+            sqlite_files.migrate(Database(sqlite_files.connect_shared(path)), migrations)
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    both = [threading.Thread(target=start) for _ in range(2)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    assert errors == [] and runs == [1]
+    assert [m.name for m in migrations.applied(Database(path))] == ["m001_slow"]

@@ -20,7 +20,7 @@ crash can never end a patient's chain of reminders.
 Reminders by e-mail or text message use two more tables, kept here so one file
 and one upgrade path hold them all: `contacts` (an address the patient gave and
 confirmed, see contacts.py) and `sends` (one row per reminder and contact, the
-channel outbox, see outbox.py).
+channel outbox, see outbox.py). The staff pages read them through staff_view.py.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from bot import sqlite_files
 
@@ -53,6 +54,114 @@ STARTED, DELIVERED, ERROR, INTERRUPTED, UNREACHABLE = (
     "interrupted",
     "unreachable",
 )
+
+
+# The schema, one migration per change; a change is a new function, never an
+# edit of one already released (sqlite_utils records which have run).
+MIGRATIONS = Migrations("haip-reminders")
+
+
+@MIGRATIONS()
+def m001_tables(db: sqlite_utils.Database) -> None:
+    """Reminders, their delivery attempts, and the e-mail and text channels.
+
+    Stores made before migrations were recorded hold some or all of these
+    already: each is created only if missing, and transform=True gives a
+    reminders table from before the outbox its later columns."""
+    db[TABLE].create(
+        {
+            "id": int,
+            "sender_id": str,
+            "refill_date": str,
+            "remind_at": str,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+            "attempts": int,
+            "retry_at": str,
+            "last_error": str,
+            "language": str,
+        },
+        pk="id",
+        not_null={"sender_id", "refill_date", "remind_at", "status"},
+        transform=True,
+    )
+    db[TABLE].create_index(["sender_id", "status"], if_not_exists=True)
+    db[TABLE].create_index(["status", "remind_at"], if_not_exists=True)
+    db[DELIVERIES].create(
+        {
+            "id": int,
+            "reminder_id": int,
+            "attempt": int,
+            "outcome": str,
+            "error": str,
+            "started_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"reminder_id", "attempt", "outcome", "started_at"},
+        foreign_keys=[("reminder_id", TABLE, "id")],
+        if_not_exists=True,
+    )
+    db[DELIVERIES].create_index(["reminder_id", "attempt"], unique=True, if_not_exists=True)
+    # The addresses patients confirmed, the codes sent to them (for the limits;
+    # an address only as a keyed hash), then the sends.
+    db[CODES].create(
+        {"id": int, "sender_id": str, "address_hash": str, "sent_at": str},
+        pk="id",
+        not_null={"sender_id", "address_hash", "sent_at"},
+        if_not_exists=True,
+    )
+    db[CODES].create_index(["address_hash", "sent_at"], if_not_exists=True)
+    db[CODES].create_index(["sender_id", "sent_at"], if_not_exists=True)
+    db[CONTACTS].create(
+        {
+            "id": int,
+            "sender_id": str,
+            # The reminder the patient gave it for; it serves later ones too.
+            "reminder_id": int,
+            "kind": str,
+            "address": str,
+            "consented_at": str,
+            "code_hash": str,
+            "code_sent_at": str,
+            "code_tries": int,
+            "confirmed_at": str,
+            "stopped_at": str,
+            "unsubscribe_token": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"sender_id", "kind", "address", "consented_at", "unsubscribe_token"},
+        if_not_exists=True,
+    )
+    db[CONTACTS].create_index(["sender_id", "kind"], if_not_exists=True)
+    db[CONTACTS].create_index(["kind", "address"], if_not_exists=True)
+    db[CONTACTS].create_index(["unsubscribe_token"], unique=True, if_not_exists=True)
+    db[SENDS].create(
+        {
+            "id": int,
+            "reminder_id": int,
+            "contact_id": int,
+            "kind": str,
+            "status": str,
+            "attempts": int,
+            "retry_at": str,
+            "last_error": str,
+            "message_id": str,
+            "provider_id": str,
+            "created_at": str,
+            "sent_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"reminder_id", "contact_id", "kind", "status", "message_id"},
+        foreign_keys=[("reminder_id", TABLE, "id"), ("contact_id", CONTACTS, "id")],
+        if_not_exists=True,
+    )
+    # One send per reminder and contact, however often it is queued.
+    db[SENDS].create_index(["reminder_id", "contact_id"], unique=True, if_not_exists=True)
+    db[SENDS].create_index(["status", "retry_at"], if_not_exists=True)
 
 
 @dataclass(frozen=True)
@@ -102,109 +211,7 @@ class ReminderStore:
         self.path = Path(path)
         # Several processes (action server, scheduler, CLI) share the file.
         self.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
-        self._create_or_upgrade()
-
-    def _create_or_upgrade(self) -> None:
-        with self.db.conn:
-            if TABLE not in self.db.table_names():
-                self.db[TABLE].create(
-                    {
-                        "id": int,
-                        "sender_id": str,
-                        "refill_date": str,
-                        "remind_at": str,
-                        "status": str,
-                        "created_at": str,
-                        "updated_at": str,
-                    },
-                    pk="id",
-                    not_null={"sender_id", "refill_date", "remind_at", "status"},
-                )
-                self.db[TABLE].create_index(["sender_id", "status"])
-                self.db[TABLE].create_index(["status", "remind_at"])
-            # Added with the outbox; older stores get them here.
-            columns = self.db[TABLE].columns_dict
-            added = (("attempts", int), ("retry_at", str), ("last_error", str), ("language", str))
-            for name, kind in added:
-                if name not in columns:
-                    self.db[TABLE].add_column(name, kind)
-            if DELIVERIES not in self.db.table_names():
-                self.db[DELIVERIES].create(
-                    {
-                        "id": int,
-                        "reminder_id": int,
-                        "attempt": int,
-                        "outcome": str,
-                        "error": str,
-                        "started_at": str,
-                        "finished_at": str,
-                    },
-                    pk="id",
-                    not_null={"reminder_id", "attempt", "outcome", "started_at"},
-                    foreign_keys=[("reminder_id", TABLE, "id")],
-                )
-                self.db[DELIVERIES].create_index(["reminder_id", "attempt"], unique=True)
-            self._create_channels()
-
-    def _create_channels(self) -> None:
-        """Reminders by e-mail and text message: the addresses, the codes sent to
-        them (for the limits; an address only as a keyed hash), then the sends."""
-        if CODES not in self.db.table_names():
-            self.db[CODES].create(
-                {"id": int, "sender_id": str, "address_hash": str, "sent_at": str},
-                pk="id",
-                not_null={"sender_id", "address_hash", "sent_at"},
-            )
-            self.db[CODES].create_index(["address_hash", "sent_at"])
-            self.db[CODES].create_index(["sender_id", "sent_at"])
-        if CONTACTS not in self.db.table_names():
-            self.db[CONTACTS].create(
-                {
-                    "id": int,
-                    "sender_id": str,
-                    # The reminder the patient gave it for; it serves later ones too.
-                    "reminder_id": int,
-                    "kind": str,
-                    "address": str,
-                    "consented_at": str,
-                    "code_hash": str,
-                    "code_sent_at": str,
-                    "code_tries": int,
-                    "confirmed_at": str,
-                    "stopped_at": str,
-                    "unsubscribe_token": str,
-                    "created_at": str,
-                },
-                pk="id",
-                not_null={"sender_id", "kind", "address", "consented_at", "unsubscribe_token"},
-            )
-            self.db[CONTACTS].create_index(["sender_id", "kind"])
-            self.db[CONTACTS].create_index(["kind", "address"])
-            self.db[CONTACTS].create_index(["unsubscribe_token"], unique=True)
-        if SENDS not in self.db.table_names():
-            self.db[SENDS].create(
-                {
-                    "id": int,
-                    "reminder_id": int,
-                    "contact_id": int,
-                    "kind": str,
-                    "status": str,
-                    "attempts": int,
-                    "retry_at": str,
-                    "last_error": str,
-                    "message_id": str,
-                    "provider_id": str,
-                    "created_at": str,
-                    "sent_at": str,
-                    "updated_at": str,
-                },
-                pk="id",
-                not_null={"reminder_id", "contact_id", "kind", "status", "message_id"},
-                foreign_keys=[("reminder_id", TABLE, "id"), ("contact_id", CONTACTS, "id")],
-            )
-            # One send per reminder and contact, however often it is queued.
-            self.db[SENDS].create_index(["reminder_id", "contact_id"], unique=True)
-            self.db[SENDS].create_index(["status", "retry_at"])
+        sqlite_files.migrate(self.db, MIGRATIONS)
 
     def _rows(self, where: str, args: list, order: str = "remind_at") -> list[Reminder]:
         rows = self.db[TABLE].rows_where(where, args, order_by=order)

@@ -66,7 +66,7 @@ def send(
         if not _said_this_turn(dispatcher, tracker, offer.text):
             own.append((offer, {}))
     for reply, metadata in own + welcome if urgent else welcome + own:
-        # The web chat reads these from the message (bot/servers/channels.py):
+        # The web chat reads these from the message (bot/rasa/channels.py):
         # the language it is in, and whether it is urgent guidance.
         marks = {REPLY_LANGUAGE: language, **({URGENT_REPLY: True} if reply.urgent else {})}
         dispatcher.utter_message(

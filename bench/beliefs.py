@@ -34,7 +34,7 @@ THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 
 def _classifier(agent):
     """The IntentAndTopicClassifier inside the loaded model's graph."""
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     for node in agent.processor.graph_runner._instantiated_nodes.values():
         if isinstance(node._component, IntentAndTopicClassifier):
@@ -43,10 +43,9 @@ def _classifier(agent):
 
 
 async def _parse_all(model: Path, texts: list[str]) -> list[dict]:
-    from rasa.core.agent import Agent
+    from bot.rasa import agent as rasa_agent
 
-    evaluate._quiet_rasa_logs()
-    agent = Agent.load(str(model))
+    agent = rasa_agent.load(model)
     _classifier(agent).config["belief_min_similarity"] = 0.0
     return [await agent.parse_message(text) for text in texts]
 

@@ -71,10 +71,9 @@ def evaluate_model(model: Path, report: Path) -> dict:
 
 
 async def _parse_times(model: Path, texts: list[str]) -> list[float]:
-    from rasa.core.agent import Agent
+    from bot.rasa import agent as rasa_agent
 
-    evaluate._quiet_rasa_logs()
-    agent = Agent.load(str(model))
+    agent = rasa_agent.load(model)
     for text in texts[:20]:
         await agent.parse_message(text)
     times = []

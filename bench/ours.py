@@ -32,7 +32,7 @@ EDIT_QUESTION = "how long is the hospital stay"
 
 class TimedAssistant(Assistant):
     """Remembers when each output line came, and when Rasa's port took connections
-    (bot/servers/rasa_server.py listens once its model is loaded and warm)."""
+    (bot/rasa/server.py listens once its model is loaded and warm)."""
 
     def start(self) -> None:
         self.lines: list[tuple[float, str]] = []

@@ -34,7 +34,7 @@ OFF = "off"
 
 
 def _classifier(agent):
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     for node in agent.processor.graph_runner._instantiated_nodes.values():
         if isinstance(node._component, IntentAndTopicClassifier):
@@ -44,10 +44,9 @@ def _classifier(agent):
 
 async def _parse_all(model: Path, texts: list[str]):
     """Each parse with the rescue off, and the closest Spanish passage by letters."""
-    from rasa.core.agent import Agent
+    from bot.rasa import agent as rasa_agent
 
-    evaluate._quiet_rasa_logs()
-    agent = Agent.load(str(model))
+    agent = rasa_agent.load(model)
     classifier = _classifier(agent)
     classifier.config["language_rescue_min_confidence"] = 2.0
     letters = classifier.letters["es"]

@@ -27,7 +27,7 @@ FALSE_BELIEF = "false_belief"
 ANSWERED_TOPIC = "answered_topic"
 # In the metadata of every reply: the language it is written in; and, on urgent
 # guidance, True. Rasa passes both on to the web chat with the message
-# (bot/servers/channels.py), and the chat history keeps them.
+# (bot/rasa/channels.py), and the chat history keeps them.
 REPLY_LANGUAGE = "language"
 URGENT_REPLY = "urgent"
 

@@ -431,7 +431,7 @@ class Settings:
             "HAIP_REMINDERS_DB": str(self.reminders_db),
             # rasa-sdk reads its bind address from here.
             "SANIC_HOST": self.host,
-            # credentials.yml gives these to our socket.io channel (bot/servers/channels.py).
+            # credentials.yml gives these to our socket.io channel (bot/rasa/channels.py).
             "HAIP_SOCKET_ORIGINS": " ".join(self.socket_origins),
             # Patient messages must not leave the machine.
             "RASA_TELEMETRY_ENABLED": "false",

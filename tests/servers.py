@@ -24,7 +24,7 @@ START_TIMEOUT_S = 600
 # How each of the supervisor's children shows in its command line.
 CHILD_MARKERS = {
     "action server": "-m bot.servers.action_server",
-    "rasa server": "-m bot.servers.rasa_server",
+    "rasa server": "-m bot.rasa.server",
     "web server": "-m bot web",
     "reminder scheduler": "-m bot scheduler",
     "staff workspace": "-m gunicorn staff.wsgi",  # `-m staff serve` execs gunicorn

@@ -1,4 +1,4 @@
-"""Our input channels (bot/servers/channels.py) on the real servers: the trouble message
+"""Our input channels (bot/rasa/channels.py) on the real servers: the trouble message
 when the action server freezes, socket.io origins, and chat-id expiry."""
 
 import os

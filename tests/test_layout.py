@@ -1,12 +1,22 @@
 """The layout's rules, checked on the source: no import cycles between our
-modules, and code that runs in the servers never imports build-time code."""
+modules, code that runs in the servers never imports build-time code, and Rasa
+is reached only through its package (bot/rasa/), which the rest never imports."""
 
 import ast
+import re
 
 from bot import paths
 
 RUN_TIME = ("bot.servers", "bot.nlu", "bot.reminders", "bot.content", "actions")
 BUILD_TIME = "bot.training"
+RASA_PACKAGE = "bot.rasa"
+# What loads a model in its own process, through bot/rasa/agent.py: the gates
+# and the wild set (`python -m bot eval`), and the measurements in bench/.
+RASA_SIDE = (RASA_PACKAGE, "bot.training.evaluate", "bot.training.wild", "bench")
+# The command line, which runs each side's commands (each imported inside its command).
+COMMAND_LINE = ("bot.cli", "bot.__main__")
+# Tests that compare our code with Rasa's own, or run our Rasa package's parts.
+RASA_TESTS = "tests/with_rasa/"
 
 
 def module_name(path):
@@ -17,7 +27,12 @@ def module_name(path):
 def imports():
     """Every module of ours and the modules of ours it imports, at any depth of
     the file (imports inside functions count too)."""
-    files = [*paths.ROOT.glob("bot/**/*.py"), *paths.ROOT.glob("actions/*.py")]
+    files = [
+        *paths.ROOT.glob("bot/**/*.py"),
+        *paths.ROOT.glob("actions/*.py"),
+        *paths.ROOT.glob("staff/**/*.py"),
+        *paths.ROOT.glob("bench/*.py"),
+    ]
     names = {module_name(f) for f in files}
     graph = {}
     for file in files:
@@ -61,3 +76,60 @@ def test_run_time_code_never_imports_build_time_code():
         if module.startswith(RUN_TIME)
     }
     assert {m: i for m, i in offending.items() if i} == {}
+
+
+def in_package(module, packages):
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def imports_of_rasa(file):
+    """The lines of a file that import Rasa itself (rasa_sdk, the action
+    server's library, is not Rasa)."""
+    found = []
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found += [node.lineno for name in names if re.fullmatch(r"rasa(\..*)?", name)]
+    return found
+
+
+def test_only_the_rasa_package_imports_rasa():
+    files = [
+        f
+        for folder in ("bot", "actions", "staff", "bench", "tests")
+        for f in (paths.ROOT / folder).glob("**/*.py")
+    ]
+    offending = {
+        str(f.relative_to(paths.ROOT)): lines
+        for f in files
+        if (lines := imports_of_rasa(f))
+        and not f.relative_to(paths.ROOT).as_posix().startswith(("bot/rasa/", RASA_TESTS))
+    }
+    assert offending == {}
+    # And the check finds what it looks for.
+    assert imports_of_rasa(paths.ROOT / "bot" / "rasa" / "prior_states.py")
+
+
+def test_the_core_and_staff_never_reach_rasa():
+    """Through our own modules, at any depth, imports inside functions too: the
+    core (every module outside the Rasa side and the command line), the action
+    server and the staff workspace never import the Rasa package or what runs it."""
+    graph = imports()
+
+    def reaches(module, seen):
+        for imported in graph.get(module, ()):
+            if in_package(imported, RASA_SIDE):
+                return [module, imported]
+            if imported not in seen:
+                seen.add(imported)
+                if trail := reaches(imported, seen):
+                    return [module, *trail]
+        return None
+
+    core = [m for m in graph if not in_package(m, RASA_SIDE + COMMAND_LINE)]
+    assert "staff.editor.views.training" in core and "actions.faq" in core
+    assert {m: trail for m in core if (trail := reaches(m, set()))} == {}

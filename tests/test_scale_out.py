@@ -72,7 +72,7 @@ def test_a_conversation_that_alternates_between_the_servers_keeps_its_state(stac
 
 def test_a_patient_back_hours_after_leaving_a_form_starts_afresh_on_either_server(stack):
     # Both servers have seen the conversation (and hold its dialogue states,
-    # bot/servers/prior_states.py) when the patient goes quiet mid-form for three
+    # bot/rasa/prior_states.py) when the patient goes quiet mid-form for three
     # hours, past the 2-hour session (domain.yml): each then starts a new one.
     assert "When is your next pump refill" in all_text(
         ask(stack.rasa_url(0), "so-idle", "remind me about my pump refill")
@@ -117,7 +117,7 @@ def test_nginx_shares_one_conversation_between_both_servers(stack):
 
 def test_two_messages_at_once_on_two_servers_are_taken_in_turn(stack):
     """Rasa's own RedisLockStore lost one of the two turns in 14 of 30 such
-    races here (bot/servers/lock_store.py); ten races make that near certain to show."""
+    races here (bot/rasa/lock_store.py); ten races make that near certain to show."""
     locks_before = redis.Redis(port=stack.redis_port).info("commandstats").get("cmdstat_set", {})
     for race in range(10):
         sender = f"so-race-{race}"

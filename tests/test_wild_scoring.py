@@ -2,7 +2,7 @@
 the real content: the whole reply, not the intent."""
 
 from bot.content import answers, loader
-from bot.training import wild
+from bot.training import gates, wild
 from bot.training.wild import NOT_SURE, RIGHT, WRONG, Question
 
 CONTENT = loader.load_valid("content")
@@ -71,18 +71,18 @@ def test_the_gates_fail_below_the_floor_and_above_the_ceiling():
     from bot.training import evaluate
 
     at_floor = {
-        "right": evaluate.WILD_MIN_RIGHT,
+        "right": gates.WILD_MIN_RIGHT,
         "wrong_answers": [{}] * 3,
-        "false_premises_corrected": evaluate.WILD_MIN_PREMISES_CORRECTED,
+        "false_premises_corrected": gates.WILD_MIN_PREMISES_CORRECTED,
     }
     assert evaluate.wild_failures(at_floor) == []
-    below = {**at_floor, "right": evaluate.WILD_MIN_RIGHT - 0.01}
+    below = {**at_floor, "right": gates.WILD_MIN_RIGHT - 0.01}
     assert "below" in evaluate.wild_failures(below)[0]
-    too_many = {**at_floor, "wrong_answers": [{}] * (evaluate.WILD_MAX_WRONG_ANSWERS + 1)}
+    too_many = {**at_floor, "wrong_answers": [{}] * (gates.WILD_MAX_WRONG_ANSWERS + 1)}
     assert "wrong topic's answer" in evaluate.wild_failures(too_many)[0]
     uncorrected = {
         **at_floor,
-        "false_premises_corrected": evaluate.WILD_MIN_PREMISES_CORRECTED - 0.01,
+        "false_premises_corrected": gates.WILD_MIN_PREMISES_CORRECTED - 0.01,
     }
     assert "false premises" in evaluate.wild_failures(uncorrected)[0]
 
@@ -100,9 +100,9 @@ def test_the_spanish_red_flag_gate():
 def test_the_spanish_wild_gates():
     from bot.training import evaluate
 
-    at_floor = {"right": evaluate.WILD_ES_MIN_RIGHT, "wrong_answers": []}
+    at_floor = {"right": gates.WILD_ES_MIN_RIGHT, "wrong_answers": []}
     assert evaluate.spanish_wild_failures(at_floor) == []
-    below = {**at_floor, "right": evaluate.WILD_ES_MIN_RIGHT - 0.01}
+    below = {**at_floor, "right": gates.WILD_ES_MIN_RIGHT - 0.01}
     assert "below" in evaluate.spanish_wild_failures(below)[0]
-    wrong = {**at_floor, "wrong_answers": [{}] * (evaluate.WILD_ES_MAX_WRONG_ANSWERS + 1)}
+    wrong = {**at_floor, "wrong_answers": [{}] * (gates.WILD_ES_MAX_WRONG_ANSWERS + 1)}
     assert "wrong topic's answer" in evaluate.spanish_wild_failures(wrong)[0]

@@ -1,5 +1,5 @@
 """Text messages through Twilio's REST API: the sender the reminder scheduler
-uses, and what the text-message channel (bot/servers/sms_channel.py) replies with.
+uses, and what the text-message channel (bot/rasa/sms_channel.py) replies with.
 
 We call the API with `requests` rather than twilio's Client so that every call
 has a timeout, errors are sorted into "try again later" and "never again", and

@@ -30,7 +30,7 @@ def _as_socket_messages(event: dict) -> list[dict]:
     lines, buttons and any custom payload with the last part."""
     data = event.get("data") or {}
     text = (event.get("text") or "").strip()
-    # As the live message had them (bot/servers/channels.py): its language, urgent.
+    # As the live message had them (bot/rasa/channels.py): its language, urgent.
     metadata = event.get("metadata") or {}
     marks = {k: metadata[k] for k in (REPLY_LANGUAGE, URGENT_REPLY) if metadata.get(k)}
     parts = (

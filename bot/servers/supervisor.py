@@ -4,7 +4,7 @@ SIGTERM.
 
   action server       rasa-sdk, answers FAQ topics from content/ (python -m
                       bot.servers.action_server: only for callers with its secret)
-  rasa server         Rasa with its HTTP API (python -m bot.servers.rasa_server)
+  rasa server         Rasa with its HTTP API (python -m bot.rasa.server)
   web server          the chat widget's files and history (python -m bot web)
   reminder scheduler  delivers refill reminders (python -m bot scheduler)
   staff workspace     the nurses' and editors' web app (python -m staff serve)
@@ -13,7 +13,7 @@ SIGTERM.
 
 When the trainer has a new model that passed its gates, the supervisor starts a
 second Rasa server with it on the same port (SO_REUSEPORT; it takes connections
-only once loaded: bot/servers/rasa_server.py), then stops the old one, which
+only once loaded: bot/rasa/server.py), then stops the old one, which
 finishes the replies it has started: patients are answered throughout.
 
 The action server, Rasa, the two staff processes and the trainer start first;
@@ -66,7 +66,7 @@ from pathlib import Path
 from bot import paths, sqlite_files
 from bot.content.loader import Content
 from bot.servers import action_secret, api_token, private_files
-from bot.servers.rasa_server import READY_FD
+from bot.servers.ready_pipe import VARIABLE as READY_FD
 from bot.settings import Settings
 from bot.trainings import TrainingStore
 
@@ -122,7 +122,7 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
         ],
         RASA: python
         + [
-            "bot.servers.rasa_server",
+            "bot.rasa.server",
             "--model",
             str(model),
             "--interface",

@@ -26,7 +26,7 @@ SCHEMA = (
 )
 
 
-# Made with Rasa's tables before a Rasa server starts (bot/servers/postgres_tables.py),
+# Made with Rasa's tables before a Rasa server starts (bot/rasa/postgres_tables.py),
 # under their lock: two servers making it at once can fail as they did on Rasa's.
 PG_SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (id BIGSERIAL PRIMARY KEY,"

@@ -92,7 +92,7 @@ def _unique(texts) -> list[str]:
 
 def _language_block(intent: str, language: str, examples) -> list[str]:
     """Examples in another language, marked so that the classifier of that
-    language learns them (bot/nlu/components.py) and the English one does not."""
+    language learns them (bot/rasa/components.py) and the English one does not."""
     return [
         f"- intent: {intent}",
         f"  metadata: {{{LANGUAGE_KEY}: {language}}}",

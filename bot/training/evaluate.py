@@ -17,6 +17,14 @@ from pathlib import Path
 from bot import paths
 from bot.intents import FALLBACK, MESSAGE_LANGUAGE, RETRIEVAL_INTENT, URGENT
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
+from bot.training.gates import (
+    RELEASE_MIN_ACCURACY,
+    WILD_ES_MAX_WRONG_ANSWERS,
+    WILD_ES_MIN_RIGHT,
+    WILD_MAX_WRONG_ANSWERS,
+    WILD_MIN_PREMISES_CORRECTED,
+    WILD_MIN_RIGHT,
+)
 
 TEST_SET = paths.NLU_TEST_SET
 TEST_SET_ES = paths.NLU_TEST_SET.with_name("test_nlu_es.yml")
@@ -28,9 +36,6 @@ RED_FLAG_TITLES = {
     "red_flags_es": "Spanish red-flag test sets (tests/red_flags/es)",
 }
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
-# What a model must pass before it answers patients: in `make test`, and before
-# a model trained from the staff workspace is loaded (bot/training/trainer.py).
-RELEASE_MIN_ACCURACY = 0.97
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,9 @@ def load_symptom_questions(folder: Path = RED_FLAG_SETS) -> list[SymptomQuestion
 
 
 def load_test_set(path: Path = TEST_SET) -> list[Example]:
-    from rasa.shared.nlu.training_data.loading import load_data
+    from bot.rasa import agent
 
-    data = load_data(str(path))
-    return [
-        Example(m.get("text"), m.get("intent_response_key") or m.get("intent"))
-        for m in data.intent_examples
-    ]
+    return [Example(text, label) for text, label in agent.nlu_examples(path)]
 
 
 def label_of(parse: dict) -> tuple[str, float]:
@@ -110,22 +111,10 @@ def raw_label_of(parse: dict) -> tuple[str, float]:
     return FALLBACK, 1.0
 
 
-def _quiet_rasa_logs() -> None:
-    """Without Rasa's CLI, its structured logger prints every parsed message
-    (debug level) to stdout; keep message text out of the output."""
-    import logging
-
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)
-    logging.getLogger("rasa").setLevel(logging.WARNING)
-
-
 async def _predict(model: Path, examples: list[Example]) -> list[Prediction]:
-    from rasa.core.agent import Agent
+    from bot.rasa import agent as rasa_agent
 
-    _quiet_rasa_logs()
-    agent = Agent.load(str(model))
+    agent = rasa_agent.load(model)
     predictions = []
     for example in examples:
         parse = await agent.parse_message(example.text)
@@ -353,16 +342,6 @@ def print_red_flag_report(result: dict, title: str = "Red-flag test sets") -> No
             print(f"    report given a topic: {item['text']!r} -> {item['topic']}")
 
 
-# The wild set's gates: a floor for right answers, raised as topics and
-# matching improve, and a ceiling on wrong answers (some topic's answer given
-# to a question it does not answer), to be brought to 0. Measured by `make eval`.
-WILD_MIN_RIGHT = 0.66
-WILD_MAX_WRONG_ANSWERS = 19
-# And a floor for false premises corrected first (the topic's correction opens the
-# right answer), raised toward 0.8.
-WILD_MIN_PREMISES_CORRECTED = 0.45
-
-
 def wild_failures(
     wild_result: dict,
     min_right: float = WILD_MIN_RIGHT,
@@ -389,12 +368,6 @@ def wild_failures(
             f"(at most {max_wrong_answers})"
         )
     return failures
-
-
-# The Spanish wild set's gates, today's measure (docs/understanding.md): 52.8%
-# right and 2 wrong topic's answers. Raise the floor, lower the ceiling.
-WILD_ES_MIN_RIGHT = 0.52
-WILD_ES_MAX_WRONG_ANSWERS = 2
 
 
 def spanish_wild_failures(result: dict) -> list[str]:

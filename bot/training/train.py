@@ -23,11 +23,17 @@ KEEP_MODELS = 3
 RASA_PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data", "data")
 
 
+def rasa_command(*args: str) -> list[str]:
+    """One of Rasa's own commands (train, data validate, test), run through our
+    Rasa package: the version checked and our replacements installed first."""
+    return [sys.executable, "-m", "bot.rasa", *args]
+
+
 def rasa(*args: str, root: Path = paths.ROOT) -> int:
-    """One of Rasa's own commands (train, data validate, test), with the settings
-    that endpoints.yml and credentials.yml read; its exit code."""
+    """rasa_command(*args), with the settings that endpoints.yml and
+    credentials.yml read; its exit code."""
     env = {**os.environ, **Settings.from_env().rasa_environment()}
-    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=root, env=env).returncode
+    return subprocess.run(rasa_command(*args), cwd=root, env=env).returncode
 
 
 def test_stories(model: Path) -> int:

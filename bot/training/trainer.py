@@ -33,7 +33,7 @@ import yaml
 
 from bot import paths, settings
 from bot.content import loader
-from bot.training import build, evaluate, train
+from bot.training import build, gates, train
 from bot.trainings import CHECKING, Training, TrainingStore
 
 POLL_S = 2.0
@@ -45,7 +45,7 @@ COMPONENT_DONE = re.compile(r"(?:Finished training|Restored) component '(\w+)'")
 # the dialogue policies are one step, as Rasa trains them in one run.
 BUILD, TRAIN, GATES = (0, 5), (5, 75), (75, 95)
 # The components of config.yml that Rasa does not train, so never report done
-# (tests/test_trainer.py checks this against Rasa's own registry). Only for the
+# (tests/with_rasa/test_trainer.py checks this against Rasa's own registry). Only for the
 # progress bar.
 NOT_TRAINED = frozenset(
     {
@@ -61,10 +61,7 @@ NOT_TRAINED = frozenset(
 
 def rasa_train_command(folder: Path, name: str) -> list[str]:
     """`rasa train` of a build folder (prepare()), the model written there as name.tar.gz."""
-    return [
-        sys.executable,
-        "-m",
-        "rasa",
+    return train.rasa_command(
         "train",
         "--config",
         str(folder / "config.yml"),
@@ -76,7 +73,7 @@ def rasa_train_command(folder: Path, name: str) -> list[str]:
         str(folder),
         "--fixed-model-name",
         name,
-    ]
+    )
 
 
 class StepFailed(Exception):
@@ -298,7 +295,7 @@ def describe_gates(result: dict) -> str:
     flags = result["red_flags"]
     return (
         f"Accuracy {result['accuracy']:.1%} on questions it never saw "
-        f"(at least {evaluate.RELEASE_MIN_ACCURACY:.0%} needed); "
+        f"(at least {gates.RELEASE_MIN_ACCURACY:.0%} needed); "
         f"urgent messages recognised: {flags['urgent_phrasings'] - len(flags['missed'])} "
         f"of {flags['urgent_phrasings']}; confident wrong answers: "
         f"{len(result['confident_wrong'])}."

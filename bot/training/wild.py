@@ -185,13 +185,10 @@ def _free_port() -> int:
 
 
 async def _converse(model: Path, questions: list[Question], action_url: str, secret: str):
-    from rasa.core.agent import Agent
-    from rasa.utils.endpoints import EndpointConfig
-
+    from bot.rasa import agent as rasa_agent
     from bot.servers import action_secret
 
-    endpoint = EndpointConfig(action_url, headers={action_secret.HEADER: secret})
-    agent = Agent.load(str(model), action_endpoint=endpoint)
+    agent = rasa_agent.load(model, action_url, headers={action_secret.HEADER: secret})
     results = []
     for question in questions:
         sender = f"wild-{question.id}"

@@ -2,7 +2,7 @@
 HTTPS, against the shared assistant: an editor adds example questions, presses
 "Retrain now" and watches the progress; patients asking meanwhile are answered
 all along, through training, the gates and the move to the new model; then one
-of the new questions gets its topic. The failure paths are in tests/test_trainer.py."""
+of the new questions gets its topic. The failure paths are in tests/with_rasa/test_trainer.py."""
 
 from __future__ import annotations
 

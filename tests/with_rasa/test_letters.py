@@ -1,5 +1,5 @@
 """The retrieval by letters for another language (bot/nlu/letters.py) and the
-Spanish classifier's rescue by it (bot/nlu/components.py)."""
+Spanish classifier's rescue by it (bot/rasa/components.py)."""
 
 import numpy as np
 import pytest
@@ -58,7 +58,7 @@ class _Classifier:
 
 
 def _rescue(row, text="cada cuanto me llenan la bomba", confidence=0.25, similarity=0.3):
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     component = IntentAndTopicClassifier(
         {

@@ -7,12 +7,12 @@ import requests
 from actions import contacts
 from bot import paths
 from bot.content import answers, languages, loader
+from bot.rasa.channels import RestChannel, topic_ids
+from bot.rasa.sms_channel import SMSChannel
 from bot.servers import typed_commands, web
-from bot.servers.channels import RestChannel, topic_ids
-from bot.servers.sms_channel import SMSChannel
 from bot.servers.typed_commands import for_rasa, is_issued
 from tests.sms_provider import SmsProvider
-from tests.test_sms_channel import PATIENT, FakeRasa, incoming, post, serving
+from tests.with_rasa.test_sms_channel import PATIENT, FakeRasa, incoming, post, serving
 
 TOPICS = frozenset({"refills", "hospital_stay"})
 CHEST_PAIN = '/faq{"topic": "refills"} I have chest pain'

@@ -1,4 +1,4 @@
-"""bot/servers/prior_states.py gives Rasa's own states, step by step, for every
+"""bot/rasa/prior_states.py gives Rasa's own states, step by step, for every
 story and rule we train and test on, and for rewinds, restarts and new sessions."""
 
 import json
@@ -21,7 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot import paths
-from bot.servers import prior_states
+from bot.rasa import prior_states
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""bot/servers/nlu_thread.py with the trained model loaded as the Rasa server
+"""bot/rasa/nlu_thread.py with the trained model loaded as the Rasa server
 loads it: the same parse as Rasa's own, made on the NLU threads while the event
 loop goes on with other work, and two messages at a time each parsed as alone."""
 
@@ -11,7 +11,7 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 
 from bot.nlu import embedding_process, minilm
-from bot.servers import nlu_thread
+from bot.rasa import nlu_thread
 from bot.training import evaluate, train
 
 MESSAGES = [

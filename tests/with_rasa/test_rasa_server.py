@@ -1,5 +1,5 @@
 """How two Rasa servers share one port during a model switch
-(bot/servers/rasa_server.py), with real sockets: a server still loading takes no
+(bot/rasa/server.py), with real sockets: a server still loading takes no
 connection, the newest listening one takes every new connection, and when it
 goes the other takes them again. The whole switch, with real servers, is in
 tests/staff/test_staff_training_browser.py."""
@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from bot.servers.rasa_server import send_new_connections_here, shared_socket
+from bot.rasa.server import send_new_connections_here, shared_socket
 
 
 @pytest.fixture

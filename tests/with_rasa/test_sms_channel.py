@@ -1,4 +1,4 @@
-"""The text-message channel (bot/servers/sms_channel.py) in a real Sanic server,
+"""The text-message channel (bot/rasa/sms_channel.py) in a real Sanic server,
 mounted as Rasa mounts it (/webhooks/twilio/...), with Twilio's REST API played
 by the local stand-in (tests/sms_provider.py) and a Rasa of our own: a callback
 that records the message and answers through the message's output channel."""
@@ -15,9 +15,9 @@ from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
 from bot.outreach import sms
-from bot.servers import sms_channel
-from bot.servers.reply_deadline import ReplyDeadline
-from bot.servers.sms_channel import SMSChannel, short_form, split_body
+from bot.rasa import sms_channel
+from bot.rasa.reply_deadline import ReplyDeadline
+from bot.rasa.sms_channel import SMSChannel, short_form, split_body
 from tests.servers import free_port, wait_until
 from tests.sms_provider import AUTH_TOKEN, SmsProvider
 

@@ -38,13 +38,13 @@ there: at messages 150-250 of one conversation, 13 ms of the Rasa server's and
 13 ms of the action server's time per message (py-spy, bench/profile.py
 --growth, after the trimming above). After it, the same profile gave 2 ms of
 encoding in the Rasa server and 8.7 ms of CPU a message in the whole action
-server (25.7 before). The conversation tests/test_action_payload.py builds:
+server (25.7 before). The conversation tests/with_rasa/test_action_payload.py builds:
 20 turns, 61,844 bytes -> 9,927; 200 turns, 583,386 -> 28,304.
 
 RemoteAction is created inside Rasa for each custom action, with no setting to
-put a subclass in its place, so install() swaps the one method on the class, in
-the Rasa server's process only (bot/servers/rasa_server.py), as
-bot/servers/action_results.py does.
+put a subclass in its place, so install() swaps the one method on the class, in every
+process that runs Rasa (bot/rasa/__init__.py's install()), as
+bot/rasa/action_results.py does.
 """
 
 from __future__ import annotations

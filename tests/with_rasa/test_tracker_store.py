@@ -1,4 +1,4 @@
-"""bot/servers/tracker_store.py: the caching SQL tracker store gives the trackers
+"""bot/rasa/tracker_store.py: the caching SQL tracker store gives the trackers
 Rasa's SQLTrackerStore gives, however the rows change underneath it."""
 
 import asyncio
@@ -18,7 +18,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot import paths
-from bot.servers.tracker_store import CachingSQLTrackerStore
+from bot.rasa.tracker_store import CachingSQLTrackerStore
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from bot import paths
-from bot.servers.tracker_store import CachingSQLTrackerStore
+from bot.rasa.tracker_store import CachingSQLTrackerStore
 
 domain = Domain.load(paths.ROOT / "domain.yml")
 store = CachingSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])

@@ -16,13 +16,13 @@ series); with two, `bench/profile.py --measure --clients 20 --duration 30` went
 from 20.4 to 23.6 messages/s, and a third thread gave no more (22.6). Two
 messages of one conversation never meet here (Rasa's lock store lets a
 conversation handle one message at a time), and our components keep no state
-between messages: tests/test_nlu_thread.py parses messages two at a time and
+between messages: tests/with_rasa/test_nlu_thread.py parses messages two at a time and
 gets the parse each one gets alone. A model's graph is shared with the loop,
 which runs only the dialogue policies' part of it meanwhile. Parsing by an NLU
 server over HTTP (Rasa's `nlu` endpoint) is left as Rasa does it.
 
-Like action_results, install() swaps the one method on the class, in the Rasa
-server's process only (bot/servers/rasa_server.py).
+Like action_results, install() swaps the one method on the class, in every
+process that runs Rasa (bot/rasa/__init__.py's install()).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ changes, so this checks it once and keeps the validator; a reply is judged as
 before: the same validator class, the same best error, the same message.
 
 RemoteAction is created inside Rasa for each custom action, with no setting to
-put a subclass in its place, so install() swaps the one method on the class, in
-the Rasa server's process only (bot/servers/rasa_server.py).
+put a subclass in its place, so install() swaps the one method on the class, in every
+process that runs Rasa (bot/rasa/__init__.py's install()).
 """
 
 from __future__ import annotations

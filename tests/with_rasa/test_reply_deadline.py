@@ -6,7 +6,7 @@ import time
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.servers.reply_deadline import ReplyDeadline
+from bot.rasa.reply_deadline import ReplyDeadline
 
 TROUBLE = "I'm having trouble right now."
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from rasa.core.utils import AvailableEndpoints
 
+from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.servers import action_secret, api_token, one_process, supervisor
-from bot.servers.lock_store import AtomicRedisLockStore
 from bot.settings import ScaleOut, Settings
 from tests.scale_out import REDIS, UNITS, env_file, unit, unit_command
 from tests.servers import free_port, port_open
@@ -40,14 +40,14 @@ def test_rasa_reads_postgresql_redis_and_the_event_broker_from_the_environment(m
     endpoints = AvailableEndpoints.read_endpoints(str(settings.endpoints_file))
     tracker = endpoints.tracker_store
     assert (tracker.type, tracker.url, tracker.kwargs["dialect"]) == (
-        "bot.servers.tracker_store.CachingSQLTrackerStore",
+        "bot.rasa.tracker_store.CachingSQLTrackerStore",
         "db.clinic.internal",
         "postgresql",
     )
     assert (tracker.kwargs["db"], tracker.kwargs["username"]) == ("haip", "haip")
     broker = endpoints.event_broker
     assert (broker.type, broker.kwargs["db"]) == ("SQL", "haip_events")
-    assert endpoints.lock_store.type == "bot.servers.lock_store.AtomicRedisLockStore"
+    assert endpoints.lock_store.type == "bot.rasa.lock_store.AtomicRedisLockStore"
     assert (endpoints.lock_store.url, endpoints.lock_store.kwargs["port"]) == ("10.0.0.7", "6379")
     # The password is libpq's (PGPASSFILE): in no setting and no file of ours.
     assert not any("password" in e.kwargs for e in (tracker, broker, endpoints.lock_store))
@@ -157,7 +157,8 @@ def test_tickets_issued_at_once_by_many_servers_are_all_different(redis_port):
 
 def test_rasa_tables_made_by_several_servers_at_once_are_made_once(tmp_path, monkeypatch):
     """Without the advisory lock, two of these fail with a duplicate key."""
-    from bot.servers import postgres_tables, trouble_log
+    from bot.rasa import postgres_tables
+    from bot.servers import trouble_log
     from tests.scale_out import Postgres
 
     server = Postgres()

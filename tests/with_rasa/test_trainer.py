@@ -1,6 +1,6 @@
 """The trainer behind "Retrain now" (bot/training/trainer.py) on its failure
 paths, with the real gates of `make test` run on the real model, and the rule
-that Rasa loads only model files in models/ (bot/servers/rasa_server.py). The
+that Rasa loads only model files in models/ (bot/rasa/server.py). The
 whole way, from the page to a patient's answer, is in
 tests/staff/test_staff_training_browser.py."""
 
@@ -12,7 +12,7 @@ import yaml
 
 from bot import paths, trainings
 from bot.content import loader
-from bot.servers.rasa_server import allowed_model
+from bot.rasa.server import allowed_model
 from bot.training import train, trainer
 from tests.servers import models_copy
 

@@ -18,7 +18,7 @@ and model loading), with four differences:
 
 Logging is set up the way `rasa run` does it (INFO unless LOG_LEVEL says otherwise).
 
-    python -m bot.servers.rasa_server --model models/x.tar.gz [--interface 127.0.0.1]
+    python -m bot.rasa.server --model models/x.tar.gz [--interface 127.0.0.1]
         [--port 5005] [--credentials credentials.yml] [--endpoints endpoints.yml]
         [--cors ORIGIN ...] [--logging-config-file FILE]
 """
@@ -36,15 +36,14 @@ from functools import partial
 from pathlib import Path
 
 from bot import settings
-from bot.servers import action_results, api_token
+from bot.servers import api_token, ready_pipe
 
-READY_FD = "HAIP_READY_FD"
 SWITCH_INTERVAL_S = 0.001
 WARM_UP_TEXT = "hello"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.servers.rasa_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.rasa.server", description=__doc__)
     parser.add_argument("--model", required=True, help="trained model (.tar.gz)")
     parser.add_argument("--interface", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5005)
@@ -151,9 +150,7 @@ def send_new_connections_here(sock: socket.socket) -> bool:
 
 
 async def _say_ready(app, loop) -> None:
-    if fd := os.environ.pop(READY_FD, None):
-        os.write(int(fd), b"ready\n")
-        os.close(int(fd))
+    ready_pipe.say_ready()
 
 
 # Read by OpenBLAS (numpy's) when numpy is first imported, which is below.
@@ -180,23 +177,24 @@ def main(argv: list[str] | None = None) -> None:
     api_token.keep_out_of_logs(token)
     # Imported here: MiniLM's process (spawned) imports this module again, and
     # needs none of Rasa.
+    import bot.rasa
     from bot.nlu import embedding_process
-    from bot.servers import action_payload, nlu_thread, prior_states
 
     # A thread waiting for Python's lock (the NLU thread, back from the
     # embedding process's pipe) gets it within 1 ms, not 5 ms, of asking: beside
     # a busy event loop a sentence's embedding then takes 29 ms, not 46 ms
     # (`bench/gil.py --switch-interval`).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    action_results.install()
-    action_payload.install()
-    prior_states.install()
-    nlu_thread.install()
+    try:
+        bot.rasa.install()
+    except bot.rasa.WrongRasaVersion as wrong:
+        sys.exit(str(wrong))
+    logging.getLogger(__name__).info(bot.rasa.describe())
     embedding_process.install()
     if scale_out := settings.ScaleOut.from_env():
         # Here, not in `python -m bot serve rasa` alone: a Rasa server that `make run`
         # starts records trouble messages in the trouble log's table as well.
-        from bot.servers import postgres_tables
+        from bot.rasa import postgres_tables
 
         postgres_tables.create(scale_out)
 
@@ -220,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     # No request bigger than a chat message can be (Sanic's default is 100 MB):
     # larger ones get 413 before any of it is stored.
-    from bot.servers.channels import MAX_PACKET_BYTES
+    from bot.rasa.channels import MAX_PACKET_BYTES
 
     app.config.REQUEST_MAX_SIZE = MAX_PACKET_BYTES
     app.register_middleware(_only_local_models, "request")

@@ -4,7 +4,7 @@ stay /webhooks/rest/webhook and /socket.io).
 
 Both:
   - answer every message within a few seconds, if need be with the `trouble`
-    message (see bot/servers/reply_deadline.py);
+    message (see bot/rasa/reply_deadline.py);
   - never log what the patient wrote (Rasa's REST channel logs the text at
     ERROR level when processing times out or fails);
   - pass a message starting with "/" to Rasa as a command only if it is one the
@@ -56,8 +56,8 @@ from bot.content.loader import ContentError
 from bot.content.store import ContentStore
 from bot.intents import REPLY_LANGUAGE, URGENT_REPLY
 from bot.nlu import input_checks
+from bot.rasa.reply_deadline import ReplyDeadline
 from bot.servers import chat_ids, rate_limit, rest_body, typed_commands
-from bot.servers.reply_deadline import ReplyDeadline
 from bot.servers.trouble_log import TroubleLog
 
 logger = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ class SocketIOChannel(SocketIOInput):
     def from_credentials(cls, credentials: dict | None) -> InputChannel:
         credentials = credentials or {}
         if credentials.get("jwt_key"):
-            raise ValueError("bot.servers.channels.SocketIOChannel does not support jwt_key")
+            raise ValueError("bot.rasa.channels.SocketIOChannel does not support jwt_key")
         return cls(
             credentials.get("user_message_evt", "user_uttered"),
             credentials.get("bot_message_evt", "bot_uttered"),

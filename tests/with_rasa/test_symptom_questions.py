@@ -4,8 +4,8 @@ import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.components import InputGuard, SafetyRouter
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION, is_question, topic_asked
+from bot.rasa.components import InputGuard, SafetyRouter
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_a_topic_below_its_own_threshold_falls_back():
     nlu_fallback; a local name once shadowed the intents module here and crashed."""
     import numpy as np
 
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     classifier = IntentAndTopicClassifier({"topic_thresholds": {"outcomes": 0.65}}, None, None)
     fitted = type("Fake", (), {"classes_": np.array(["faq/outcomes", "greet"])})()

@@ -21,7 +21,7 @@ for the default 20,000), the conversations read least recently dropped first.
 With SQLite it also keeps its connection open and commits without waiting for
 the disk (below, _keep_sqlite_open).
 
-endpoints.yml: `tracker_store: type: bot.servers.tracker_store.CachingSQLTrackerStore`
+endpoints.yml: `tracker_store: type: bot.rasa.tracker_store.CachingSQLTrackerStore`
 with the SQL store's own settings (dialect, db, ...).
 """
 

@@ -1,6 +1,6 @@
 """Text messages: Rasa's own Twilio channel, changed so a patient who texts the
 clinic's number gets the same answers as on the web, in a shorter form.
-credentials.yml names it `bot.servers.sms_channel.SMSChannel:` (an empty block:
+credentials.yml names it `bot.rasa.sms_channel.SMSChannel:` (an empty block:
 its settings come from the environment); Twilio's webhook for incoming messages
 is then {public address}/webhooks/twilio/webhook.
 
@@ -24,7 +24,7 @@ Changed from Rasa's channel:
     (stop_texts) and get no reply (Twilio sends the carrier's confirmation, and
     would refuse ours);
   - like our other channels, a reply within the reply deadline, if need be the
-    `trouble` message (bot/servers/reply_deadline.py), and no number or message
+    `trouble` message (bot/rasa/reply_deadline.py), and no number or message
     text in the logs.
 """
 
@@ -51,9 +51,9 @@ from twilio.request_validator import RequestValidator
 
 from bot import settings
 from bot.outreach import sms
+from bot.rasa.channels import topic_ids
+from bot.rasa.reply_deadline import ReplyDeadline
 from bot.servers import typed_commands
-from bot.servers.channels import topic_ids
-from bot.servers.reply_deadline import ReplyDeadline
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class SMSChannel(TwilioInput):
         if given:
             # Secrets belong in the environment, and two places would disagree.
             raise ValueError(
-                f"bot.servers.sms_channel.SMSChannel takes no {', '.join(given)} in "
+                f"bot.rasa.sms_channel.SMSChannel takes no {', '.join(given)} in "
                 "credentials.yml: set HAIP_TWILIO_ACCOUNT_SID, HAIP_TWILIO_AUTH_TOKEN(_FILE) "
                 "and HAIP_TWILIO_NUMBER instead"
             )
@@ -277,7 +277,7 @@ class SMSChannel(TwilioInput):
         if twilio is None:
             return cls(None)
         # Imported here: it reads the content, which only a working channel needs.
-        from bot.servers.channels import reply_deadline
+        from bot.rasa.channels import reply_deadline
 
         return cls(twilio, settings.get("HAIP_PUBLIC_URL"), reply_deadline())
 

@@ -54,12 +54,12 @@ def test_a_bad_port_is_refused():
 
 
 def test_rasa_gets_its_command_line_from_the_launcher_and_no_token():
-    from bot.servers import rasa_server
+    from bot.rasa import server as rasa_server
 
     settings = supervisor.Settings.from_env({"HAIP_CORS_ORIGINS": "https://www.example-clinic.org"})
     watched = supervisor.Supervisor(settings, supervisor.Path("m.tar.gz"))
     rasa = watched.children[supervisor.RASA]
-    args = rasa_server.parse_args(rasa.command[rasa.command.index("bot.servers.rasa_server") + 1 :])
+    args = rasa_server.parse_args(rasa.command[rasa.command.index("bot.rasa.server") + 1 :])
     assert (args.model, args.port) == ("m.tar.gz", settings.rasa_port)
     assert "https://www.example-clinic.org" in args.cors
     token = watched.api_token
@@ -93,7 +93,7 @@ def test_the_token_is_kept_out_of_log_lines_and_tracebacks(caplog):
 def test_the_socket_channel_gets_the_allowed_origins_through_credentials(monkeypatch):
     from rasa.shared.utils.io import read_config_file
 
-    from bot.servers.channels import SocketIOChannel
+    from bot.rasa.channels import SocketIOChannel
 
     settings = supervisor.Settings.from_env(
         {
@@ -104,7 +104,7 @@ def test_the_socket_channel_gets_the_allowed_origins_through_credentials(monkeyp
     )
     for key, value in supervisor.child_env(settings).items():
         monkeypatch.setenv(key, value)
-    credentials = read_config_file("credentials.yml")["bot.servers.channels.SocketIOChannel"]
+    credentials = read_config_file("credentials.yml")["bot.rasa.channels.SocketIOChannel"]
     channel = SocketIOChannel.from_credentials(credentials)
     assert channel.allowed_origins == [
         "http://127.0.0.1:8100",

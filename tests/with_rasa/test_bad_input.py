@@ -1,5 +1,5 @@
 """Input that is not a message gets a clear refusal from our channels
-(bot/servers/channels.py, bot/servers/rest_body.py): never a 500, a traceback
+(bot/rasa/channels.py, bot/servers/rest_body.py): never a 500, a traceback
 or silence, and nothing of it in the log."""
 
 import logging
@@ -11,8 +11,8 @@ import socketio
 
 from bot import paths
 from bot.content import answers, loader
-from bot.servers.channels import RestChannel, SocketIOChannel
-from tests.test_sms_channel import FakeRasa, serving
+from bot.rasa.channels import RestChannel, SocketIOChannel
+from tests.with_rasa.test_sms_channel import FakeRasa, serving
 
 SECRET = "Zebulon"
 WEBHOOK = "/webhooks/twilio/webhook"  # where serving() mounts a channel

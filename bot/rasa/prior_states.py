@@ -16,11 +16,11 @@ same attributes, a user event's parse_data aside: see _attributes); anything
 else (a rewind, a restart, a new session, another model's domain) is computed
 afresh as Rasa does. The loop below is Rasa 3.6's
 own (rasa/shared/core/domain.py), split so that it can be resumed;
-tests/test_prior_states.py checks it gives Rasa's states at every step of
+tests/with_rasa/test_prior_states.py checks it gives Rasa's states at every step of
 every story and rule we train on.
 
-Like action_results, install() swaps the one method on the class, in the Rasa
-server's process only (bot/servers/rasa_server.py).
+Like action_results, install() swaps the one method on the class, in every
+process that runs Rasa (bot/rasa/__init__.py's install()).
 """
 
 from __future__ import annotations

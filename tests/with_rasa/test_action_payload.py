@@ -1,4 +1,4 @@
-"""bot/servers/action_payload.py: the request to the action server loses only the
+"""bot/rasa/action_payload.py: the request to the action server loses only the
 NLU detail of past user messages, and the actions, run by rasa-sdk's real
 executor, see and answer the same as with Rasa's own request."""
 
@@ -26,9 +26,9 @@ from rasa_sdk.executor import ActionExecutor
 from actions import reminders, replies
 from bot import intents, paths
 from bot.content.store import ContentStore
+from bot.rasa import action_payload
 from bot.reminders import external
 from bot.reminders.store import ReminderStore
-from bot.servers import action_payload
 
 SENDER = "patient-7"
 TOPICS = [
@@ -84,7 +84,7 @@ def store(content_dir, tmp_path, monkeypatch):
 
 
 def parse(text: str, intent: str, entities=(), topic: str = "refills") -> dict:
-    """parse_data in the shape our pipeline gives it (bot/nlu/components.py, as a
+    """parse_data in the shape our pipeline gives it (bot/rasa/components.py, as a
     running model returned it): ten intents and ten topics ranked, the tokens."""
     first = {"name": intent, "confidence": 0.93}
     if intent == "faq":

@@ -2,12 +2,12 @@ import pytest
 from rasa.shared.utils.io import read_yaml_file
 
 from bot import paths
-from bot.nlu.components import SafetyRouter
+from bot.rasa.components import SafetyRouter
 
 
 def test_the_safety_router_uses_the_fallback_classifiers_threshold():
     pipeline = {c["name"]: c for c in read_yaml_file(paths.ROOT / "config.yml")["pipeline"]}
-    router = pipeline["bot.nlu.components.SafetyRouter"]
+    router = pipeline["bot.rasa.components.SafetyRouter"]
     assert router["fallback_threshold"] == pipeline["FallbackClassifier"]["threshold"]
 
 

@@ -1,11 +1,11 @@
-"""bot/servers/action_results.py: the action server's replies are judged as Rasa's
+"""bot/rasa/action_results.py: the action server's replies are judged as Rasa's
 own RemoteAction._validate_action_result judges them, with the schema checked once."""
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.servers import action_results
+from bot.rasa import action_results
 
 GOOD = [
     {"events": [], "responses": []},

@@ -5,7 +5,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import input_checks
-from bot.nlu.components import INPUT_FLAGS, RED_FLAGS, RED_FLAGS_NEGATED, InputGuard
+from bot.rasa.components import INPUT_FLAGS, RED_FLAGS, RED_FLAGS_NEGATED, InputGuard
 
 
 def guard(text):
@@ -54,7 +54,7 @@ def trained_classifier(tmp_path):
     from rasa.shared.nlu.training_data.features import Features
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     rng = np.random.default_rng(7)
     labels = ["greet", "faq/hospital_stay", "faq/refills", "urgent_symptom"]
@@ -83,7 +83,7 @@ def trained_classifier(tmp_path):
 
 
 def test_a_persisted_classifier_loads_with_the_same_probabilities(tmp_path):
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     trained, config, storage, resource, examples = trained_classifier(tmp_path)
     loaded = IntentAndTopicClassifier.load(config, storage, resource, None)
@@ -112,7 +112,7 @@ def test_a_persisted_classifier_loads_with_the_same_probabilities(tmp_path):
     ],
 )
 def test_a_damaged_classifier_is_logged_and_not_loaded(tmp_path, caplog, damage):
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     _, config, storage, resource, examples = trained_classifier(tmp_path)
     with storage.read_from(resource) as directory:
@@ -128,7 +128,7 @@ def test_a_pickled_array_is_never_loaded(tmp_path, caplog):
     """An object array (which only unpickling could read) is refused."""
     import numpy as np
 
-    from bot.nlu.components import IntentAndTopicClassifier
+    from bot.rasa.components import IntentAndTopicClassifier
 
     trained, config, storage, resource, _ = trained_classifier(tmp_path)
     with storage.read_from(resource) as directory:
@@ -187,7 +187,7 @@ def test_the_feature_matrix_is_each_block_at_unit_length_side_by_side(tmp_path):
 def test_a_training_example_s_language_is_its_block_s_metadata():
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu.components import _example_language
+    from bot.rasa.components import _example_language
 
     spanish = Message.build("hola", "greet", intent_metadata={"language": "es"})
     assert _example_language(spanish) == "es"

@@ -3,7 +3,7 @@
 import pytest
 
 from bot import settings
-from bot.servers import channels
+from bot.rasa import channels
 from bot.servers.rate_limit import RateLimiter
 
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's list of passkeys uses its template filters.
+    "django.contrib.humanize",
     "axes",
     # Sign-in (staff/accounts/sign_in.py, docs/staff-sign-in.md): a second step for
     # every local account (TOTP, passkeys, recovery codes) and the clinic's OpenID
@@ -156,9 +158,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "signed-in"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:signed-in"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 # django-allauth: sign-in with a name and password, then a second step; single
 # sign-on with the clinic's provider. Nobody signs themselves up: admins add
@@ -179,7 +181,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 ACCOUNT_SESSION_REMEMBER = False  # every session ends when the browser closes
-ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
 # django-axes locks an account at an address after 5 failures (its page says so);
 # allauth's own limits stay as a looser backstop, also for second-step codes.
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,10/300s/key"}

@@ -1,4 +1,5 @@
-"""Each app keeps its own URLs; Django's admin is for superusers."""
+"""Each app keeps its own URLs in its own namespace; Django's admin is for
+superusers."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,7 +11,9 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 
 urlpatterns = [
     path("", include("staff.accounts.urls")),
+    path("accounts/", include("staff.accounts.allauth_urls")),
     path("", include("staff.review.urls")),
+    path("", include("staff.review.reminder_urls")),
     path("", include("staff.editor.urls")),
     path("", include("staff.people.urls")),
     path("admin/", admin.site.urls),

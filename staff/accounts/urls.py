@@ -1,46 +1,15 @@
-"""Signing in and out (django-allauth: staff/accounts/mfa.py, sign_in.py), the
-second step's pages, and the clinic's single sign-on. Only the parts of
-allauth the workspace uses: no self sign-up, no e-mail, no password reset by
-e-mail (an admin makes a set-password link: staff/people/invites.py)."""
+"""The workspace's own sign-in pages: signing in and out, and where everyone
+lands after (django-allauth underneath: staff/accounts/mfa.py, sign_in.py)."""
 
 from allauth.account import views as account_views
-from allauth.socialaccount import views as social_views
-from allauth.urls import build_provider_urlpatterns
-from django.urls import include, path
+from django.urls import path
 
 from staff.accounts import views
+
+app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", account_views.logout, name="logout"),
     path("signed-in/", views.signed_in, name="signed-in"),
-    path(
-        "accounts/",
-        include(
-            [
-                # allauth's own names, which its views and templates reverse.
-                path("login/", views.to_login, name="account_login"),
-                path("logout/", account_views.logout, name="account_logout"),
-                path("inactive/", account_views.account_inactive, name="account_inactive"),
-                path(
-                    "reauthenticate/",
-                    account_views.reauthenticate,
-                    name="account_reauthenticate",
-                ),
-                path("2fa/", include("allauth.mfa.urls")),
-                path(
-                    "3rdparty/login/cancelled/",
-                    social_views.login_cancelled,
-                    name="socialaccount_login_cancelled",
-                ),
-                path(
-                    "3rdparty/login/error/",
-                    social_views.login_error,
-                    name="socialaccount_login_error",
-                ),
-                path("3rdparty/signup/", social_views.signup, name="socialaccount_signup"),
-                *build_provider_urlpatterns(),
-            ]
-        ),
-    ),
 ]

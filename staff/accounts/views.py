@@ -31,7 +31,7 @@ class StaffLoginView(LoginView):
 def to_login(request):
     """allauth's own sign-in address (its views send people there): the one page."""
     query = request.META.get("QUERY_STRING", "")
-    return redirect(reverse("login") + (f"?{query}" if query else ""))
+    return redirect(reverse("accounts:login") + (f"?{query}" if query else ""))
 
 
 @require_GET
@@ -40,4 +40,4 @@ def signed_in(request):
     role yet (someone's first single sign-on) learns whom to ask."""
     if not roles.roles_of(request.user):
         return render(request, "staff/no_role.html")
-    return redirect("inbox")
+    return redirect("review:inbox")

@@ -20,7 +20,7 @@ from staff.audit import log
 def link(request, user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    where = reverse("people-set-password", args=[uid, token])
+    where = reverse("people:set-password", args=[uid, token])
     # The workspace's public address (HAIP_STAFF_URL) where it has one: behind
     # nginx the request's own host may lack the port people use.
     return settings.PUBLIC_URL + where if settings.PUBLIC_URL else request.build_absolute_uri(where)
@@ -34,7 +34,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     """Django's view (no sign-in needed), for active accounts only, audited."""
 
     template_name = "staff/people/set_password.html"
-    success_url = reverse_lazy("login")
+    success_url = reverse_lazy("accounts:login")
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)

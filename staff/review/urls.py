@@ -1,8 +1,11 @@
-"""The nurses' pages: the inbox, conversations, reminders and the dashboard."""
+"""The nurses' pages: the inbox, conversations and the dashboard (the reminders'
+pages: reminder_urls.py)."""
 
 from django.urls import path
 
-from staff.review.views import conversation, dashboard, health, inbox, reminders
+from staff.review.views import conversation, dashboard, health, inbox
+
+app_name = "review"
 
 urlpatterns = [
     path("health/", health.health, name="health"),
@@ -20,10 +23,6 @@ urlpatterns = [
     path("messages/<int:pk>/wrong-answer/", conversation.wrong_answer, name="wrong-answer"),
     path("messages/<int:pk>/topic/", conversation.assign_topic, name="assign-topic"),
     path("export.csv", inbox.export_csv, name="export"),
-    path("reminders/", reminders.reminders, name="reminders"),
-    path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
-    path("reminders/<int:pk>/cancel/", reminders.cancel, name="reminder-cancel"),
-    path("reminders/<int:pk>/move/", reminders.move, name="reminder-move"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
 ]

@@ -36,7 +36,7 @@ def sign_in(client: Client, name: str, password: str = PASSWORD) -> bool:
     """Through the sign-in page, as a person would; whether it signed them in.
     The name under both fields a sign-in form may use (Django's, allauth's)."""
     client.post(
-        reverse("login"),
+        reverse("accounts:login"),
         {"username": name, "login": name, "password": password},
         REMOTE_ADDR=ADDRESS,
     )
@@ -223,7 +223,7 @@ def test_sign_ins_failed_sign_ins_and_sign_outs_are_audited_never_a_password():
     sign_in(client, "nina", "wrong-password-typed")
     sign_in(client, "a-secret-typed-as-the-name")
     sign_in(client, "nina")
-    client.post(reverse("logout"), REMOTE_ADDR=ADDRESS)
+    client.post(reverse("accounts:logout"), REMOTE_ADDR=ADDRESS)
     rows = list(Entry.objects.order_by("id").values_list("username", "action", "target", "detail"))
     assert rows[-4:] == [
         ("(not signed in)", "sign-in failed", "nina", f"wrong password from {ADDRESS}"),

@@ -48,7 +48,7 @@ def test_a_conversation_keeps_its_rows_stored_under_the_old_name(upgraded, clien
     assert Message.objects.get(text="giraffe answer").conversation == name
     client.force_login(accounts.add("nina", roles.NURSE, "a-long-passphrase-9"))
     for message in (old, new):
-        page = client.get(reverse("conversation", args=[message.pk])).content.decode()
+        page = client.get(reverse("review:conversation", args=[message.pk])).content.decode()
         assert "zebra question" in page and "giraffe question" in page
     assert stats.latest_patient_message([name]) == {name: new.pk}
 

@@ -74,4 +74,4 @@ def decide(request, pk: int):
     except editing.Invalid as invalid:
         flash.error(request, "Not approved: " + "; ".join(
             m for ms in invalid.errors.values() for m in ms))  # fmt: skip
-    return redirect("editor-drafts")
+    return redirect("editor:drafts")

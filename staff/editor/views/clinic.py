@@ -34,7 +34,7 @@ def clinic(request):
                 draft = drafts.propose(request.user, Draft.CLINIC, loader.CLINIC_FILE,
                                values, base_version, ", ".join(changed))  # fmt: skip
                 sent_for_approval(request, draft)
-                return redirect("editor-clinic")
+                return redirect("editor:clinic")
             saved = clinic_editing.save_clinic(
                 paths.CONTENT_DIR, values, base_version,
                 common.author(request.user), common.history(),
@@ -47,7 +47,7 @@ def clinic(request):
             log.record(request.user, "edited clinic details", "clinic.yml",
                        ", ".join(saved.changed_fields))  # fmt: skip
             flash.success(request, "Saved. Patients get it from their next question.")
-            return redirect("editor-clinic")
+            return redirect("editor:clinic")
     rows = [(k, values.get(k, ""), errors.get(k, [])) for k in clinic_editing.CLINIC_KEYS]
     return render(
         request,
@@ -82,7 +82,7 @@ def sources(request):
                 draft = drafts.propose(request.user, Draft.SOURCES, loader.SOURCES_FILE,
                                {"rows": rows}, base_version, "sources")  # fmt: skip
                 sent_for_approval(request, draft)
-                return redirect("editor-sources")
+                return redirect("editor:sources")
             saved = clinic_editing.save_sources(
                 paths.CONTENT_DIR, rows, base_version,
                 common.author(request.user), common.history(),
@@ -95,7 +95,7 @@ def sources(request):
             log.record(request.user, "edited sources", "sources.yml",
                        ", ".join(saved.changed_fields)[:500])  # fmt: skip
             flash.success(request, "Saved. Patients get it from their next question.")
-            return redirect("editor-sources")
+            return redirect("editor:sources")
     shown = [*rows, *({"key": "", "name": "", "citation": "", "url": ""}
                       for _ in range(NEW_SOURCE_ROWS))]  # fmt: skip
     listed = [

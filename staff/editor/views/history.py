@@ -49,14 +49,14 @@ def revert(request, topic_id: str, sha: str):
             draft = drafts.propose(request.user, Draft.REVERT, topic_id, {"sha": sha},
                            changed=f"restore to {sha[:10]}")  # fmt: skip
             sent_for_approval(request, draft)
-            return redirect("editor-history", topic_id=topic_id)
+            return redirect("editor:history", topic_id=topic_id)
         commit = editing.revert(
             paths.CONTENT_DIR, kept, sha, drafts.topic_file(topic_id), common.author(request.user)
         )
     except editing.Invalid as invalid:
         problems = "; ".join(m for ms in invalid.errors.values() for m in ms)
         flash.error(request, f"Not reverted: that version is not valid now ({problems}).")
-        return redirect("editor-history", topic_id=topic_id)
+        return redirect("editor:history", topic_id=topic_id)
     log.record(request.user, "reverted topic", topic_id, f"to {sha[:10]}")
     flash.success(request, f"Reverted to the version of {sha[:10]} (commit {str(commit)[:10]}).")
-    return redirect("editor-history", topic_id=topic_id)
+    return redirect("editor:history", topic_id=topic_id)

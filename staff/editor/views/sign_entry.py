@@ -90,11 +90,11 @@ def sign(request, kind: str, key: str):
         return _page(request, content, kind, key)
     if not roles.has_role(request.user, roles.SIGNERS):
         flash.error(request, "Only a clinician can sign.")
-        return redirect("editor-sign-entry", kind=kind, key=key)
+        return redirect("editor:sign-entry", kind=kind, key=key)
     form = SignForm(request.POST)
     if not form.is_valid():
         flash.error(request, "Not signed: open the page again and sign what it shows.")
-        return redirect("editor-sign-entry", kind=kind, key=key)
+        return redirect("editor:sign-entry", kind=kind, key=key)
     base = form.cleaned_data["base_version"]
     try:
         entry_signing.sign(
@@ -107,7 +107,7 @@ def sign(request, kind: str, key: str):
     except editing.Invalid as invalid:
         flash.error(request, "Not signed: " + "; ".join(
             m for ms in invalid.errors.values() for m in ms))  # fmt: skip
-        return redirect("editor-sign-entry", kind=kind, key=key)
+        return redirect("editor:sign-entry", kind=kind, key=key)
     log.record(request.user, f"signed {KINDS[kind]}", key, f"version {base}")
     flash.success(request, f"Signed the {KINDS[kind]} “{key}”.")
-    return redirect("editor-sign-off")
+    return redirect("editor:sign-off")

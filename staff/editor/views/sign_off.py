@@ -96,7 +96,7 @@ def sign(request, topic_id: str):
     if request.method == "POST":
         if not may_sign:
             flash.error(request, "Only a clinician can sign an answer.")
-            return redirect("editor-sign", topic_id=topic_id)
+            return redirect("editor:sign", topic_id=topic_id)
         clinician = common.author(request.user).name
         try:
             signing.sign(
@@ -108,10 +108,10 @@ def sign(request, topic_id: str):
         except editing.Invalid as invalid:
             flash.error(request, "Not signed: " + "; ".join(
                 m for ms in invalid.errors.values() for m in ms))  # fmt: skip
-            return redirect("editor-sign", topic_id=topic_id)
+            return redirect("editor:sign", topic_id=topic_id)
         log.record(request.user, "signed topic", topic_id, f"version {topic.version}")
         flash.success(request, f"Signed “{topic.title}”. Patients get it as you read it.")
-        return redirect("editor-sign-off")
+        return redirect("editor:sign-off")
     current = editing.load_topic(paths.CONTENT_DIR, topic_id)
     shown = editing.preview(paths.CONTENT_DIR, topic_id, current.fields)
     return render(

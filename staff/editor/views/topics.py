@@ -87,7 +87,7 @@ def edit(request, topic_id: str):
         else ""
     )
     flash.success(request, f"Saved ({changed}). Patients get it from their next question.{note}")
-    return redirect("editor-topic", topic_id=topic_id)
+    return redirect("editor:topic", topic_id=topic_id)
 
 
 def _propose(request, current: editing.Editable, fields: dict):
@@ -101,7 +101,7 @@ def _propose(request, current: editing.Editable, fields: dict):
     except editing.Conflict as conflict:
         return _conflict(request, current.topic_id, conflict)
     sent_for_approval(request, draft)
-    return redirect("editor-topic", topic_id=current.topic_id)
+    return redirect("editor:topic", topic_id=current.topic_id)
 
 
 def sent_for_approval(request, draft: Draft | None) -> None:
@@ -193,7 +193,7 @@ def new(request):
         if Approval.required():
             draft = drafts.propose(request.user, Draft.NEW, fields["id"], fields, "", "new topic")
             sent_for_approval(request, draft)
-            return redirect("editor-topics")
+            return redirect("editor:topics")
         editing.new_topic(paths.CONTENT_DIR, fields, common.author(request.user), common.history())
     except editing.Invalid as invalid:
         return _new_form(request, {**forms.to_form(fields), "id": fields["id"]}, invalid.errors)
@@ -203,7 +203,7 @@ def new(request):
         "Topic added. The assistant can match questions to it after the next training "
         "(make run retrains when example questions changed).",
     )
-    return redirect("editor-topic", topic_id=fields["id"])
+    return redirect("editor:topic", topic_id=fields["id"])
 
 
 def _new_form(request, shown: dict, errors: dict):
@@ -225,13 +225,13 @@ def _new_form(request, shown: dict, errors: dict):
 def retire(request, topic_id: str):
     if request.POST.get("confirm") != "yes":
         flash.error(request, "Not retired: tick the box to confirm.")
-        return redirect("editor-topic", topic_id=topic_id)
+        return redirect("editor:topic", topic_id=topic_id)
     base_version = request.POST.get("base_version") or ""
     try:
         if Approval.required():
             draft = drafts.propose(request.user, Draft.RETIRE, topic_id, {}, base_version, "retire")
             sent_for_approval(request, draft)
-            return redirect("editor-topic", topic_id=topic_id)
+            return redirect("editor:topic", topic_id=topic_id)
         editing.retire_topic(
             paths.CONTENT_DIR,
             topic_id,
@@ -242,13 +242,13 @@ def retire(request, topic_id: str):
     except editing.Invalid as invalid:
         problems = "; ".join(m for ms in invalid.errors.values() for m in ms)
         flash.error(request, f"Not retired: {problems}")
-        return redirect("editor-topic", topic_id=topic_id)
+        return redirect("editor:topic", topic_id=topic_id)
     except editing.Conflict:
         flash.error(request, "Not retired: someone changed the topic meanwhile. Look again.")
-        return redirect("editor-topic", topic_id=topic_id)
+        return redirect("editor:topic", topic_id=topic_id)
     log.record(request.user, "retired topic", topic_id)
     flash.success(request, f"Retired {topic_id}: patients no longer get it (history keeps it).")
-    return redirect("editor-topics")
+    return redirect("editor:topics")
 
 
 @require_POST

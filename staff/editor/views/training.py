@@ -83,4 +83,4 @@ def retrain(request):
         )
     finally:
         store.close()
-    return redirect("editor-topics")
+    return redirect("editor:topics")

@@ -75,7 +75,7 @@ def translation(request, topic_id: str, language: str):
             draft = drafts.propose(request.user, Draft.TRANSLATION, topic_id, fields,
                                    base_version, f"{language} translation ({state})")  # fmt: skip
             sent_for_approval(request, draft)
-            return redirect("editor-translation", topic_id=topic_id, language=language)
+            return redirect("editor:translation", topic_id=topic_id, language=language)
         saved = drafts.save_translation(
             paths.CONTENT_DIR, topic_id, fields, base_version,
             common.author(request.user), common.history(),
@@ -89,7 +89,7 @@ def translation(request, topic_id: str, language: str):
         flash.success(request, f"Saved ({state}). Patients get it from their next question.")
     else:
         flash.info(request, "Nothing changed.")
-    return redirect("editor-translation", topic_id=topic_id, language=language)
+    return redirect("editor:translation", topic_id=topic_id, language=language)
 
 
 def _page(request, current, title, variants, errors, may_review, status=200):

@@ -70,7 +70,7 @@ def add_examples(request):
     form = ExamplesForm(request.POST)
     if not form.is_valid():
         flash.error(request, " ".join(m for ms in form.errors.values() for m in ms))
-        return redirect("editor-waiting")
+        return redirect("editor:waiting")
     topic = form.cleaned_data["topic"]
     chosen = form.cleaned_data["questions"]
     texts = waiting.texts([m.pk for m in chosen])
@@ -87,7 +87,7 @@ def add_examples(request):
     (flash.success if added else flash.info)(request, said)
     for problem in problems:
         flash.error(request, problem)
-    return redirect("editor-waiting")
+    return redirect("editor:waiting")
 
 
 def _questions(n: int) -> str:

@@ -99,7 +99,7 @@ def change_role(request, pk: int):
             flash.error(request, f"Not changed: {exc}")
         else:
             flash.success(request, f"{user.username} is now: {words.role_of(user)}.")
-    return redirect("people-account", pk=pk)
+    return redirect("people:account", pk=pk)
 
 
 @never_cache
@@ -110,7 +110,7 @@ def act(request, pk: int):
     form = AccountActionForm(request.POST)
     if not form.is_valid():
         flash.error(request, "That is not something this page does.")
-        return redirect("people-account", pk=pk)
+        return redirect("people:account", pk=pk)
     action, name = form.cleaned_data["action"], user.username
     try:
         if action == form.DEACTIVATE:
@@ -134,4 +134,4 @@ def act(request, pk: int):
             flash.error(request, f"{name} is deactivated: reactivate the account first.")
     except accounts.AccountError as exc:
         flash.error(request, f"Not changed: {exc}")
-    return redirect("people-account", pk=pk)
+    return redirect("people:account", pk=pk)

@@ -69,7 +69,7 @@ def approval(request):
         if wanted
         else "Approval of edits is off: changes reach patients when they are saved.",
     )
-    return redirect("people-settings")
+    return redirect("people:settings")
 
 
 @require_POST
@@ -86,7 +86,7 @@ def sign_off(request):
             draft = drafts.propose(request.user, Draft.CLINIC, loader.CLINIC_FILE,
                                    values, base_version, ", ".join(changed))  # fmt: skip
             sent_for_approval(request, draft)
-            return redirect("people-settings")
+            return redirect("people:settings")
         saved = clinic_editing.save_clinic(
             paths.CONTENT_DIR, values, base_version, common.author(request.user), common.history()
         )
@@ -101,9 +101,9 @@ def sign_off(request):
             "Not saved: someone changed the clinic's settings since you opened this page. "
             "Here they are now; make your change again.",
         )
-        return redirect("people-settings")
+        return redirect("people:settings")
     if saved.changed_fields:
         log.record(request.user, "edited clinic details", "clinic.yml",
                    ", ".join(saved.changed_fields))  # fmt: skip
     flash.success(request, "Saved. Patients get it from their next question.")
-    return redirect("people-settings")
+    return redirect("people:settings")

@@ -125,10 +125,10 @@ def wrong_answer(request, pk: int):
 def _back(reviewed: Conversation | None, message: str):
     """To the conversation's page, at the message it was opened from."""
     if message.isdigit() and Message.objects.filter(pk=int(message)).exists():
-        return redirect("conversation", pk=int(message))
+        return redirect("review:conversation", pk=int(message))
     if reviewed is not None and reviewed.lead_id:
-        return redirect("conversation", pk=reviewed.lead_id)
-    return redirect("inbox")
+        return redirect("review:conversation", pk=reviewed.lead_id)
+    return redirect("review:inbox")
 
 
 @require_POST
@@ -144,7 +144,7 @@ def assign_topic(request, pk: int):
         changed = examples.add(paths.CONTENT_DIR, topic, message.text)
     except examples.ExampleError as exc:
         flash.error(request, str(exc))
-        return redirect("conversation", pk=pk)
+        return redirect("review:conversation", pk=pk)
     # Into the content's history too, with the nurse as author.
     history.commit(
         [changed], editor_common.author(request.user), f"{topic}: example question from the inbox"
@@ -157,7 +157,7 @@ def assign_topic(request, pk: int):
         f"Added to the examples of “{topic}” in content/. "
         "The assistant learns it at the next training.",
     )
-    return redirect("conversation", pk=pk)
+    return redirect("review:conversation", pk=pk)
 
 
 def _propose_example(request, message: Message, topic: str):
@@ -168,10 +168,10 @@ def _propose_example(request, message: Message, topic: str):
                        changed="example question")  # fmt: skip
     except editing.Invalid as invalid:
         flash.error(request, "; ".join(m for ms in invalid.errors.values() for m in ms))
-        return redirect("conversation", pk=message.pk)
+        return redirect("review:conversation", pk=message.pk)
     if draft is None:
         flash.info(request, "Nothing changed.")
-        return redirect("conversation", pk=message.pk)
+        return redirect("review:conversation", pk=message.pk)
     message.corrected_topic = topic
     message.save(update_fields=["corrected_topic"])
     flash.success(
@@ -179,4 +179,4 @@ def _propose_example(request, message: Message, topic: str):
         f"Sent for approval: the question joins the examples of “{topic}” once a "
         "second person approves it.",
     )
-    return redirect("conversation", pk=message.pk)
+    return redirect("review:conversation", pk=message.pk)

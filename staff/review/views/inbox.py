@@ -88,11 +88,11 @@ def inbox(request):
     answers, a translator to the translations, a clinician to the answers to sign."""
     if not roles.has_role(request.user, roles.REVIEWERS):
         if roles.has_role(request.user, roles.EDITORS):
-            return redirect("editor-topics")
+            return redirect("editor:topics")
         if roles.has_role(request.user, roles.TRANSLATORS):
-            return redirect("editor-translations")
+            return redirect("editor:translations")
         if roles.has_role(request.user, roles.SIGNERS):
-            return redirect("editor-sign-off")
+            return redirect("editor:sign-off")
         raise PermissionDenied
     rows, chosen = filtered(request.GET, request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -141,7 +141,7 @@ def row(conversation: Conversation) -> dict:
         "topic": lead.topic if lead else "",
         "status": conversation.get_status_display(),
         "assigned": conversation.assigned_to.username if conversation.assigned_to else "",
-        "url": reverse("conversation", args=[lead.pk]) if lead else "",
+        "url": reverse("review:conversation", args=[lead.pk]) if lead else "",
     }
 
 
@@ -173,7 +173,7 @@ def latest(request):
 def bulk_review(request):
     """The ticked conversations marked reviewed in one step; one audit entry each."""
     form = BulkReviewForm(request.POST)
-    back = reverse("inbox")
+    back = reverse("review:inbox")
     if not form.is_valid():
         flash.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     else:

@@ -87,7 +87,7 @@ test-unit: $(ENV_STAMP) $(NODE_STAMP) system-packages
 test-stories: $(ENV_STAMP)
 	$(PY) -m bot test-stories
 
-# The README's pictures of the chat, taken by the browser tests.
+# The pictures in README.md and docs/ (the chat, the staff pages), taken by the browser tests.
 screenshots: $(ENV_STAMP) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
 		$(PY) -m pytest -q tests/test_widget.py -k fits_phones

@@ -1,4 +1,4 @@
-"""The scaled-out assistant (README, Scaling out) under the same load: PostgreSQL,
+"""The scaled-out assistant (docs/scaling-out.md) under the same load: PostgreSQL,
 Redis and two Rasa servers (tests/scale_out.py starts them as their systemd
 units would), measured with 1 server (its own port) and with 2 (through nginx),
 in one run. Part of `make bench`; alone: `bench/run.py --scale-out-only`."""

@@ -1,4 +1,4 @@
-"""The scaled-out assistant of the README's "Scaling out", on 127.0.0.1: PostgreSQL
+"""The scaled-out assistant of docs/scaling-out.md, on 127.0.0.1: PostgreSQL
 and Redis from Debian's packages, the processes of deploy/scale-out/systemd/
 started by those units' own ExecStart lines and environment file, and nginx with
 deploy/scale-out/nginx-rasa.conf in front of the Rasa servers. For

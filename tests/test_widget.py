@@ -588,7 +588,7 @@ def test_one_tag_puts_the_chat_on_a_clinics_own_site(page, assistant, clinic_sit
 
 @pytest.fixture(scope="module")
 def behind_https(tmp_path_factory):
-    """The assistant as the README sets it up behind the clinic's HTTPS."""
+    """The assistant as docs/install.md sets it up behind the clinic's HTTPS."""
     root = tmp_path_factory.mktemp("https")
     port = free_port()
     public = f"https://localhost:{port}"

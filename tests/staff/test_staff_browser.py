@@ -346,7 +346,7 @@ SAMPLE = [
 
 @pytest.mark.parametrize("where", ["/", "/dashboard/"])
 def test_axe_finds_no_serious_or_critical_problems(workspace, nurse_page, where):
-    # A day's kind of messages, so the pages (and the README's pictures) show each kind.
+    # A day's kind of messages, so the pages (and the pictures in docs/) show each kind.
     for sender, text in SAMPLE:
         if not workspace.logged("text = ?", text):
             workspace.assistant.ask(sender, text)

@@ -18,19 +18,14 @@ from pathlib import Path
 import requests
 
 from bot import paths
+from bot.servers import processes
 
 START_TIMEOUT_S = 600
 
-# How each of the supervisor's children shows in its command line.
-CHILD_MARKERS = {
-    "action server": "-m bot.servers.action_server",
-    "rasa server": "-m bot.rasa.server",
-    "web server": "-m bot web",
-    "reminder scheduler": "-m bot scheduler",
-    "staff workspace": "-m gunicorn staff.wsgi",  # `-m staff serve` execs gunicorn
-    "review log": "-m staff follow",
-    "trainer": "-m bot trainer",
-}
+# How each of the supervisor's children shows in its command line: `-m` and its
+# module from the one list (bot/servers/processes.py), unless it execs another.
+EXECS = {processes.STAFF: "-m gunicorn staff.wsgi"}  # `-m staff serve` execs gunicorn
+CHILD_MARKERS = {p.name: EXECS.get(p.name, " ".join(["-m", *p.module])) for p in processes.SERVERS}
 
 
 def free_port() -> int:

@@ -125,7 +125,7 @@ def test_a_child_that_stops_answering_is_restarted(capsys, monkeypatch):
     assert frozen not in live_pids()
 
 
-def stand_ins(tmp_path: Path, migrate: str, monkeypatch) -> supervisor.Supervisor:
+def stand_ins(tmp_path: Path, migrate: str) -> supervisor.Supervisor:
     """A supervisor whose children each note whether the migration had run when
     they started, and whose migration runs `python -c migrate`."""
     watched = supervisor.Supervisor(supervisor.Settings.from_env({}), Path("unused.tar.gz"))
@@ -137,7 +137,7 @@ def stand_ins(tmp_path: Path, migrate: str, monkeypatch) -> supervisor.Superviso
             f"str(pathlib.Path({str(tmp_path / 'migrated')!r}).exists())); time.sleep(60)"
         )
         child.command, child.ready_url, child.notifies = [sys.executable, "-c", code], None, False
-    monkeypatch.setitem(supervisor.JOBS, supervisor.MIGRATE, [sys.executable, "-c", migrate])
+    watched.commands[supervisor.MIGRATE] = [sys.executable, "-c", migrate]
     return watched
 
 
@@ -146,9 +146,12 @@ def test_the_staff_processes_start_once_the_migration_has_run(tmp_path, monkeypa
     migrate = (
         f"import pathlib, time; time.sleep(1); pathlib.Path({str(tmp_path / 'migrated')!r}).touch()"
     )
-    watched = stand_ins(tmp_path, migrate, monkeypatch)
+    watched = stand_ins(tmp_path, migrate)
+    notes = [tmp_path / f"{name}.started" for name in watched.children]
     try:
         watched.start_all()
+        # Ready once running: each writes its note a moment later.
+        assert wait_until(lambda: all(note.exists() and note.read_text() for note in notes), 30)
     finally:
         watched.stop()
     noted = {name: (tmp_path / f"{name}.started").read_text() for name in watched.children}
@@ -157,12 +160,39 @@ def test_the_staff_processes_start_once_the_migration_has_run(tmp_path, monkeypa
     assert noted[supervisor.RASA] == noted[supervisor.ACTIONS] == "False"
 
 
-def test_a_failed_migration_stops_the_start_before_any_staff_process(tmp_path, monkeypatch):
-    watched = stand_ins(tmp_path, "raise SystemExit(2)", monkeypatch)
+def test_a_failed_migration_stops_the_start_before_any_staff_process(tmp_path):
+    watched = stand_ins(tmp_path, "raise SystemExit(2)")
     try:
-        with pytest.raises(RuntimeError, match=r"could not be migrated \(exit code 2\)"):
+        with pytest.raises(RuntimeError, match=r"The staff migrations failed \(exit code 2\)"):
             watched.start_all()
     finally:
         watched.stop()
     assert watched.children[supervisor.STAFF].process is None
     assert watched.children[supervisor.REVIEW_LOG].process is None
+
+
+def test_each_periodic_job_runs_at_once_and_never_twice_at_the_same_time(tmp_path, monkeypatch):
+    import dataclasses
+
+    from bot.servers import processes
+
+    monkeypatch.setattr(supervisor, "POLL_S", 0.05)
+    # Due every 0.2 s, each run takes 3 s: one run in the 1.5 s watched.
+    often = [
+        dataclasses.replace(p, every_s=0.2) if p.kind == processes.PERIODIC else p
+        for p in processes.ALL
+    ]
+    monkeypatch.setattr(processes, "ALL", tuple(often))
+    periodic = [p.name for p in often if p.kind == processes.PERIODIC]
+    runs = tmp_path / "runs"
+    watched = supervisor.Supervisor(supervisor.Settings.from_env({}), Path("unused.tar.gz"))
+    watched.children = {}
+    for name in periodic:
+        watched.commands[name] = [
+            sys.executable,
+            "-c",
+            f"import time; open({str(runs)!r}, 'a').write({name!r} + '\\n'); time.sleep(3)",
+        ]
+    watch_for(watched, 1.5)
+    time.sleep(1)  # the last one started has written its line
+    assert sorted(runs.read_text().splitlines()) == sorted(periodic)

@@ -6,8 +6,6 @@ module: it starts in about a minute."""
 
 import json
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,7 +13,6 @@ import pytest
 import redis
 import requests
 
-from bot import paths
 from bot.reminders.store import ReminderStore
 from bot.servers.trouble_log import TroubleLog
 from bot.settings import ScaleOut
@@ -184,17 +181,15 @@ def test_a_trouble_message_any_server_records_reaches_the_review_log(stack, monk
     assert wait_for(lambda: outcome() == [(Outcome.TROUBLE,)], 30), outcome()
 
 
-def test_retention_deletes_old_conversations_in_both_postgresql_databases(stack):
+def test_the_retention_unit_deletes_old_conversations_in_both_postgresql_databases(stack):
+    """As its timer starts it: haip-retention.service's ExecStart, which runs the
+    command the supervisor runs once a day (tests/test_processes.py)."""
     for sender in ("so-old", "so-recent"):
         ask(stack.proxy_url, sender, "what is the pump")
     # so-old was last active 200 days ago (the clinic keeps 180).
     stack.sql("haip", "UPDATE events SET timestamp = timestamp - 200 * 86400 WHERE sender_id = %s",
               ("so-old",))  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "staff", "retention"],
-        cwd=paths.ROOT, env=stack.env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = stack.run_job("retention")
     assert "deleted 1 conversations" in done.stdout, done.stdout
     for db in ("haip", "haip_events"):
         assert stack.tracker_rows("so-old", db) == []

@@ -1,8 +1,9 @@
-"""`python -m bot serve NAME`: one of the supervisor's processes on its own, with
-the command line and environment the supervisor would give it. This is what the
-systemd units of deploy/scale-out/ start, so a clinic that runs several Rasa
-servers runs exactly the processes `make run` runs, and the scale-out test runs
-those units' ExecStart lines.
+"""`python -m bot serve NAME`: one of the supervisor's processes or jobs on its
+own (NAME: a unit name in bot/servers/processes.py), with the command line and
+environment the supervisor would give it. This is what the systemd units of
+deploy/scale-out/ start, so a clinic that runs several Rasa servers runs exactly
+the processes and jobs `make run` runs, and the scale-out test runs those units'
+ExecStart lines.
 
 Unlike `make run`, nothing restarts a process here (systemd does), and Rasa's
 API token and the action server's secret come from the unit's environment file,
@@ -16,20 +17,12 @@ import sys
 from pathlib import Path
 
 from bot import paths
-from bot.servers import action_secret, api_token, supervisor
+from bot.servers import action_secret, api_token, processes, supervisor
 from bot.settings import Settings
 from bot.trainings import TrainingStore
 
-NAMES = {
-    "actions": supervisor.ACTIONS,
-    "rasa": supervisor.RASA,
-    "web": supervisor.WEB,
-    "scheduler": supervisor.SCHEDULER,
-    "staff": supervisor.STAFF,
-    "review-log": supervisor.REVIEW_LOG,
-    "trainer": supervisor.TRAINER,
-    "migrate": supervisor.MIGRATE,
-}
+# Unit name (`bot serve UNIT`) to the supervisor's name, for each process and job.
+NAMES = {p.unit: p.name for p in processes.ALL}
 
 
 def current_model(built: Path, models_dir: Path = paths.MODELS_DIR) -> Path:
@@ -67,7 +60,7 @@ def command_and_env(
             raise SystemExit(f"{api_token.VARIABLE} must be set (the units' secrets file).")
     else:
         env.pop(api_token.VARIABLE, None)
-    return {**supervisor.commands(settings, model), **supervisor.JOBS}[process], env
+    return supervisor.commands(settings, model)[process], env
 
 
 def main(name: str, port: int | None, built: Path | None) -> int:

@@ -1,24 +1,18 @@
 """The supervisor behind `make run` (`python -m bot run`): starts the assistant's
-seven processes, keeps them running, and stops them all on Ctrl-C (SIGINT) or
-SIGTERM.
-
-  action server       rasa-sdk, answers FAQ topics from content/ (python -m
-                      bot.servers.action_server: only for callers with its secret)
-  rasa server         Rasa with its HTTP API (python -m bot.rasa.server)
-  web server          the chat widget's files and history (python -m bot web)
-  reminder scheduler  delivers refill reminders (python -m bot scheduler)
-  staff workspace     the nurses' and editors' web app (python -m staff serve)
-  review log          copies Rasa's events to the workspace (python -m staff follow)
-  trainer             trains when an editor asks for it (python -m bot trainer)
+processes, keeps them running, runs its periodic jobs, and stops them all on
+Ctrl-C (SIGINT) or SIGTERM. Which processes and jobs there are, what each needs
+and what starts after what is the one list in bot/servers/processes.py, from
+which the systemd units of deploy/scale-out/ are made too.
 
 When the trainer has a new model that passed its gates, the supervisor starts a
 second Rasa server with it on the same port (SO_REUSEPORT; it takes connections
 only once loaded: bot/rasa/server.py), then stops the old one, which
 finishes the replies it has started: patients are answered throughout.
 
-The action server, Rasa, the two staff processes and the trainer start first;
-the web server and the scheduler once Rasa has loaded its model. Once a day the supervisor runs
-the retention command (python -m staff retention). A process that stops after
+Each process starts once those it starts after are ready: the staff database's
+migrations run once, here, before the staff processes start; the web server and
+the scheduler wait for Rasa to load its model. Periodic jobs (retention) run once
+everything is up, then again as often as the list says. A process that stops after
 that is restarted on its own, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s
 once it has run for a minute); the others keep running. Every child dies with the supervisor, even
 after a `kill -9` (Linux PR_SET_PDEATHSIG), so nothing is left holding a port.
@@ -65,7 +59,7 @@ from pathlib import Path
 
 from bot import paths, sqlite_files
 from bot.content.loader import Content
-from bot.servers import action_secret, api_token, private_files
+from bot.servers import action_secret, api_token, private_files, processes
 from bot.servers.ready_pipe import VARIABLE as READY_FD
 from bot.settings import Settings
 from bot.trainings import TrainingStore
@@ -81,25 +75,22 @@ STOP_GRACE_S = 15.0
 HEALTH_EVERY_S = 10.0
 HUNG_AFTER_S = 45.0
 
-ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
-STAFF, REVIEW_LOG, TRAINER = "staff workspace", "review log", "trainer"
+ACTIONS, RASA, WEB, SCHEDULER = (
+    processes.ACTIONS,
+    processes.RASA,
+    processes.WEB,
+    processes.SCHEDULER,
+)
+STAFF, REVIEW_LOG, TRAINER = processes.STAFF, processes.REVIEW_LOG, processes.TRAINER
+MIGRATE, RETENTION = processes.MIGRATE, processes.RETENTION
 # How often the supervisor looks for a newly trained model, and how long the new
 # Rasa server may take to load it before the switch is given up.
 TRAININGS_EVERY_S = 2.0
 SWITCH_TIMEOUT_S = 300.0
-RETENTION_EVERY_S = 24 * 3600
-MIGRATE_TIMEOUT_S = 120.0
-RETENTION, MIGRATE = "retention command", "staff migrations"
-# Commands that run to their end: retention once a day, the staff database's
-# migrations once before the staff processes start.
-JOBS = {
-    RETENTION: [sys.executable, "-m", "staff", "retention"],
-    MIGRATE: [sys.executable, "-m", "staff", "migrate"],
-}
 # Only these call or serve Rasa's API; the action server never sees the token.
-NEEDS_API_TOKEN = (RASA, WEB, SCHEDULER)
+NEEDS_API_TOKEN = tuple(p.name for p in processes.ALL if processes.API_TOKEN in p.needs)
 # Rasa sends the action server's secret (endpoints.yml); the action server checks it.
-NEEDS_ACTIONS_SECRET = (ACTIONS, RASA)
+NEEDS_ACTIONS_SECRET = tuple(p.name for p in processes.ALL if processes.ACTIONS_SECRET in p.needs)
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -107,22 +98,13 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
-    """Each child's command line. No secrets here: any local user can read a
-    command line."""
-    python = [sys.executable, "-m"]
+    """Each process's and job's command line: `python -m` and its module from the
+    list, then what the settings decide. No secrets here: any local user can read
+    a command line."""
     cors = [arg for origin in settings.cors_origins for arg in ("--cors", origin)]
-    return {
-        ACTIONS: python
-        + [
-            "bot.servers.action_server",
-            "--interface",
-            settings.host,
-            "--port",
-            str(settings.actions_port),
-        ],
-        RASA: python
-        + [
-            "bot.rasa.server",
+    from_settings = {
+        ACTIONS: ["--interface", settings.host, "--port", str(settings.actions_port)],
+        RASA: [
             "--model",
             str(model),
             "--interface",
@@ -135,11 +117,10 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
             str(settings.endpoints_file),
             *cors,
         ],
-        WEB: python + ["bot", "web"],
-        SCHEDULER: python + ["bot", "scheduler"],
-        STAFF: python + ["staff", "serve"],
-        REVIEW_LOG: python + ["staff", "follow"],
-        TRAINER: python + ["bot", "trainer"],
+    }
+    return {
+        p.name: [sys.executable, "-m", *p.module, *from_settings.get(p.name, [])]
+        for p in processes.ALL
     }
 
 
@@ -315,8 +296,9 @@ class Supervisor:
         self.api_token = api_token.new()
         self.actions_secret = action_secret.new()
         self.stopping = False
+        self.commands = commands(settings, model)
         self.children = {
-            name: self._child(name, command) for name, command in commands(settings, model).items()
+            p.name: self._child(p.name, self.commands[p.name]) for p in processes.SERVERS
         }
         self.trainings: TrainingStore | None = None
         self.trainings_at = 0.0
@@ -343,68 +325,65 @@ class Supervisor:
         self.stopping = True
 
     def start_all(self) -> None:
-        """First start. A child that stops before it is ready means something to
-        fix (a broken model, a port taken meanwhile), not something a restart
-        mends: RuntimeError."""
-        # The staff database is migrated once, here, beside the servers that do
-        # not use it; the two staff processes start when it is done.
-        migrate = self._run_job(MIGRATE)
-        self._start([ACTIONS, RASA, TRAINER])
-        self._migrated(migrate)
-        self._start([STAFF, REVIEW_LOG])
-        self._wait_ready([ACTIONS, RASA, TRAINER, STAFF, REVIEW_LOG])
+        """First start, as the list says: each server once those it starts after
+        are ready, each job that runs once (the staff database's migrations) to
+        its end before them. A child that stops before it is ready, or such a job
+        that fails, means something to fix (a broken model, a port taken
+        meanwhile, a failed migration), not something a restart mends:
+        RuntimeError."""
+        first = [p for p in processes.ALL if p.kind != processes.PERIODIC]
+        started: dict[str, float] = {}
+        jobs: dict[str, subprocess.Popen] = {}
+        ready: set[str] = set()
+        while len(ready) < len(first) and not self.stopping:
+            now = time.monotonic()
+            for p in first:
+                if p.name in started or not all(name in ready for name in p.after):
+                    continue
+                if p.kind == processes.ONCE:
+                    if (job := self._run_job(p.name)) is None:
+                        raise RuntimeError(f"Could not run the {p.name}.")
+                    jobs[p.name] = job
+                else:
+                    self.children[p.name].start()
+                started[p.name] = now
+            for name in sorted(set(started) - ready):
+                if self._started_well(name, jobs.get(name)):
+                    ready.add(name)
+                elif now - started[name] > READY_TIMEOUT_S:
+                    raise RuntimeError(f"Not ready after {READY_TIMEOUT_S:.0f} s: {name}")
+            if len(ready) < len(first):
+                time.sleep(POLL_S)
         if not self.stopping:
-            self._start_and_wait([WEB, SCHEDULER])
             self.trainings = TrainingStore()
             self.trainings.set_live_model(self.model.name)
 
-    def _start_and_wait(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
-        self._start(names)
-        self._wait_ready(names, timeout_s)
-
-    def _start(self, names: list[str]) -> None:
-        for name in names:
-            self.children[name].start()
-
-    def _migrated(self, migrate: subprocess.Popen | None) -> None:
-        if migrate is None:
-            raise RuntimeError("The staff database could not be migrated (no process).")
-        try:
-            code = migrate.wait(timeout=MIGRATE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            migrate.kill()
-            migrate.wait()
-            raise RuntimeError(
-                f"The staff database was not migrated within {MIGRATE_TIMEOUT_S:.0f} s."
-            ) from None
-        if code != 0:
-            raise RuntimeError(f"The staff database could not be migrated ({describe_exit(code)}).")
-
-    def _wait_ready(self, names: list[str], timeout_s: float = READY_TIMEOUT_S) -> None:
-        pending = set(names)
-        deadline = time.monotonic() + timeout_s
-        while pending and not self.stopping:
-            for name in sorted(pending):
-                child = self.children[name]
-                if not child.running:
-                    exit_ = describe_exit(child.process.returncode)
-                    raise RuntimeError(f"The {name} stopped while starting ({exit_}).")
-                if child.became_ready():
-                    pending.discard(name)
-            if pending and time.monotonic() > deadline:
-                raise RuntimeError(f"Not ready after {timeout_s:.0f} s: {', '.join(pending)}")
-            time.sleep(POLL_S)
+    def _started_well(self, name: str, job: subprocess.Popen | None) -> bool:
+        """A job: has ended well; a server: is ready. RuntimeError if it stopped."""
+        if job is not None:
+            if (code := job.poll()) is not None and code != 0:
+                raise RuntimeError(f"The {name} failed ({describe_exit(code)}).")
+            return code == 0
+        child = self.children[name]
+        if not child.running:
+            raise RuntimeError(f"The {name} stopped while starting "
+                               f"({describe_exit(child.process.returncode)}).")  # fmt: skip
+        return child.became_ready()
 
     def watch(self) -> None:
         """Until a stop signal: restart each child that stops, on its own, and
-        run the retention command once a day (the first time at once)."""
-        retention: subprocess.Popen | None = None
-        retention_at = time.monotonic()
+        run each periodic job as often as the list says (the first time at once;
+        never twice at the same time)."""
+        periodic = [p for p in processes.ALL if p.kind == processes.PERIODIC]
+        running: dict[str, subprocess.Popen | None] = {}
+        due = {p.name: time.monotonic() for p in periodic}
         while not self.stopping:
             now = time.monotonic()
-            if now >= retention_at and (retention is None or retention.poll() is not None):
-                retention = self._run_retention()
-                retention_at = now + RETENTION_EVERY_S
+            for p in periodic:
+                job = running.get(p.name)
+                if now >= due[p.name] and (job is None or job.poll() is not None):
+                    running[p.name] = self._run_job(p.name)
+                    due[p.name] = now + p.every_s
             for child in self.children.values():
                 if child.running:
                     if child.became_ready():
@@ -486,16 +465,12 @@ class Supervisor:
         switch has its own time limit (SWITCH_TIMEOUT_S)."""
         return not (child.name == RASA and self.incoming is not None)
 
-    def _run_retention(self) -> subprocess.Popen | None:
-        """Deletes what is older than the clinic's retention setting; its own
-        process, so a slow delete never holds up the watch loop."""
-        return self._run_job(RETENTION)
-
     def _run_job(self, name: str) -> subprocess.Popen | None:
-        """A command that runs to its end (JOBS), with no secret."""
+        """A job from the list, in its own process, so a slow one (retention's
+        deletes) never holds up the watch loop."""
         try:
             return subprocess.Popen(
-                JOBS[name],
+                self.commands[name],
                 cwd=paths.ROOT,
                 env=self._env_for(name),
                 stdin=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""Scaled out with Rasa's own parts (README, Scaling out): two Rasa servers behind
+"""Scaled out with Rasa's own parts (docs/scaling-out.md): two Rasa servers behind
 nginx, conversations in PostgreSQL, Redis's lock store, the review log reading
 Rasa's event broker in PostgreSQL, every process started by the ExecStart line of
 its systemd unit in deploy/scale-out/ (tests/scale_out.py). One stack for the

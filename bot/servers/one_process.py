@@ -27,7 +27,7 @@ NAMES = {p.unit: p.name for p in processes.ALL}
 
 def current_model(built: Path, models_dir: Path = paths.MODELS_DIR) -> Path:
     """A model the trainer has made and checked goes live at the next start of a
-    Rasa server (restart them one at a time: README, Scaling out); else the live
+    Rasa server (restart them one at a time: docs/scaling-out.md); else the live
     one, else `built`, the one `python -m bot train` makes for the current content."""
     trainings = TrainingStore()
     waiting = trainings.waiting_to_load()

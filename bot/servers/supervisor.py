@@ -21,7 +21,7 @@ Files it and its children make are their user's only (umask 077), and files
 under var/ and the other data places made before are fixed to 0600/0700 on
 start (bot/servers/private_files.py).
 
-Settings come from the environment (see README):
+Settings come from the environment (docs/settings.md):
   HAIP_HOST           interface both servers bind to (default 127.0.0.1)
   HAIP_RASA_PORT      Rasa server port (default 5005)
   HAIP_ACTIONS_PORT   action server port (default 5055)

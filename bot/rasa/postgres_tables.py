@@ -1,5 +1,5 @@
 """Rasa's tables in PostgreSQL, made once before a Rasa server starts (scaled
-out: README, Scaling out).
+out: docs/scaling-out.md).
 
 A Rasa server makes the tables it needs as it starts: SQLAlchemy's create_all,
 which looks, then creates. Two servers starting together both look, both

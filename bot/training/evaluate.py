@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import bot.rasa
 from bot import paths
 from bot.intents import FALLBACK, MESSAGE_LANGUAGE, RETRIEVAL_INTENT, URGENT
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
@@ -417,6 +418,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         examples + spanish_examples + [e for group in red_flag_examples for e in group],
     )
     result = report(predictions[: len(examples)])
+    # What was measured: Rasa with our replacements, as patients get it.
+    result["rasa"] = bot.rasa.describe()
+    print(result["rasa"])
     print_report(result)
     start = len(examples) + len(spanish_examples)
     result["held_out_es"] = report(predictions[len(examples) : start])

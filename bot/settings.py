@@ -38,6 +38,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("HAIP_WEB_PORT", "8000", "port of the web chat (widget files and demo page)"),
     Setting("HAIP_TRACKER_DB", "var/tracker.db", "SQLite file holding conversations"),
     Setting("HAIP_REMINDERS_DB", "var/reminders.db", "SQLite file holding refill reminders"),
+    Setting(
+        "HAIP_TROUBLE_DB",
+        None,
+        "SQLite file recording which messages got the trouble message (ids and times only)",
+        shown_default="`trouble.db` beside `HAIP_TRACKER_DB`",
+    ),
     Setting("HAIP_CONTENT_DIR", "content", "where the clinic's content lives"),
     Setting("HAIP_MODELS_DIR", "models", "where trained models are kept"),
     Setting(
@@ -271,6 +277,15 @@ def path(variable: str, env: Mapping[str, str] | None = None) -> Path:
     """A file or folder setting; relative defaults are relative to the project."""
     value = Path(get(variable, env) or "")
     return (value if value.is_absolute() else ROOT / value).resolve()
+
+
+def trouble_db(env: Mapping[str, str] | None = None, tracker_db: Path | None = None) -> Path:
+    """The trouble log's file: beside the conversations (tracker_db, else the
+    setting's) unless set, so a set-up that moves the tracker file (a test, a
+    scratch run) moves it too."""
+    if get("HAIP_TROUBLE_DB", env):
+        return path("HAIP_TROUBLE_DB", env)
+    return (tracker_db or path("HAIP_TRACKER_DB", env)).with_name("trouble.db")
 
 
 def port(variable: str, env: Mapping[str, str] | None = None) -> int:

@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from bot.servers import trouble_log
+from bot.servers.trouble_log import TroubleLog
 from tests.servers import Assistant, started_assistant
 from tests.socket_patient import SocketPatient
 
@@ -82,7 +82,7 @@ def test_a_frozen_action_server_gets_the_trouble_message_not_silence(assistant):
     # And the conversations go on as before.
     assert "about 3 days" in texts(assistant.ask(rest_sender, "how long is the hospital stay"))
     # The staff workspace's review log learns which messages got the trouble message.
-    recorded = trouble_log.read_after(Path(assistant.env["HAIP_TRACKER_DB"]), 0, 100)
+    recorded = TroubleLog.from_settings(assistant.env).after(0, 100)
     assert {row[1] for row in recorded} >= {rest_sender, patient.chat_id}
 
 

@@ -22,7 +22,8 @@ def data(tmp_path, monkeypatch):
     var = tmp_path / "var"
     (var / "content.git" / "hooks").mkdir(parents=True)
     (var / "training" / "build-1").mkdir(parents=True)
-    names = ("tracker.db", "tracker.db-wal", "tracker.db-shm", "staff.db", "reminders.db")
+    names = ("tracker.db", "tracker.db-wal", "tracker.db-shm", "staff.db", "reminders.db",
+             "trouble.db")  # fmt: skip
     made = [var / n for n in (*names, "training/trainings.db", "content.git/HEAD")]
     for path in made:
         path.write_text("x")
@@ -34,7 +35,8 @@ def data(tmp_path, monkeypatch):
         folder.chmod(0o755)
     monkeypatch.setattr(private_files, "DATA_FOLDER", var)
     for name, where in (("HAIP_TRACKER_DB", "tracker.db"), ("HAIP_STAFF_DB", "staff.db"),
-                        ("HAIP_REMINDERS_DB", "reminders.db"), ("HAIP_TRAINING_DIR", "training"),
+                        ("HAIP_REMINDERS_DB", "reminders.db"), ("HAIP_TROUBLE_DB", "trouble.db"),
+                        ("HAIP_TRAINING_DIR", "training"),
                         ("HAIP_CONTENT_HISTORY", "content.git")):  # fmt: skip
         monkeypatch.setenv(name, str(var / where))
     return var
@@ -58,14 +60,16 @@ def test_a_database_outside_var_is_fixed_without_its_folder(tmp_path, monkeypatc
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
     shared.chmod(0o755)
-    db = shared / "tracker.db"
-    for path in (db, shared / "tracker.db-wal", shared / "neighbour.txt"):
+    db, trouble = shared / "tracker.db", shared / "trouble.db"
+    for path in (db, shared / "tracker.db-wal", trouble, shared / "neighbour.txt"):
         path.write_text("x")
         path.chmod(0o644)
     monkeypatch.setattr(private_files, "DATA_FOLDER", tmp_path / "no-var")
     monkeypatch.setenv("HAIP_TRACKER_DB", str(db))
+    monkeypatch.setenv("HAIP_TROUBLE_DB", str(trouble))
     private_files.make_private(private_files.places())
     assert (mode(db), mode(shared / "tracker.db-wal")) == (0o600, 0o600)
+    assert mode(trouble) == 0o600
     assert (mode(shared), mode(shared / "neighbour.txt")) == (0o755, 0o644)
 
 

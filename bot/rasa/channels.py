@@ -104,7 +104,7 @@ def reply_deadline() -> ReplyDeadline:
     message has a last good version from the start."""
     limit_s = settings.seconds("HAIP_REPLY_LIMIT_SECONDS")
     _load_content_now()
-    log = TroubleLog(settings.path("HAIP_TRACKER_DB"), settings.Settings.from_env().scale_out)
+    log = TroubleLog.from_settings()
     return ReplyDeadline(limit_s, trouble_text, on_trouble=log.record)
 
 

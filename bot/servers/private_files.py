@@ -39,11 +39,10 @@ def private_from_now() -> None:
 def places(env: Mapping[str, str] | None = None) -> list[Path]:
     """The data folder and everything the settings name that holds private data."""
     found = [DATA_FOLDER]
-    for name in DATABASES:
-        db = settings.path(name, env)
+    for db in [*(settings.path(name, env) for name in DATABASES), settings.trouble_db(env)]:
         found += [db, *(db.with_name(db.name + end) for end in SQLITE_COMPANIONS)]
-        if name == "HAIP_STAFF_DB":
-            found.append(db.with_name("staff-secret.key"))  # staff/settings.py
+    # staff/settings.py
+    found.append(settings.path("HAIP_STAFF_DB", env).with_name("staff-secret.key"))
     found += [settings.path(name, env) for name in FOLDERS]
     return found
 

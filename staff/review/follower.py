@@ -10,11 +10,11 @@ and each row is unique by its event id, so a crash at any point means the next
 run starts where the last commit ended. SQLite hands out event ids in commit
 order (one writer at a time), so a saved position never skips a late commit.
 
-Scaled out, the events come from Rasa's event broker in PostgreSQL
-(staff/review/broker_events.py). There several servers take ids from one
+The events come through bot/events (EventSource): the tracker file, or scaled
+out, Rasa's event broker in PostgreSQL. There several servers take ids from one
 sequence and may commit them out of order, so a batch stops at a missing id
 until the id has been missing for GAP_WAIT_S (a rolled-back insert leaves one
-for good).
+for good). The trouble log (bot/servers/trouble_log.py) is followed the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -33,10 +32,11 @@ from bot import intents, paths
 from bot.content import languages
 from bot.content.loader import ContentError
 from bot.content.store import ContentStore
+from bot.events import EventSource, for_tracker
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
-from bot.servers import trouble_log, typed_commands
+from bot.servers import typed_commands
+from bot.servers.trouble_log import TroubleLog
 from staff.review import conversations, outcomes, pseudonyms
-from staff.review.broker_events import BrokerEvents
 from staff.review.cells import known_topic, without_controls
 from staff.review.masking import mask
 from staff.review.models import Message, Outcome, PendingTrouble, Position
@@ -44,7 +44,6 @@ from staff.review.models import Message, Outcome, PendingTrouble, Position
 logger = logging.getLogger(__name__)
 
 SOURCE = "rasa-events"
-TROUBLE_SOURCE = "trouble-messages"
 BATCH = 500
 # A trouble message whose patient message Rasa has still not saved after this
 # long belongs to a message Rasa never saved (it stopped): it is logged as such.
@@ -53,26 +52,6 @@ UNSAVED_AFTER = dt.timedelta(minutes=10)
 WANTED = ("user", "bot", "action")
 GAP_WAIT_S = 30.0
 _CONTENT = ContentStore(paths.CONTENT_DIR)
-
-
-def _read(tracker_db: Path, after: int, limit: int) -> list[tuple]:
-    if not tracker_db.exists():
-        return []
-    # Read-only and brief: Rasa's writes wait for no more than this one query.
-    uri = f"file:{tracker_db}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, timeout=10)
-    try:
-        return connection.execute(
-            "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events"
-            " WHERE id > ? ORDER BY id LIMIT ?",
-            (after, limit),
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):  # Rasa has not written yet
-            return []
-        raise
-    finally:
-        connection.close()
 
 
 def _time(timestamp: float | None) -> dt.datetime:
@@ -121,12 +100,15 @@ def _content_topic_ids() -> Collection[str] | None:
 class Follower:
     def __init__(
         self,
-        tracker_db: Path,
-        broker: BrokerEvents | None = None,
+        events: EventSource | Path,
         topic_ids: Callable[[], Collection[str] | None] = _content_topic_ids,
+        trouble: TroubleLog | None = None,
     ):
-        self.tracker_db = Path(tracker_db)
-        self.broker = broker
+        tracker_db = Path(events) if isinstance(events, (str, Path)) else None
+        # A tracker file's path: its events (the event broker's when scaled out)
+        # and the trouble log that goes with it.
+        self.events = for_tracker(tracker_db) if tracker_db else events
+        self.trouble = trouble or TroubleLog.from_settings(tracker_db=tracker_db)
         # Asked once per batch: the topic column holds only these (staff/review/cells.py).
         self.topic_ids = topic_ids
         self._known: Collection[str] | None = None
@@ -139,9 +121,8 @@ class Follower:
         self._gaps: dict[str, dict[int, float]] = {}
 
     def _read_events(self, after: int, limit: int) -> list[tuple]:
-        if self.broker is None:
-            return _read(self.tracker_db, after, limit)
-        return self.settled(self.broker.read(after, limit), after)
+        rows = self.events.after(after, limit)
+        return self.settled(rows, after) if self.events.out_of_order else rows
 
     def settled(
         self, rows: list[tuple], after: int, now: float | None = None, source: str = "events"
@@ -189,11 +170,11 @@ class Follower:
         return len(rows)
 
     def _follow_trouble(self, limit: int, now: dt.datetime | None = None) -> int:
-        after = self.position(TROUBLE_SOURCE)
-        if self.broker is None:
-            rows = trouble_log.read_after(self.tracker_db, after, limit)
-        else:
-            rows = self.settled(self.broker.trouble_after(after, limit), after, source="trouble")
+        source = self.trouble.position_key
+        after = self.position(source)
+        rows = self.trouble.after(after, limit)
+        if self.trouble.out_of_order:
+            rows = self.settled(rows, after, source="trouble")
         with transaction.atomic():
             for trouble_id, sender_id, message_id, timestamp in rows:
                 PendingTrouble.objects.get_or_create(
@@ -206,7 +187,7 @@ class Follower:
                 )
             if rows:
                 Position.objects.update_or_create(
-                    source=TROUBLE_SOURCE, defaults={"last_event_id": rows[-1][0]}
+                    source=source, defaults={"last_event_id": rows[-1][0]}
                 )
             self._settle_trouble(now or dt.datetime.now(tz=dt.timezone.utc))
         return len(rows)
@@ -367,6 +348,4 @@ class Follower:
 
 
 def follow(tracker_db: Path, every_s: float, stop) -> None:
-    from staff.review import broker_events
-
-    Follower(tracker_db, broker_events.from_settings()).run(every_s, stop)
+    Follower(tracker_db).run(every_s, stop)

@@ -1,19 +1,16 @@
 """Deleting what is older than the clinic's retention setting (`log_retention_days`
 in clinic.yml, default 180): review-log rows with their conversations' notes and search-index
-entries, and the same conversations in Rasa's tracker store. SQLite's
-secure_delete overwrites the freed pages, so deleted text is not left on disk.
+entries, the same conversations in Rasa's events (bot/events, which says which
+conversations may go) and their rows of the trouble log. SQLite's secure_delete
+overwrites the freed pages, so deleted text is not left on disk.
 
 A conversation goes as a whole once its last event is older than the limit:
-Rasa cannot load half a conversation. The conversation holding the newest event
-always stays, because SQLite would hand its id out again and the review log's
-saved position would then skip new events.
+Rasa cannot load half a conversation.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +19,10 @@ from django.db import connection, transaction
 
 from bot import paths
 from bot.content.store import ContentStore
-from bot.servers import trouble_log
+from bot.events import EventSource, for_tracker
+from bot.servers.trouble_log import TroubleLog
 from staff.audit import log
-from staff.review import broker_events, pseudonyms
+from staff.review import pseudonyms
 from staff.review.models import Conversation, Message, PendingTrouble
 
 DEFAULT_DAYS = 180
@@ -52,35 +50,22 @@ def retention_days() -> int:
     return int(clinic.get("log_retention_days", DEFAULT_DAYS))
 
 
-def _old_conversations(tracker: sqlite3.Connection, cutoff: float) -> list[str]:
-    rows = tracker.execute(
-        "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ?"
-        " AND MAX(id) < (SELECT MAX(id) FROM events)",
-        (cutoff,),
-    )
-    return [r[0] for r in rows]
-
-
-def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> Report:
+def run(
+    events: EventSource | Path,
+    days: int | None = None,
+    now: float | None = None,
+    trouble: TroubleLog | None = None,
+) -> Report:
+    """events: a source, or a tracker file's path for its events (the event
+    broker's when scaled out) and the trouble log that goes with it."""
     days = days or retention_days()
     cutoff = (now or time.time()) - days * 86400
-    senders: list[str] = []
-    events = 0
-    if broker := broker_events.from_settings():  # scaled out: PostgreSQL
-        senders, events = broker.forget_older_than(cutoff)
-    if tracker_db.exists():
-        with contextlib.closing(sqlite3.connect(tracker_db, timeout=30)) as tracker:
-            tracker.execute("PRAGMA secure_delete=ON")
-            if broker is None:
-                senders = _old_conversations(tracker, cutoff)
-            with tracker:
-                for sender in senders:
-                    if broker is None:
-                        events += tracker.execute(
-                            "DELETE FROM events WHERE sender_id = ?", (sender,)
-                        ).rowcount
-                    # Scaled out, the file holds the trouble log alone.
-                    trouble_log.forget(tracker, sender)
+    if isinstance(events, (str, Path)):
+        trouble = trouble or TroubleLog.from_settings(tracker_db=Path(events))
+        events = for_tracker(Path(events))
+    forgotten = events.forget_older_than(cutoff)
+    senders, events_deleted = forgotten.senders, forgotten.events
+    (trouble or TroubleLog.from_settings()).forget(senders)
     cutoff_time = dt.datetime.fromtimestamp(cutoff, tz=dt.timezone.utc)
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -107,6 +92,6 @@ def run(tracker_db: Path, days: int | None = None, now: float | None = None) -> 
             None,
             "retention",
             f"{days} days",
-            f"{len(gone)} conversations, {events} tracker events, {messages} log rows",
+            f"{len(gone)} conversations, {events_deleted} tracker events, {messages} log rows",
         )
-    return Report(days, len(gone), events, messages)
+    return Report(days, len(gone), events_deleted, messages)

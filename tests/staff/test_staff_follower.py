@@ -164,3 +164,17 @@ def test_each_patient_message_keeps_the_language_it_was_read_in(tracker):
     Follower(tracker.path).catch_up()
     assert [m.language for m in patient_messages()] == ["es", "en", "", ""]
     assert patient_messages()[0].language_name == "Español"
+
+
+def test_a_trouble_message_in_the_trouble_log_marks_its_patient_message(tracker, monkeypatch):
+    from bot.servers.trouble_log import TroubleLog
+
+    monkeypatch.delenv("HAIP_TROUBLE_DB", raising=False)
+    parse = {"intent": {"name": "faq", "confidence": 0.9}, "entities": []}
+    event = {"text": "how long is the stay", "message_id": "m-1", "parse_data": parse}
+    tracker._add("t", "user", event, intent="faq")
+    tracker.user("t", "and the pump?")
+    # As the Rasa server records it: the log's own file beside the tracker file.
+    TroubleLog.from_settings(tracker_db=tracker.path).record("t", "m-1")
+    Follower(tracker.path).catch_up()
+    assert [m.outcome for m in patient_messages()] == [Outcome.TROUBLE, Outcome.PENDING]

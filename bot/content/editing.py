@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.content import answers, loader
+from bot.content import answers, loader, round_trip
 from bot.content.edit_errors import Conflict, Invalid
 from bot.content.files import locked, sync_dir, write_atomic
 from bot.content.history import Author
@@ -350,74 +350,22 @@ def _check_author(author: Any) -> None:
 # --- writing YAML ----------------------------------------------------------------
 
 
-class _Block(str):
-    """An answer text, written as a block like the shipped files: folded (">-",
-    wrapped) if it is one paragraph, literal ("|-", as typed) if it has line breaks."""
-
-    style = ">"
-
-
-class _Flow(list):
-    """A list of keys written on one line, "[JH, P1]", as every shipped topic file
-    writes its sources and follow_ups."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # "  - item" under its key, as in the shipped files.
-        return super().increase_indent(flow, False)
-
-
-def _represent_block(dumper: yaml.SafeDumper, value: _Block) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=value.style)
-
-
-def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.Node:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
-
-
-_Dumper.add_representer(_Block, _represent_block)
-_Dumper.add_representer(_Flow, _represent_flow)
-
-
-def _dump(data: dict, styled: bool = True) -> str:
-    """Each key on its own: answers wrapped near 80 columns as in the shipped
-    files, every other text (a claim, an example) kept on one line."""
-    return "".join(
-        yaml.dump(
-            {key: value},
-            Dumper=_Dumper if styled else yaml.SafeDumper,
-            sort_keys=False,
-            allow_unicode=True,
-            default_flow_style=False,
-            width=72 if key in ("answer", "translations", "k") else 10**6,
-        )
-        for key, value in data.items()
-    )
-
-
-def _block(text: str) -> Any:
-    """The text as a block scalar that reads back the same, or as it is."""
-    for style in ("|", ">") if "\n" in text else (">", "|"):
-        candidate = _Block(text)
-        candidate.style = style
-        with contextlib.suppress(yaml.YAMLError):
-            if yaml.safe_load(_dump({"k": candidate})) == {"k": text}:
-                return candidate
-    return text
-
-
-def _styled(name: str, value: Any) -> Any:
+def _styled(name: str, value: Any, indent: int = 2) -> Any:
+    """A field's value in the shipped files' style: an answer as a block (folded
+    near 72 columns, `indent` spaces in), sources and follow_ups on one line."""
     if name == "answer" and isinstance(value, str):
-        return _block(value)
+        return round_trip.folded(value, indent)
     if name == "answer" and isinstance(value, dict):
-        return {k: _block(v) if isinstance(v, str) else v for k, v in value.items()}
+        return {
+            k: round_trip.folded(v, indent + 2) if isinstance(v, str) else v
+            for k, v in value.items()
+        }
     if name in ("sources", "follow_ups") and isinstance(value, list):
-        return _Flow(value)
+        return round_trip.flow(value)
     if name == "translations" and isinstance(value, dict):
         # Each language's answer as a block, like the English one.
         return {
-            language: {k: _styled(k, v) for k, v in entry.items()}
+            language: {k: _styled(k, v, indent + 4) for k, v in entry.items()}
             if isinstance(entry, dict)
             else entry
             for language, entry in value.items()
@@ -425,86 +373,48 @@ def _styled(name: str, value: Any) -> Any:
     return value
 
 
-_KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?:[ \t]|$)")
-
-
-def _segments(text: str, keys: list) -> dict[str, tuple[list[str], list[str]]] | None:
-    """The file split by top-level key: for each key, the comment and blank lines
-    before it and its own lines. None if the file is laid out in a way this
-    cannot follow (then it is written whole)."""
-    parts: dict[str, tuple[list[str], list[str]]] = {}
-    current: list[str] | None = None
-    pending: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if not line.endswith("\n"):
-            line += "\n"
-        if match := _KEY_LINE.match(line):
-            if match.group(1) in parts:
-                return None
-            current = [line]
-            parts[match.group(1)] = (pending, current)
-            pending = []
-        elif not line.strip() or line.startswith("#"):
-            pending.append(line)
-        elif current is not None and (line[0] in " \t" or line.rstrip() == "-" or line[:2] == "- "):
-            current.extend(pending)
-            current.append(line)
-            pending = []
-        else:
-            return None
-    if current is not None:
-        current.extend(pending)
-    if list(parts) != [str(k) for k in keys]:
-        return None
-    return parts
-
-
 def _compose(original: str | None, before: dict, after: dict) -> str:
-    """The file's new text: unchanged keys keep their lines (and comments),
-    changed ones are written afresh, in the shipped files' key order."""
-    styled = {k: _styled(k, v) for k, v in after.items()}
-    parts = _segments(original, list(before)) if original is not None else None
-    text = None
-    if parts is not None:
-        order = [k for k in before if k in after]
-        canonical = [k for k in KEY_ORDER if k in order]
-        if order == canonical:
-            order = [k for k in KEY_ORDER if k in after]
-            order += [k for k in after if k not in order]
-        else:
-            order += [k for k in after if k not in order]
-        out: list[str] = []
-        for key in order:
-            comments, lines = parts.get(key, ([], []))
-            out.extend(comments)
-            if key in before and before[key] == after[key]:
-                out.extend(lines)
-            else:
-                out.append(_with_comments(_dump({key: styled[key]}), lines, after[key]))
-        text = "".join(out)
-    if text is None or not _reads_as(text, after):
-        ordered = {k: styled[k] for k in KEY_ORDER if k in styled}
-        ordered.update({k: v for k, v in styled.items() if k not in ordered})
-        text = _dump(ordered)
-        if not _reads_as(text, after):
-            text = _dump(after, styled=False)
+    """The file's new text: the keys unchanged since `before` keep their lines
+    and comments, changed ones are written afresh, in the shipped files' key
+    order. Written whole if the edited file would not read back as `after`."""
+    for text in (_edited(original, before, after), _fresh(after, styled=True)):
+        if text is not None and _reads_as(text, after):
+            return text
+    text = _fresh(after, styled=False)
     if not _reads_as(text, after):
         raise Invalid({"file": ["cannot be written so that it reads back the same"]})
     return text
 
 
-def _with_comments(dumped: str, old_lines: list[str], value: Any) -> str:
-    """A rewritten mapping (answer per pump type) keeps the comment lines that
-    opened it ("# This topic's facts hold only for one pump type ...")."""
-    comments = []
-    for line in old_lines[1:]:
-        if not line.lstrip().startswith("#"):
-            break
-        comments.append(line)
-    if not comments or not isinstance(value, dict) or "\n" not in dumped:
-        return dumped
-    first, rest = dumped.split("\n", 1)
-    return first + "\n" + "".join(comments) + rest
+def _edited(original: str | None, before: dict, after: dict) -> str | None:
+    try:
+        document = round_trip.load(original) if original is not None else None
+    except round_trip.YAMLError:
+        return None
+    if not isinstance(document, round_trip.CommentedMap):
+        return None
+    for gone in [k for k in document if k not in after]:
+        del document[gone]
+    kept = [k for k in before if k in after]
+    if kept == [k for k in KEY_ORDER if k in kept]:
+        order = [k for k in KEY_ORDER if k in after]
+        order += [k for k in after if k not in order]
+    else:
+        order = kept + [k for k in after if k not in kept]
+    for at, key in enumerate(order):
+        if key not in document:
+            document.insert(at, key, _styled(key, after[key]))
+        elif before.get(key) != after[key]:
+            round_trip.assign(document, key, _styled(key, after[key]))
+    return round_trip.dump(document)
+
+
+def _fresh(data: dict, styled: bool) -> str:
+    ordered = {k: data[k] for k in KEY_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    if styled:
+        ordered = {k: _styled(k, v) for k, v in ordered.items()}
+    return round_trip.dump(ordered)
 
 
 def _reads_as(text: str, data: dict) -> bool:

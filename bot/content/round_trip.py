@@ -1,0 +1,134 @@
+"""Rewriting a content file so that what an edit leaves alone keeps its lines
+and comments: ruamel.yaml's round trip, set up to write as the shipped files
+are written and to read plain words as the assistant's loader (PyYAML, which
+follows YAML 1.1) reads them.
+
+    load(text) -> the document (mappings and lists that remember their comments)
+    dump(document) -> text
+    assign(mapping, key, value)    mapping[key] = value, keeping what is unchanged
+    folded(text, indent)           an answer's text as a folded block
+    flow(items)                    a list written on one line, "[JH, P1]"
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+__all__ = ["CommentedMap", "YAMLError", "assign", "dump", "flow", "folded", "load"]
+
+# New answers are folded near this column, as the shipped files are.
+ANSWER_WIDTH = 72
+
+
+class _Yaml11(VersionedResolver):
+    """YAML 1.1's reading: "yes", "on" and "21:00" are not text to PyYAML,
+    so they are written quoted."""
+
+    def __init__(self, version=None, loader=None, loadumper=None):
+        super().__init__((1, 1), loader, loadumper)
+
+
+def _yaml() -> YAML:
+    # A new one each time: a YAML object keeps its parser's state between calls.
+    yaml = YAML()
+    yaml.Resolver = _Yaml11
+    yaml.preserve_quotes = True
+    # A line is as long as its text: only answers are folded, where they were.
+    yaml.width = 10**6
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load(text: str) -> Any:
+    return _yaml().load(text)
+
+
+def dump(document: Any) -> str:
+    out = io.StringIO()
+    _yaml().dump(document, out)
+    return out.getvalue()
+
+
+def folded(text: str, indent: int) -> FoldedScalarString | LiteralScalarString:
+    """A text with line breaks as typed ("|-"); one paragraph folded (">-") at
+    the first space past ANSWER_WIDTH columns, written `indent` spaces in."""
+    if "\n" in text:
+        return LiteralScalarString(text)
+    block = FoldedScalarString(text)
+    folds, column = [], indent
+    for at, char in enumerate(text):
+        alone = 0 < at < len(text) - 1 and text[at - 1] != " " != text[at + 1]
+        if char == " " and alone and column > ANSWER_WIDTH:
+            folds.append(at)
+            column = indent
+        else:
+            column += 1
+    block.fold_pos = folds
+    return block
+
+
+def flow(items: list) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def assign(mapping: CommentedMap, key: Any, value: Any) -> None:
+    """mapping[key] = value, keeping what is unchanged: an equal value keeps its
+    lines, a mapping is changed key by key (its comments stay), and a block
+    that is replaced passes on the comment lines that followed it."""
+    old = mapping.get(key)
+    if key in mapping and old == value:
+        return
+    if isinstance(old, CommentedMap) and isinstance(value, dict):
+        for gone in [k for k in old if k not in value]:
+            del old[gone]
+        for k, v in value.items():
+            assign(old, k, v)
+        return
+    if isinstance(value, dict) and not isinstance(value, CommentedMap):
+        value = CommentedMap(value)
+    elif isinstance(value, list) and not isinstance(value, CommentedSeq):
+        value = CommentedSeq(value)
+    _pass_on_comment(old, value)
+    mapping[key] = value
+
+
+def _pass_on_comment(old: Any, new: Any) -> None:
+    # ruamel keeps the comment lines after a block on its deepest last entry.
+    before, after = _tail(old, convert=False), _tail(new, convert=True)
+    if before and after:
+        container, key = before
+        comment = container.ca.items.pop(key, None)
+        if comment:
+            new_container, new_key = after
+            new_container.ca.items[new_key] = _moved(comment, container, new_container)
+
+
+def _moved(comment: list, old: Any, new: Any) -> list:
+    # A mapping keeps a comment after a value in place 2, a list in place 0.
+    text = comment[2] if isinstance(old, CommentedMap) else comment[0]
+    return [None, None, text, None] if isinstance(new, CommentedMap) else [text, None, None, None]
+
+
+def _tail(node: Any, convert: bool) -> tuple[Any, Any] | None:
+    """The innermost mapping or list holding the last entry, and that entry's
+    key; with `convert`, plain dicts and lists on the way become ruamel's."""
+    found = None
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node:
+        key = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+        found = (node, key)
+        child = node[key]
+        if convert and isinstance(child, dict) and not isinstance(child, CommentedMap):
+            child = node[key] = CommentedMap(child)
+        elif convert and isinstance(child, list) and not isinstance(child, CommentedSeq):
+            child = node[key] = CommentedSeq(child)
+        node = child
+    return found

@@ -26,6 +26,7 @@ channel outbox, see outbox.py). The staff pages read them through staff_view.py.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot import sqlite_files
+
+# What the store raises when its file is locked, full or damaged: callers that
+# keep going (a page, a reply) catch this and say so.
+Error = sqlite3.Error
 
 TABLE = "reminders"
 DELIVERIES = "deliveries"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 
 from django.contrib import messages as flash
@@ -248,7 +247,7 @@ def cancel(request, pk: int):
         return redirect("reminders")
     try:
         cancelled = ReminderStore(stats.reminders_db()).cancel_one(pk)
-    except sqlite3.Error as exc:
+    except store.Error as exc:
         logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
         flash.error(request, "Not cancelled: the reminder store could not be changed. Try again.")
         return redirect("reminders")
@@ -295,7 +294,7 @@ def move(request, pk: int):
         moved = ReminderStore(stats.reminders_db()).move(
             pk, refill, rules.remind_at(refill, clinic, now)
         )
-    except sqlite3.Error as exc:
+    except store.Error as exc:
         logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
         flash.error(request, "Not moved: the reminder store could not be changed. Try again.")
         return redirect("reminders")

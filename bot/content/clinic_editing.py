@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content import loader
+from bot.content import loader, round_trip
 from bot.content.editing import (
     MAX_FIELD_CHARS,
     Conflict,
@@ -65,6 +65,28 @@ def scalar(value) -> str:
     return dumped.removesuffix("\n...\n").strip()
 
 
+def _rewritten(text: str, values: Mapping, only: bool = False) -> str:
+    """The file's text with these top-level keys set (and, with `only`, no
+    others, in this order); every line and comment an edit leaves alone stays."""
+    try:
+        document = round_trip.load(text)
+    except round_trip.YAMLError as exc:
+        raise Invalid({"file": [f"cannot be edited here ({exc}); fix it by hand"]}) from None
+    expected = {**(yaml.safe_load(text) or {}), **values}
+    if only:
+        expected = dict(values)
+        for gone in [k for k in document if k not in values]:
+            del document[gone]
+    for key, value in values.items():
+        round_trip.assign(document, key, value)
+        if only:
+            document.move_to_end(key)
+    mine = round_trip.dump(document)
+    if yaml.safe_load(mine) != expected:
+        raise Invalid({"file": ["cannot be written so that it reads back the same"]})
+    return mine
+
+
 def load_clinic(content_dir: Path | str) -> Values:
     raw = (Path(content_dir) / loader.CLINIC_FILE).read_bytes()
     data = yaml.safe_load(raw) or {}
@@ -89,7 +111,7 @@ def save_clinic(
     author: Author,
     history: ContentHistory | None = None,
 ) -> Saved:
-    """Change the given keys of clinic.yml, line by line, so its comments stay."""
+    """Change the given keys of clinic.yml; its other lines and its comments stay."""
     root = Path(content_dir)
     errors = {k: ["is not a clinic setting"] for k in typed if k not in CLINIC_KEYS}
     errors |= {k: ["is too long"] for k, v in typed.items() if len(str(v)) > MAX_FIELD_CHARS}
@@ -104,15 +126,8 @@ def save_clinic(
         changed = [k for k in CLINIC_KEYS if k in typed and _typed(k, typed[k]) != current.get(k)]
         if not changed:
             return Saved(version=version_of(raw), commit=None, warnings=[])
-        lines = text.splitlines(keepends=True)
-        for key in changed:
-            line = f"{key}: {scalar(_typed(key, typed[key]))}\n"
-            at = next((i for i, old in enumerate(lines) if old.startswith(f"{key}:")), None)
-            if at is None:
-                lines.append(line)
-            else:
-                lines[at] = line
-        mine = "".join(lines)
+        values = {key: _typed(key, typed[key]) for key in changed}
+        mine = _rewritten(text, values)
         if base_version != version_of(raw):
             raise Conflict(theirs=text, mine=mine, version=version_of(raw))
         checked = check(root, {loader.CLINIC_FILE: mine}, loader.CLINIC_FILE, set(changed))
@@ -164,13 +179,10 @@ def save_sources(
         path = root / loader.SOURCES_FILE
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-        header = "".join(line for line in text.splitlines(keepends=True)[:20]
-                         if line.startswith("#"))  # fmt: skip
-        body = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=10**6)
-        mine = header + body
         current = yaml.safe_load(text) or {}
         if entries == current:
             return Saved(version=version_of(raw), commit=None, warnings=[])
+        mine = _rewritten(text, entries, only=True)
         if base_version != version_of(raw):
             raise Conflict(theirs=text, mine=mine, version=version_of(raw))
         changed = sorted(set(entries) ^ set(current) | {

@@ -73,7 +73,7 @@ class RasaAPI:
     def load_model(self, model_file: Path | str, timeout_s: float = 600) -> None:
         """Rasa's `PUT /model` (HTTP 204 when done): loads a model file from
         models/, the only place bot/rasa/server.py loads from, in place of
-        the current one. Rasa answers nobody while it loads (bench/model_load_wait.py);
+        the current one. Rasa answers nobody while it loads (docs/decisions/001-rasa-server.md);
         the supervisor's switch to a new model does not use it."""
         self._call(
             "PUT",

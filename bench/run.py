@@ -1,7 +1,7 @@
 """`make bench`: the assistant beside the starter bot of `rasa init`, in one run
 on one machine. Prints a table and writes every figure to bench/results/bench.json.
 
-    .venv/bin/python bench/run.py [--duration 60] [--quick] [--clients 20]
+    .venv/bin/python -m bench.run [--duration 60] [--quick] [--clients 20]
         [--no-training] [--json FILE]
 
 Measures, over Rasa's REST channel (POST /webhooks/rest/webhook):
@@ -43,14 +43,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench import load, ours, scale_out, starter, training  # noqa: E402
-from bench.progress import say  # noqa: E402
-from bench.questions import FAQ, SCRIPT, STARTER_SCRIPT  # noqa: E402
-from bot import paths  # noqa: E402
-from bot.content import answers  # noqa: E402
-from bot.content.store import ContentStore  # noqa: E402
+from bench import load, ours, scale_out, starter, training
+from bench.progress import say
+from bench.questions import FAQ, SCRIPT, STARTER_SCRIPT
+from bot import paths
+from bot.content import answers
+from bot.content.store import ContentStore
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
 WARM_UP_ROUNDS = 1  # each bot's script once before measuring: first-use costs out

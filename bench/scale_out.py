@@ -1,7 +1,7 @@
 """The scaled-out assistant (docs/scaling-out.md) under the same load: PostgreSQL,
-Redis and two Rasa servers (tests/scale_out.py starts them as their systemd
+Redis and two Rasa servers (harness/scale_out.py starts them as their systemd
 units would), measured with 1 server (its own port) and with 2 (through nginx),
-in one run. Part of `make bench`; alone: `bench/run.py --scale-out-only`."""
+in one run. Part of `make bench`; alone: `python -m bench.run --scale-out-only`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from bench import load
 from bench.progress import say
 from bench.questions import SCRIPT
-from tests.scale_out import Stack, missing
+from harness.scale_out import Stack, missing
 
 WEBHOOK = "/webhooks/rest/webhook"
 

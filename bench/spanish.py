@@ -20,11 +20,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+from bot import intents
+from bot.training import evaluate, train
 
-from bot import intents  # noqa: E402
-from bot.training import evaluate, train  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TUNING_SET = ROOT / "tests" / "tuning" / "spanish_questions.yml"
 RESULTS = ROOT / "bench" / "results" / "spanish.json"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.servers import free_port, port_open
+from harness.servers import free_port, port_open
 
 START_TIMEOUT_S = 600
 

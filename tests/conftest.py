@@ -5,8 +5,8 @@ import pytest
 import yaml
 
 from bot import paths
+from harness.servers import models_copy, started_assistant
 from tests.ports import CLINIC_SITE, STAFF_PUBLIC_URL
-from tests.servers import models_copy, started_assistant
 
 # The browser tests of the chat widget (tests/test_widget.py) and of the staff
 # workspace (tests/staff/test_staff_browser.py) share one assistant, because

@@ -2,7 +2,7 @@
 the tests that use it must know too. A module of its own, imported once: pytest
 may load conftest.py a second time under another name, which would pick new ports."""
 
-from tests.servers import free_port
+from harness.servers import free_port
 
 # A clinic's own site that embeds the widget: another origin, on loopback too,
 # because Chromium keeps other sites from loading anything from 127.0.0.1

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from bot.outreach.sms import TwilioSettings
-from tests.servers import free_port
+from harness.servers import free_port
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "stand-in-auth-token"

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.servers import free_port
+from harness.servers import free_port
 
 
 class Recorder:

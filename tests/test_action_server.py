@@ -14,7 +14,7 @@ from bot import paths
 from bot.reminders.store import ReminderStore
 from bot.servers import action_secret, supervisor
 from bot.settings import Settings
-from tests.servers import free_port, wait_until
+from harness.servers import free_port, wait_until
 
 PATIENT_TEXT = "my name is Zed Quux and my refill is at St Example"
 

@@ -14,7 +14,7 @@ import requests
 import socketio
 
 from bot.servers.trouble_log import TroubleLog
-from tests.servers import Assistant, started_assistant
+from harness.servers import Assistant, started_assistant
 from tests.socket_patient import SocketPatient
 
 pytestmark = pytest.mark.integration

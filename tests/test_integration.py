@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from bot import paths
-from tests.conftest import edit_yaml
-from tests.servers import (
+from harness.servers import (
     Assistant,
     all_text,
     bot_texts,
@@ -22,6 +21,7 @@ from tests.servers import (
     started_assistant,
     tracker_events,
 )
+from tests.conftest import edit_yaml
 from tests.sms_provider import SmsProvider
 from tests.smtp_server import Recorder, parsed, smtp_server
 from tests.socket_patient import SocketPatient

@@ -27,7 +27,7 @@ from bot.outreach.email import (
     build_message,
     send,
 )
-from tests.servers import free_port
+from harness.servers import free_port
 from tests.smtp_server import Recorder, smtp_server
 
 SENDER = "refills@clinic.example.org"

@@ -14,7 +14,7 @@ from bot.reminders import contacts, dates, outbox
 from bot.reminders.store import ReminderStore
 from bot.servers.web import WebServer
 from bot.settings import Settings
-from tests.servers import free_port
+from harness.servers import free_port
 from tests.sms_provider import SmsProvider
 from tests.smtp_server import Recorder, parsed, smtp_server
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.outreach import sms
-from tests.servers import free_port
+from harness.servers import free_port
 from tests.sms_provider import ACCOUNT_SID, AUTH_TOKEN, NUMBER, SmsProvider
 
 PATIENT = "+12025550143"

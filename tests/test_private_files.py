@@ -9,7 +9,7 @@ import pytest
 
 from bot.servers import private_files, supervisor
 from bot.settings import Settings
-from tests.scale_out import UNITS, unit
+from harness.scale_out import UNITS, unit
 
 
 def mode(path) -> int:

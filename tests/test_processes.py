@@ -9,7 +9,7 @@ import pytest
 
 from bot.servers import one_process, processes, supervisor, systemd_units
 from bot.settings import Settings
-from tests.scale_out import UNITS, unit, unit_command
+from harness.scale_out import UNITS, unit, unit_command
 
 MODEL = Path("unused")
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot import paths
 from bot.servers import supervisor
-from tests.servers import live_pids, wait_until
+from harness.servers import live_pids, wait_until
 
 
 def supervisor_of(name: str, code: str) -> supervisor.Supervisor:
@@ -95,7 +95,7 @@ def test_stop_ends_a_child_that_ignores_sigterm_in_time(tmp_path):
 
 
 def test_a_child_that_stops_answering_is_restarted(capsys, monkeypatch):
-    from tests.servers import free_port
+    from harness.servers import free_port
 
     monkeypatch.setattr(supervisor, "HEALTH_EVERY_S", 0.3)
     monkeypatch.setattr(supervisor, "HUNG_AFTER_S", 1.5)

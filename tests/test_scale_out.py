@@ -1,7 +1,7 @@
 """Scaled out with Rasa's own parts (docs/scaling-out.md): two Rasa servers behind
 nginx, conversations in PostgreSQL, Redis's lock store, the review log reading
 Rasa's event broker in PostgreSQL, every process started by the ExecStart line of
-its systemd unit in deploy/scale-out/ (tests/scale_out.py). One stack for the
+its systemd unit in deploy/scale-out/ (harness/scale_out.py). One stack for the
 module: it starts in about a minute."""
 
 import json
@@ -12,14 +12,14 @@ import time
 import pytest
 import redis
 import requests
+from staff.review.broker_events import BrokerEvents
 
 from bot.reminders.store import ReminderStore
 from bot.servers.trouble_log import TroubleLog
 from bot.settings import ScaleOut
-from staff.review.broker_events import BrokerEvents
+from harness.scale_out import Stack, missing
+from harness.servers import all_text
 from staff.review.models import Outcome
-from tests.scale_out import Stack, missing
-from tests.servers import all_text
 
 pytestmark = pytest.mark.integration
 

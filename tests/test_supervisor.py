@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from bot.servers import action_secret, api_token
-from staff import server as staff_server
-from tests.servers import (
+from harness.servers import (
     CHILD_MARKERS,
     all_text,
     bot_texts,
@@ -26,6 +25,7 @@ from tests.servers import (
     tracker_events,
     wait_until,
 )
+from staff import server as staff_server
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from bot.content.problems import ContentError
 from bot.servers.supervisor import serve
 from bot.servers.web import WebServer, widget_config
 from bot.settings import Settings
-from tests.servers import free_port
+from harness.servers import free_port
 
 EMBEDDING_SITE = "https://www.example-clinic.org"
 

@@ -11,16 +11,10 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser import (
-    SCREENSHOTS,
-    axe_violations,
-    certificate_names,
-    chromium,
-    nginx,
-    nginx_config,
-)
+from harness.nginx import certificate_names, nginx, nginx_config
+from harness.servers import Assistant, free_port, started_assistant
+from tests.browser import SCREENSHOTS, axe_violations, chromium
 from tests.ports import CLINIC_PORT, CLINIC_SITE
-from tests.servers import Assistant, free_port, started_assistant
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.browser import certificate_names, chromium, nginx, nginx_config
+from harness.nginx import certificate_names, nginx, nginx_config
+from tests.browser import chromium
 from tests.ports import STAFF_HTTPS_PORT, STAFF_PUBLIC_URL
 from tests.staff.workspace import Workspace
 

@@ -20,14 +20,9 @@ from playwright.sync_api import expect
 
 from bot.reminders import contacts, outbox
 from bot.reminders.store import ReminderStore
-from tests.browser import (
-    SCREENSHOTS,
-    axe_violations,
-    certificate_names,
-    nginx,
-    nginx_config,
-)
-from tests.servers import free_port, wait_until
+from harness.nginx import certificate_names, nginx, nginx_config
+from harness.servers import free_port, wait_until
+from tests.browser import SCREENSHOTS, axe_violations
 from tests.staff.workspace import LAUNCHER, Workspace, log_in, new_page, signed_in
 
 # The test's certificate is self-signed.

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from harness.servers import all_text
 from tests.browser import SCREENSHOTS, axe_violations
-from tests.servers import all_text
 from tests.staff.workspace import log_in, new_page
 
 pytestmark = [

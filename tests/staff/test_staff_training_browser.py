@@ -16,8 +16,8 @@ import requests
 from playwright.sync_api import expect
 
 from bot import trainings
+from harness.servers import all_text, live_pids, wait_until
 from tests.browser import SCREENSHOTS, axe_violations
-from tests.servers import all_text, live_pids, wait_until
 from tests.staff.workspace import LAUNCHER, new_page, signed_in
 
 pytestmark = [

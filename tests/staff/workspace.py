@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot import paths
-from tests.servers import Assistant
+from harness.servers import Assistant
 
 PASSWORD = "a-long-passphrase-9"
 LAUNCHER = "Questions about your pump? Chat with us"

@@ -11,8 +11,8 @@ from rasa.core.utils import AvailableEndpoints
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.servers import action_secret, api_token, one_process, supervisor
 from bot.settings import ScaleOut, Settings
-from tests.scale_out import REDIS, UNITS, env_file, unit, unit_command
-from tests.servers import free_port, port_open
+from harness.scale_out import REDIS, UNITS, env_file, unit, unit_command
+from harness.servers import free_port, port_open
 
 SCALED = {"HAIP_POSTGRES_HOST": "db.clinic.internal", "HAIP_REDIS_HOST": "10.0.0.7"}
 
@@ -159,7 +159,7 @@ def test_rasa_tables_made_by_several_servers_at_once_are_made_once(tmp_path, mon
     """Without the advisory lock, two of these fail with a duplicate key."""
     from bot.rasa import postgres_tables
     from bot.servers import trouble_log
-    from tests.scale_out import Postgres
+    from harness.scale_out import Postgres
 
     server = Postgres()
     try:

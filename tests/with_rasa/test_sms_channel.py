@@ -18,7 +18,7 @@ from bot.outreach import sms
 from bot.rasa import sms_channel
 from bot.rasa.reply_deadline import ReplyDeadline
 from bot.rasa.sms_channel import SMSChannel, short_form, split_body
-from tests.servers import free_port, wait_until
+from harness.servers import free_port, wait_until
 from tests.sms_provider import AUTH_TOKEN, SmsProvider
 
 PATIENT = "+12025550143"

@@ -14,7 +14,7 @@ from bot import paths, trainings
 from bot.content import loader
 from bot.rasa.server import allowed_model
 from bot.training import train, trainer
-from tests.servers import models_copy
+from harness.servers import models_copy
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bot import paths
 from bot.servers import action_secret, api_token
-from tests.browser import NGINX, nginx_config, start_nginx
-from tests.servers import free_port, models_copy, port_open
+from harness.nginx import NGINX, nginx_config, start_nginx
+from harness.servers import free_port, models_copy, port_open
 
 DEPLOY = paths.ROOT / "deploy" / "scale-out"
 UNITS = DEPLOY / "systemd"
@@ -175,7 +175,7 @@ class Stack:
             **os.environ,
             **shipped,
             **ours,
-            # Files of this run, as tests/servers.py's Assistant has them.
+            # Files of this run, as harness/servers.py's Assistant has them.
             "HAIP_CONTENT_DIR": str(root / "content"),
             "HAIP_MODELS_DIR": str(root / "models"),
             "HAIP_TRACKER_DB": str(root / "tracker.db"),

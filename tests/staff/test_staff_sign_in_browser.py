@@ -23,8 +23,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from bot import paths
+from harness.servers import free_port, port_open, wait_until
 from tests.browser import axe_violations
-from tests.servers import free_port, port_open, wait_until
 from tests.staff.workspace import PASSWORD, WAIT_MS, totp_code
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ import time
 import pytest
 import redis
 import requests
-from staff.review.broker_events import BrokerEvents
 
+from bot.events.postgres import PostgresEvents
 from bot.reminders.store import ReminderStore
 from bot.servers.trouble_log import TroubleLog
 from bot.settings import ScaleOut
@@ -157,7 +157,7 @@ def test_the_review_log_reads_the_event_broker_in_postgresql(stack, monkeypatch)
     assert wait_for(logged, 30) == [("patient", "how long is the hospital stay", "answered")]
     # A nurse opening the conversation reads the original by the broker's event id.
     monkeypatch.setenv("PGPASSFILE", str(stack.root / "pgpass"))
-    broker = BrokerEvents(ScaleOut.from_env(stack.env))
+    broker = PostgresEvents(ScaleOut.from_env(stack.env))
     assert broker.texts([user_ids[0]]) == {user_ids[0]: "how long is the hospital stay"}
 
 

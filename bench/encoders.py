@@ -1,8 +1,8 @@
 """Which sentence encoder for the NLU: a measurement, not a test.
 
 Prints one table: for every encoder candidate installed, nearest-neighbour topic
-retrieval accuracy (top-1 and top-3) on the held-out set tests/nlu/test_nlu.yml
-and on the wild set tests/wild/questions.yml (skipped while that file is absent),
+retrieval accuracy (top-1 and top-3) on the held-out set eval/nlu/test_nlu.yml
+and on the wild set eval/wild/questions.yml (skipped while that file is absent),
 the median time to answer one message (encode it alone, then search the index;
 after a warm-up), the load time and the resident memory that loading and using
 the encoder adds. Each encoder runs in a fresh subprocess, so its load time and
@@ -77,8 +77,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "encoders.json"
-HELD_OUT = REPO / "tests" / "nlu" / "test_nlu.yml"
-WILD = REPO / "tests" / "wild" / "questions.yml"
+HELD_OUT = REPO / "eval" / "nlu" / "test_nlu.yml"
+WILD = REPO / "eval" / "wild" / "questions.yml"
 
 # Exact versions of everything the bench's venv holds, from `pip freeze` of the
 # venv it was measured in (Linux x86-64, CPython 3.10).

@@ -1,6 +1,6 @@
 """How the Spanish rescue by letters would do at each setting: a measurement on our
 own Spanish tuning set (tests/tuning/spanish_questions.yml) and the Spanish held-out
-set (tests/nlu/test_nlu_es.yml), never the Spanish wild set.
+set (eval/nlu/test_nlu_es.yml), never the Spanish wild set.
 
 Parses every question once with the current model, the rescue turned off; then,
 for each setting of `language_rescue_min_confidence` and

@@ -12,9 +12,16 @@ CONTENT_DIR = settings.path("HAIP_CONTENT_DIR")
 MODELS_DIR = settings.path("HAIP_MODELS_DIR")
 FAQ_DATA = ROOT / "data" / "nlu" / "faq.yml"
 RED_FLAG_DATA = ROOT / "data" / "nlu" / "red_flags.yml"
-# The held-out evaluation sets: phrasings never used in training.
-NLU_TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
-RED_FLAG_TEST_SETS = ROOT / "tests" / "red_flags"
+# What the gates measure a model on (`bot eval`, the stories, "Retrain now"):
+# phrasings and conversations never used in training. Production data, so not
+# under tests/.
+EVAL_DIR = ROOT / "eval"
+NLU_TEST_SET = EVAL_DIR / "nlu" / "test_nlu.yml"
+NLU_TEST_SET_ES = EVAL_DIR / "nlu" / "test_nlu_es.yml"
+RED_FLAG_TEST_SETS = EVAL_DIR / "red_flags"
+TEST_STORIES = EVAL_DIR / "stories"
+WILD_SET = EVAL_DIR / "wild" / "questions.yml"
+WILD_SET_ES = EVAL_DIR / "wild_es" / "questions.yml"
 
 
 def reminders_db() -> Path:

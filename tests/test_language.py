@@ -52,7 +52,7 @@ def _examples(path):
 def test_no_english_example_or_held_out_question_reads_as_another_language():
     files = [
         *sorted((paths.ROOT / "data" / "nlu").glob("*.yml")),
-        paths.ROOT / "tests/nlu/test_nlu.yml",
+        paths.NLU_TEST_SET,
     ]
     english = [text for f in files for _, text in _examples(f)]
     assert len(english) > 1500

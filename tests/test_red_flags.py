@@ -1,6 +1,5 @@
-"""The red-flag matcher against the test sets in tests/red_flags/."""
+"""The red-flag matcher against the test sets in eval/red_flags/."""
 
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ from bot.nlu.symptom_questions import is_question
 from bot.training import evaluate
 from tests.conftest import edit_yaml
 
-SETS = Path(__file__).parent / "red_flags"
+SETS = paths.RED_FLAG_TEST_SETS
 
 
 def lines(name):

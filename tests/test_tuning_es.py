@@ -7,7 +7,7 @@ import pytest
 from tests.test_wild_set import INTENTS, ROOT, TOPIC_IDS, assert_held_out, load, normalise
 
 TUNING = load(ROOT / "tests" / "tuning" / "spanish_questions.yml")
-WILD_ES = [q["text"] for q in load(ROOT / "tests" / "wild_es" / "questions.yml")]
+WILD_ES = [q["text"] for q in load(ROOT / "eval" / "wild_es" / "questions.yml")]
 
 
 def test_form():

@@ -1,7 +1,7 @@
-"""The wild set (tests/wild/) is big enough, well formed, sourced elsewhere than our
+"""The wild set (eval/wild/) is big enough, well formed, sourced elsewhere than our
 content, and really held out: no question is a training or held-out NLU example.
 
-How it is written and scored: tests/wild/PROTOCOL.md.
+How it is written and scored: eval/wild/PROTOCOL.md.
 """
 
 import difflib
@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).parent.parent
-WILD = ROOT / "tests" / "wild"
+WILD = ROOT / "eval" / "wild"
 STYLES = {"typo", "caregiver", "short", "run_on", "phone"}
 KINDS = {"hospital_guide", "drug_label", "organisation", "forum", "journal"}
 FIELDS = {"id", "text", "source", "expect", "new_topic", "false_premise", "urgent", "style"}
@@ -53,7 +53,7 @@ def training_examples() -> list[str]:
     examples += [e for m in beliefs for e in [m["belief"], *m["examples"]]]
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         examples += nlu_examples(path)
-    return examples + nlu_examples(ROOT / "tests" / "nlu" / "test_nlu.yml")
+    return examples + nlu_examples(ROOT / "eval" / "nlu" / "test_nlu.yml")
 
 
 EXAMPLES = training_examples()

@@ -1,8 +1,8 @@
-"""The Spanish wild set (tests/wild_es/): written by tests/wild/PROTOCOL.md's rules
+"""The Spanish wild set (eval/wild_es/): written by eval/wild/PROTOCOL.md's rules
 from Spanish-language pages, frozen before it was first scored, and held out: no
 question is a training or held-out example in any language.
 
-How it was written: tests/wild_es/PROTOCOL.md."""
+How it was written: eval/wild_es/PROTOCOL.md."""
 
 from urllib.parse import urlparse
 
@@ -21,7 +21,7 @@ from tests.test_wild_set import (
     training_examples,
 )
 
-WILD = ROOT / "tests" / "wild_es"
+WILD = ROOT / "eval" / "wild_es"
 QUESTIONS = load(WILD / "questions.yml")
 SOURCES = load(WILD / "sources.yml")
 PROTOCOL = (WILD / "PROTOCOL.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Measure the trained model on the held-out NLU test set (tests/nlu/).
+"""Measure the trained model on the held-out NLU test set (eval/nlu/).
 
 The label of a message is its intent, or faq/<topic> for an FAQ question, so one
 accuracy covers both Rasa's intent classifier and its ResponseSelector.
@@ -28,13 +28,13 @@ from bot.training.gates import (
 )
 
 TEST_SET = paths.NLU_TEST_SET
-TEST_SET_ES = paths.NLU_TEST_SET.with_name("test_nlu_es.yml")
+TEST_SET_ES = paths.NLU_TEST_SET_ES
 RED_FLAG_SETS = paths.RED_FLAG_TEST_SETS
 # Each language's red-flag test sets, under the key `make eval`'s JSON uses.
 RED_FLAG_LANGUAGES = {"red_flags": RED_FLAG_SETS, "red_flags_es": RED_FLAG_SETS / "es"}
 RED_FLAG_TITLES = {
     "red_flags": "Red-flag test sets",
-    "red_flags_es": "Spanish red-flag test sets (tests/red_flags/es)",
+    "red_flags_es": "Spanish red-flag test sets (eval/red_flags/es)",
 }
 WHAT_IF_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
@@ -424,7 +424,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print_report(result)
     start = len(examples) + len(spanish_examples)
     result["held_out_es"] = report(predictions[len(examples) : start])
-    print_report(result["held_out_es"], "Spanish held-out NLU test set (tests/nlu/test_nlu_es.yml)")
+    print_report(result["held_out_es"], "Spanish held-out NLU test set (eval/nlu/test_nlu_es.yml)")
     for (key, (urgent, _, questions)), group in zip(sets.items(), red_flag_examples, strict=True):
         chunk = predictions[start : start + len(group)]
         result[key] = red_flag_report(chunk, len(urgent), questions)
@@ -436,12 +436,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         content = loader.load_valid(paths.CONTENT_DIR)
         questions = wild.load()
-        spanish = wild.load(wild.WILD_SET_ES)
+        spanish = wild.load(paths.WILD_SET_ES)
         scored = wild.run(model, content, questions + spanish)
         result["wild"] = wild.report(scored[: len(questions)])
         wild.print_report(result["wild"])
         result["wild_es"] = wild.report(scored[len(questions) :])
-        wild.print_report(result["wild_es"], "Spanish wild set (tests/wild_es")
+        wild.print_report(result["wild_es"], "Spanish wild set (eval/wild_es")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -501,7 +501,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--no-wild",
         action="store_true",
-        help="skip the wild set (tests/wild), which starts an action server",
+        help="skip the wild set (eval/wild), which starts an action server",
     )
     parser.add_argument("--json", help="also write the full report to this file")
     parser.set_defaults(func=cmd_eval)

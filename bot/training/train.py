@@ -37,14 +37,14 @@ def rasa(*args: str, root: Path = paths.ROOT) -> int:
 
 
 def test_stories(model: Path) -> int:
-    """Rasa's test stories (tests/stories/), failing on any wrong prediction."""
+    """Rasa's test stories (eval/stories/), failing on any wrong prediction."""
     return rasa(
         "test",
         "core",
         "--model",
         str(model),
         "--stories",
-        "tests/stories",
+        str(paths.TEST_STORIES),
         "--fail-on-prediction-errors",
         "--out",
         "results/stories",

@@ -1,4 +1,4 @@
-"""Score the wild set (tests/wild/questions.yml, written by tests/wild/PROTOCOL.md
+"""Score the wild set (eval/wild/questions.yml, written by eval/wild/PROTOCOL.md
 from pages our content never drew on) on the whole reply a patient reads.
 
 Each question goes through the trained model and our real action server, as
@@ -40,7 +40,6 @@ from bot.content.sentences import sentences
 from bot.intents import URGENT
 from bot.settings import Settings
 
-WILD_SET = paths.ROOT / "tests" / "wild" / "questions.yml"
 RIGHT, NOT_SURE, WRONG = "right", "safe not-sure", "wrong"
 
 
@@ -68,7 +67,7 @@ class Scored:
         return self.outcome == WRONG and bool(self.answered)
 
 
-def load(path: Path = WILD_SET) -> list[Question]:
+def load(path: Path = paths.WILD_SET) -> list[Question]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         Question(
@@ -278,10 +277,9 @@ def report(scored: list[Scored]) -> dict:
     }
 
 
-WILD_SET_ES = paths.ROOT / "tests" / "wild_es" / "questions.yml"
 
 
-def print_report(result: dict, title: str = "Wild set (tests/wild") -> None:
+def print_report(result: dict, title: str = "Wild set (eval/wild") -> None:
     print(
         f"{title}, never trained or tuned on): {result['questions']} questions, "
         "scored on the whole reply"

@@ -36,7 +36,7 @@ def conversations(domain):
         training_data_paths=[
             str(paths.ROOT / "data" / "stories"),
             str(paths.ROOT / "data" / "rules"),
-            str(paths.ROOT / "tests" / "stories"),
+            str(paths.TEST_STORIES),
         ],
     )
     generated = TrainingDataGenerator(

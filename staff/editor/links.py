@@ -1,15 +1,13 @@
-"""A topic's follow-up buttons and sources, chosen by name: a tick box for each,
-labelled with the topic's title or the source's name, title and web site; the
-chosen ones first, in the order the topic lists them."""
+"""A topic's follow-up buttons and sources, chosen by name (staff/editor/forms.py
+TopicForm): a tick box for each, labelled with the topic's title or the source's
+name, title and web site; the chosen ones first, in the order the topic lists them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from django import forms
-
-from bot.content.loader import Content, Source
+from bot.content.loader import Source
 
 # Long enough to tell two pages of one publisher apart.
 TITLE_LIMIT = 110
@@ -35,26 +33,3 @@ def chosen_first(
     labels = dict(options)
     rest = sorted((k for k in labels if k not in chosen), key=lambda k: labels[k].casefold())
     return [(k, labels.get(k, k)) for k in dict.fromkeys(chosen)] + [(k, labels[k]) for k in rest]
-
-
-class LinksForm(forms.Form):
-    """Shown only: what is posted is read by staff/editor/forms.py from_form and
-    checked by the content's own validator, whose messages stand beside the field."""
-
-    follow_ups = forms.MultipleChoiceField(
-        label="Follow-up buttons", required=False, widget=forms.CheckboxSelectMultiple
-    )
-    sources = forms.MultipleChoiceField(
-        label="Sources", required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, content: Content, shown: dict, topic_id: str = ""):
-        follow_ups = list(shown.get("follow_ups") or [])
-        sources = list(shown.get("sources") or [])
-        super().__init__(initial={"follow_ups": follow_ups, "sources": sources}, auto_id="%s")
-        self.fields["follow_ups"].choices = chosen_first(
-            ((t.id, t.title) for t in content.topics.values() if t.id != topic_id), follow_ups
-        )
-        self.fields["sources"].choices = chosen_first(
-            ((s.key, source_label(s)) for s in content.sources.values()), sources
-        )

@@ -19,22 +19,18 @@ def form_of(client, topic=TOPIC) -> dict:
     """The edit form as the page fills it."""
     page = client.get(f"/content/{topic}/")
     assert page.status_code == 200
-    f = page.context["f"]
-    data = {
-        "base_version": page.context["version"],
-        "title": f["title"],
-        "facts": f["facts"],
-        "examples": f["examples"],
-        "reviewed_by": f["reviewed_by"],
-        "reviewed_on": f["reviewed_on"],
-        "sources": list(f["sources"]),
-        "follow_ups": list(f.get("follow_ups") or []),
-    }
-    if f["answer_variants"]:
-        data.update({f"answer__{k}": v for k, v in f["answer_variants"].items()})
-    else:
-        data["answer"] = f["answer"]
+    form = page.context["form"]
+    data = {"base_version": page.context["version"]}
+    data.update({name: form[name].value() for name in form.fields})
+    if form.variants:
+        del data["answer"]
     return data
+
+
+def sources_form(version: str, rows) -> dict:
+    """The sources page's form with this many rows (the formset's row count)."""
+    return {"base_version": version, "source-TOTAL_FORMS": str(rows),
+            "source-INITIAL_FORMS": "0"}  # fmt: skip
 
 
 def test_the_topic_list_puts_overdue_reviews_first(editor):
@@ -222,20 +218,20 @@ def test_clinic_details_are_edited_line_by_line_and_validated(editor, content):
 
 def test_sources_are_listed_added_and_a_cited_one_cannot_go(editor, content):
     page = editor.get("/settings/sources/")
-    rows = [r for _, r, _ in page.context["rows"] if r["key"]]
-    form = {"base_version": page.context["version"], "rows": str(len(rows) + 1)}
+    rows = [r.initial for r in page.context["form"] if r.initial.get("key")]
+    form = sources_form(page.context["version"], len(rows) + 1)
     for n, row in enumerate(rows):
-        form.update({f"{p}-{n}": row[p] for p in ("key", "name", "citation", "url")})
-    form.update({f"key-{len(rows)}": "NEW1", f"name-{len(rows)}": "Example Health",
-                 f"citation-{len(rows)}": "Example Health: the pump",
-                 f"url-{len(rows)}": "https://example.org/pump"})  # fmt: skip
+        form.update({f"source-{n}-{p}": row[p] for p in ("key", "name", "citation", "url")})
+    form.update({f"source-{len(rows)}-key": "NEW1", f"source-{len(rows)}-name": "Example Health",
+                 f"source-{len(rows)}-citation": "Example Health: the pump",
+                 f"source-{len(rows)}-url": "https://example.org/pump"})  # fmt: skip
     assert editor.post("/settings/sources/", form).status_code == 302
     assert loader.load(content).sources["NEW1"].url == "https://example.org/pump"
 
     page = editor.get("/settings/sources/")
     form["base_version"] = page.context["version"]
     cited = next(n for n, row in enumerate(rows) if row["key"] == "JH")
-    form[f"key-{cited}"] = ""  # remove a source topics cite
+    form[f"source-{cited}-key"] = ""  # remove a source topics cite
     response = editor.post("/settings/sources/", form)
     assert response.status_code == 400
     assert "JH" in loader.load(content).sources
@@ -245,7 +241,7 @@ def test_sources_are_listed_added_and_a_cited_one_cannot_go(editor, content):
 def test_a_broken_sources_form_gets_an_answer_not_an_error_page(editor, content, rows):
     before = (content / "sources.yml").read_bytes()
     version = editor.get("/settings/sources/").context["version"]
-    response = editor.post("/settings/sources/", {"base_version": version, "rows": rows})
+    response = editor.post("/settings/sources/", sources_form(version, rows))
     assert response.status_code in (200, 302, 400)
     # No rows at all would drop every source: the validator refuses that.
     assert (content / "sources.yml").read_bytes() == before
@@ -335,11 +331,11 @@ def test_with_approval_on_the_sources_wait_and_a_rejected_change_is_never_writte
 ):
     before = (content / "sources.yml").read_bytes()
     page = editor.get("/settings/sources/")
-    rows = [r for _, r, _ in page.context["rows"] if r["key"]]
-    form = {"base_version": page.context["version"], "rows": str(len(rows))}
+    rows = [r.initial for r in page.context["form"] if r.initial.get("key")]
+    form = sources_form(page.context["version"], len(rows))
     for n, row in enumerate(rows):
-        form.update({f"{p}-{n}": row[p] for p in ("key", "name", "citation", "url")})
-    form["name-0"] = "Renamed source"
+        form.update({f"source-{n}-{p}": row[p] for p in ("key", "name", "citation", "url")})
+    form["source-0-name"] = "Renamed source"
     assert editor.post("/settings/sources/", form).status_code == 302
     assert decided_by_a_second_person("reject").status == "rejected"
     assert (content / "sources.yml").read_bytes() == before

@@ -19,7 +19,7 @@ def saved(content):
 def test_follow_ups_and_sources_are_ticked_by_name_the_chosen_first(editor, content):
     topic = saved(content)
     page = editor.get(f"/content/{TOPIC}/")
-    form = page.context["links"]
+    form = page.context["form"]
     follow_ups = form.fields["follow_ups"].choices
     sources = form.fields["sources"].choices
     # The chosen ones first, in the topic's order; then the rest.

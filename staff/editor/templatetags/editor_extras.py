@@ -11,9 +11,11 @@ _READS_ON = re.compile(r"(is|are|must|uses|reads|needs|cannot)\b")
 
 
 @register.filter
-def get_item(mapping, key):
-    """A field's errors, by field name."""
-    return (mapping or {}).get(key) or []
+def described(field):
+    """A bound field's input; with errors, pointing screen readers at the
+    message beside it (id "<field>-error")."""
+    attrs = {"aria-describedby": f"{field.auto_id}-error"} if field.errors else {}
+    return field.as_widget(attrs=attrs)
 
 
 @register.filter

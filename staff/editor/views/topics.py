@@ -14,7 +14,7 @@ from bot import paths
 from bot.content import editing, languages, loader
 from staff.accounts import roles
 from staff.audit import log
-from staff.editor import common, drafts, forms, links
+from staff.editor import common, drafts, forms
 from staff.editor.models import Approval, Draft
 from staff.editor.views import training
 from staff.review import waiting
@@ -41,8 +41,8 @@ def topics(request):
     return render(request, "staff/editor/topics.html", {"topics": rows, "model": training.panel()})
 
 
-def _links(shown: dict, topic_id: str = "") -> links.LinksForm:
-    return links.LinksForm(loader.load(paths.CONTENT_DIR), shown, topic_id)
+def _form(current: editing.Editable, data=None) -> forms.TopicForm:
+    return forms.TopicForm(loader.load(paths.CONTENT_DIR), current.fields, data, current.topic_id)
 
 
 def _load(topic_id: str) -> editing.Editable:
@@ -57,12 +57,14 @@ def _load(topic_id: str) -> editing.Editable:
 def edit(request, topic_id: str):
     current = _load(topic_id)
     if request.method == "GET":
-        return _form(request, current, forms.to_form(current.fields), {})
-    fields = forms.from_form(request.POST, current.fields)
+        return _page(request, current, _form(current))
+    form = _form(current, request.POST)
+    form.is_valid()  # every field takes any text: the content's validator judges
+    fields = form.topic_fields()
     if request.POST.get("refresh_preview"):
-        return _refreshed(request, current, fields)
+        return _refreshed(request, current, form, fields)
     if Approval.required():
-        return _propose(request, current, fields)
+        return _propose(request, current, form, fields)
     try:
         saved = editing.save_topic(
             paths.CONTENT_DIR,
@@ -73,7 +75,8 @@ def edit(request, topic_id: str):
             common.history(),
         )
     except editing.Invalid as invalid:
-        return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
+        form.add_invalid(invalid)
+        return _page(request, current, form, status=400)
     except editing.Conflict as conflict:
         return _conflict(request, topic_id, conflict)
     log.record(request.user, "edited topic", topic_id, ", ".join(saved.changed_fields))
@@ -90,14 +93,15 @@ def edit(request, topic_id: str):
     return redirect("editor:topic", topic_id=topic_id)
 
 
-def _propose(request, current: editing.Editable, fields: dict):
+def _propose(request, current: editing.Editable, form: forms.TopicForm, fields: dict):
     """With approval on, an edit waits as a draft: content/ is not touched."""
     try:
         draft = drafts.propose_topic_edit(
             request.user, current, fields, request.POST.get("base_version", "")
         )
     except editing.Invalid as invalid:
-        return _form(request, current, forms.to_form(fields), invalid.errors, status=400)
+        form.add_invalid(invalid)
+        return _page(request, current, form, status=400)
     except editing.Conflict as conflict:
         return _conflict(request, current.topic_id, conflict)
     sent_for_approval(request, draft)
@@ -125,31 +129,28 @@ def _conflict(request, topic_id: str, conflict: editing.Conflict):
     )
 
 
-def _refreshed(request, current: editing.Editable, fields: dict):
+def _refreshed(request, current: editing.Editable, form: forms.TopicForm, fields: dict):
     """Without JavaScript, "Refresh preview" posts the form: the page comes back
     with the unsaved text kept and the patient's view beside it. Nothing is saved."""
     try:
         shown = editing.preview(paths.CONTENT_DIR, current.topic_id, fields)
     except editing.Invalid as invalid:
-        shown, errors = None, invalid.errors
-    else:
-        errors = {}
-    return _form(
+        shown = None
+        form.add_invalid(invalid)
+    return _page(
         request,
         current,
-        forms.to_form(fields),
-        errors,
-        status=400 if errors else 200,
+        form,
+        status=400 if form.errors else 200,
         preview=shown,
         version=request.POST.get("base_version", ""),
     )
 
 
-def _form(
+def _page(
     request,
     current: editing.Editable,
-    shown: dict,
-    errors: dict,
+    form: forms.TopicForm,
     status: int = 200,
     preview: editing.Preview | None = None,
     version: str | None = None,
@@ -161,16 +162,14 @@ def _form(
             "topic_id": current.topic_id,
             "version": current.version if version is None else version,
             "preview": preview,
-            "f": shown,
-            "errors": errors,
-            "file_errors": errors.get("file", []),
+            "form": form,
+            "errors": form.errors,
             "approval": Approval.required(),
             "translation_languages": [
                 (code, languages.NAMES[code])
                 for code in languages.SPOKEN
                 if code != languages.ENGLISH
             ],
-            "links": _links(shown, current.topic_id),
         },
         status=status,
     )
@@ -182,13 +181,15 @@ def new(request):
     """A new topic: patients can be matched to it after the next training."""
     blank = {"title": "", "answer": "", "examples": [], "facts": [], "sources": [],
              "follow_ups": None, "reviewed_by": "", "reviewed_on": dt.date.today()}  # fmt: skip
+    content = loader.load(paths.CONTENT_DIR)
     if request.method == "GET":
         # From the questions waiting for an answer: those questions as its examples.
         asked = [int(i) for i in request.GET.getlist("from") if i.isdigit()]
         shown = {**blank, "examples": waiting.texts(asked) if asked else []}
-        return _new_form(request, {**forms.to_form(shown), "id": ""}, {})
-    fields = forms.from_form(request.POST, blank)
-    fields["id"] = (request.POST.get("id") or "").strip()
+        return _new_page(request, forms.NewTopicForm(content, shown))
+    form = forms.NewTopicForm(content, blank, request.POST)
+    form.is_valid()  # every field takes any text: the content's validator judges
+    fields = form.topic_fields()
     try:
         if Approval.required():
             draft = drafts.propose(request.user, Draft.NEW, fields["id"], fields, "", "new topic")
@@ -196,7 +197,8 @@ def new(request):
             return redirect("editor:topics")
         editing.new_topic(paths.CONTENT_DIR, fields, common.author(request.user), common.history())
     except editing.Invalid as invalid:
-        return _new_form(request, {**forms.to_form(fields), "id": fields["id"]}, invalid.errors)
+        form.add_invalid(invalid)
+        return _new_page(request, form)
     log.record(request.user, "added topic", fields["id"])
     flash.success(
         request,
@@ -206,17 +208,12 @@ def new(request):
     return redirect("editor:topic", topic_id=fields["id"])
 
 
-def _new_form(request, shown: dict, errors: dict):
+def _new_page(request, form: forms.NewTopicForm):
     return render(
         request,
         "staff/editor/new.html",
-        {
-            "f": shown,
-            "errors": errors,
-            "file_errors": errors.get("file", []),
-            "links": _links(shown),
-        },
-        status=400 if errors else 200,
+        {"form": form, "errors": form.errors},
+        status=400 if form.errors else 200,
     )
 
 
@@ -255,7 +252,9 @@ def retire(request, topic_id: str):
 @roles.require(*roles.EDITORS)
 def preview(request, topic_id: str):
     current = _load(topic_id)
-    fields = forms.from_form(request.POST, current.fields)
+    form = _form(current, request.POST)
+    form.is_valid()
+    fields = form.topic_fields()
     try:
         shown = editing.preview(paths.CONTENT_DIR, topic_id, fields)
     except editing.Invalid as invalid:

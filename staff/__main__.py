@@ -1,5 +1,3 @@
-import sys
-
 from staff.cli import main
 
-sys.exit(main())
+main()

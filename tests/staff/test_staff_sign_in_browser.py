@@ -124,6 +124,9 @@ def sso_workspace(provider, tmp_path_factory):
         "HAIP_STAFF_OIDC_NAME": PROVIDER_NAME,
         "HAIP_STAFF_OIDC_ROLES": "haip-nurses=nurse haip-editors=editor",
     }
+    # Migrated once, as a deploy does before the workspace starts.
+    subprocess.run([sys.executable, "-m", "staff", "migrate"], env=env, cwd=paths.ROOT,
+                   check=True, capture_output=True)  # fmt: skip
     for name in ("lena", "pia", "uma"):
         subprocess.run(
             [sys.executable, "-m", "staff", "users", "add", name, "--role", "nurse"],

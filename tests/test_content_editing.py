@@ -64,6 +64,27 @@ def test_a_save_keeps_every_other_field_and_line_and_is_live(content_dir):
     assert live.topics[TOPIC].answer == new_answer
 
 
+def test_comment_lines_between_keys_stay_when_the_keys_around_them_change(content_dir):
+    path = topic_file(content_dir)
+    text = path.read_text()
+    text = text.replace("\nfacts:", "\n# Each fact with its source.\nfacts:")
+    text = text.replace("\nfollow_ups:", "\n# Chosen by the nurses.\n\nfollow_ups:")
+    path.write_text(text)
+    editable = editing.load_topic(content_dir, TOPIC)
+    fields = {
+        "answer": editable.fields["answer"] + " Ask your nurse.",
+        "examples": [*editable.fields["examples"], "how many nights in hospital"],
+        "follow_ups": ["recovery"],
+    }
+    editing.save_topic(content_dir, TOPIC, fields, editable.version, NURSE)
+    saved = path.read_text()
+    assert "\n# Each fact with its source.\nfacts:" in saved
+    assert "\n# Chosen by the nurses.\n\nfollow_ups: [recovery]\n" in saved
+    assert editing.load_topic(content_dir, TOPIC).fields["examples"][-1] == (
+        "how many nights in hospital"
+    )
+
+
 def test_the_saved_file_loads_to_exactly_the_given_fields(content_dir):
     editable = editing.load_topic(content_dir, "what_is_pump")
     fields = dict(editable.fields)

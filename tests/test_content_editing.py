@@ -480,16 +480,18 @@ def test_an_author_without_a_name_is_invalid_before_anything_is_written(content_
     assert snapshot(content_dir) == before
 
 
-def test_clinic_details_keep_their_comments_and_times_stay_text(content_dir):
+def test_clinic_details_keep_their_comments_and_words_stay_text(content_dir):
     from bot.content import clinic_editing
 
     path = content_dir / "clinic.yml"
     before = path.read_text()
     version = clinic_editing.load_clinic(content_dir).version
-    clinic_editing.save_clinic(content_dir, {"quiet_hours_start": "22:00"}, version, NURSE)
+    changes = {"quiet_hours_start": "22:00", "pump_model": "On"}
+    clinic_editing.save_clinic(content_dir, changes, version, NURSE)
     after = path.read_text()
-    # YAML 1.1, which the assistant reads, takes an unquoted 22:00 for a number.
-    assert yaml.safe_load(after)["quiet_hours_start"] == "22:00"
-    assert [line for line in after.splitlines() if "quiet_hours_start" not in line] == [
-        line for line in before.splitlines() if "quiet_hours_start" not in line
+    # YAML 1.1, which the assistant reads, takes an unquoted 22:00 for a number
+    # and an unquoted On for true.
+    assert {k: yaml.safe_load(after)[k] for k in changes} == changes
+    assert [line for line in after.splitlines() if not line.startswith(tuple(changes))] == [
+        line for line in before.splitlines() if not line.startswith(tuple(changes))
     ]

@@ -3,6 +3,9 @@ who is saving."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 from bot import paths, settings
 from bot.content.editing import Author
 from bot.content.history import ContentHistory
@@ -21,9 +24,22 @@ def content() -> Content:
     return _stores[0].get()
 
 
+_histories: dict[tuple[Path, Path], ContentHistory] = {}
+_histories_lock = threading.Lock()
+
+
 def history() -> ContentHistory:
-    kept = ContentHistory(paths.CONTENT_DIR, settings.path("HAIP_CONTENT_HISTORY"))
-    kept.ensure()
+    """The content's history, opened (and started, if new) once per content
+    folder and git directory rather than on every request: git itself keeps
+    what commits change, under the history's own lock. Opened again only if the
+    git directory has gone (e.g. restored from a backup)."""
+    where = (paths.CONTENT_DIR, settings.path("HAIP_CONTENT_HISTORY"))
+    with _histories_lock:
+        kept = _histories.get(where)
+        if kept is None or not (kept.git_dir / "HEAD").exists():
+            kept = ContentHistory(*where)
+            kept.ensure()
+            _histories[where] = kept
     return kept
 
 

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     # A thread waiting for Python's lock (the NLU thread, back from the
     # embedding process's pipe) gets it within 1 ms, not 5 ms, of asking: beside
     # a busy event loop a sentence's embedding then takes 29 ms, not 46 ms
-    # (`bench/gil.py --switch-interval`).
+    # (docs/decisions/050-one-off-experiments.md).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         bot.rasa.install()

@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_train)
     commands.add_parser(
         "test-stories",
-        help="run Rasa's test stories (tests/stories) against the current model",
+        help="run Rasa's test stories (eval/stories) against the current model",
         description="Train if needed, then `rasa test core` on eval/stories, failing "
         "on any wrong prediction; results in results/stories.",
     ).set_defaults(func=cmd_test_stories)

@@ -58,7 +58,7 @@ def apply_roles(user, extra_data: dict) -> None:
     if current == wanted:
         return
     user.groups.remove(*Group.objects.filter(name__in=current - wanted))
-    user.groups.add(*(Group.objects.get_or_create(name=r)[0] for r in sorted(wanted - current)))
+    user.groups.add(*(roles.group(r) for r in sorted(wanted - current)))
     log.record(
         BY,
         "roles from single sign-on",

@@ -58,10 +58,8 @@ def test_every_page_renders_for_someone_with_every_role(client, content):
     """Every link and redirect a page names resolves (a missed namespace is a
     NoReverseMatch, which the test client raises), on the pages with sample
     arguments and on the topic pages a slug opens."""
-    from django.contrib.auth.models import Group
-
     person = accounts.add("allie", roles.ADMIN, PASSWORD)
-    person.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles.ROLES])
+    person.groups.set([roles.group(role) for role in roles.ROLES])
     client.force_login(person)
     paths = [path for name, path in all_paths() if name not in {"logout", "account_logout"}]
     paths += ["/content/hair_loss/", "/content/hair_loss/history/", "/content/hair_loss/sign/",

@@ -44,3 +44,28 @@ def test_a_name_is_taken_once_and_roles_change():
     assert roles.roles_of(nina) == {roles.NURSE} and not nina.is_superuser
     with pytest.raises(accounts.AccountError, match="no account"):
         accounts.change_role("nobody", roles.NURSE)
+
+
+def test_the_migration_makes_each_role_a_group_holding_its_permissions():
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    made = importlib.import_module("staff.accounts.migrations.0002_access_roles")
+    Group.objects.all().delete()
+    made.make_groups(apps, None)
+    for role in roles.ROLES:
+        held = Group.objects.get(name=role).permissions.all()
+        assert {f"accounts.{p.codename}" for p in held} == set(roles.PERMISSIONS[role]), role
+
+
+def test_a_superuser_may_open_every_page_but_signs_only_as_a_clinician():
+    accounts.add("root", roles.ADMIN, GOOD)
+    accounts.superuser("root")
+    root = User.objects.get(username="root")
+    assert root.has_perm(roles.MANAGE) and root.has_perm(roles.SIGN_OFF_PAGES)
+    assert not roles.may_sign(root)
+    accounts.add("cleo", roles.CLINICIAN, GOOD)
+    cleo = User.objects.get(username="cleo")
+    assert roles.may_sign(cleo) and not cleo.has_perm(roles.EDIT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,14 +15,14 @@ from staff.editor.models import Draft
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def pending(request):
     waiting = Draft.objects.filter(status=Draft.PENDING).select_related("author")
     return render(request, "staff/editor/drafts.html", {"drafts": waiting})
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def draft(request, pk: int):
     chosen = get_object_or_404(Draft, pk=pk)
     proposed = now = None
@@ -56,7 +57,7 @@ def _previews(request, chosen: Draft):
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def decide(request, pk: int):
     chosen = get_object_or_404(Draft, pk=pk)
     try:

@@ -4,8 +4,8 @@ the same way (or sent for approval), audited, refused beside the fields."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.views import View
 
 from bot import paths
@@ -18,10 +18,11 @@ from staff.editor.models import Approval, Draft
 from staff.editor.views.topics import _conflict, sent_for_approval
 
 
-@method_decorator(roles.require(*roles.EDITORS), name="dispatch")
-class ContentFileView(View):
+class ContentFileView(PermissionRequiredMixin, View):
     """A page with one form that replaces one content file."""
 
+    permission_required = roles.EDIT
+    raise_exception = True
     http_method_names = ["get", "post"]
     template_name = ""
     url_name = ""

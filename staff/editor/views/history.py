@@ -4,6 +4,7 @@ revert (itself a commit)."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +18,7 @@ from staff.editor.views.topics import sent_for_approval
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def history(request, topic_id: str):
     """Each saved version, newest (live) first: what changed in what patients
     read, word by word, and the file's change for whoever wants it."""
@@ -41,7 +42,7 @@ def _patient_text_at(kept, sha: str, path) -> str:
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def revert(request, topic_id: str, sha: str):
     kept = common.history()
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -73,7 +74,7 @@ def _page(request, content, kind: str, key: str, status: int = 200):
             "signed": signed,
             "state": content.sign_off_state(signed, timezone.localdate()),
             "version": signed.version,
-            "may_sign": roles.has_role(request.user, roles.SIGNERS),
+            "may_sign": roles.may_sign(request.user),
             **_shown(content, kind, key, signed),
         },
         status=status,
@@ -81,14 +82,14 @@ def _page(request, content, kind: str, key: str, status: int = 200):
 
 
 @require_http_methods(["GET", "POST"])
-@roles.require(*roles.SIGN_OFF_PAGES)
+@permission_required(roles.SIGN_OFF_PAGES, raise_exception=True)
 def sign(request, kind: str, key: str):
     if kind not in KINDS:
         raise Http404("No such kind of content")
     content = loader.load(paths.CONTENT_DIR)
     if request.method == "GET":
         return _page(request, content, kind, key)
-    if not roles.has_role(request.user, roles.SIGNERS):
+    if not roles.may_sign(request.user):
         flash.error(request, "Only a clinician can sign.")
         return redirect("editor:sign-entry", kind=kind, key=key)
     form = SignForm(request.POST)

@@ -8,6 +8,7 @@ content history."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,7 +42,7 @@ def _ends(done: sign_off.SignOff | None, state: str, today, days: int) -> dict:
 
 
 @require_GET
-@roles.require(*roles.SIGN_OFF_PAGES)
+@permission_required(roles.SIGN_OFF_PAGES, raise_exception=True)
 def listing(request):
     content = loader.load(paths.CONTENT_DIR)
     today = timezone.localdate()
@@ -86,13 +87,13 @@ def listing(request):
 
 
 @require_http_methods(["GET", "POST"])
-@roles.require(*roles.SIGN_OFF_PAGES)
+@permission_required(roles.SIGN_OFF_PAGES, raise_exception=True)
 def sign(request, topic_id: str):
     content = loader.load(paths.CONTENT_DIR)
     topic = content.topics.get(topic_id)
     if topic is None:
         raise Http404("No such topic")
-    may_sign = roles.has_role(request.user, roles.SIGNERS)
+    may_sign = roles.may_sign(request.user)
     if request.method == "POST":
         if not may_sign:
             flash.error(request, "Only a clinician can sign an answer.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +22,7 @@ from staff.review import waiting
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def topics(request):
     content = loader.load(paths.CONTENT_DIR)
     today = dt.date.today()
@@ -53,7 +54,7 @@ def _load(topic_id: str) -> editing.Editable:
 
 
 @require_http_methods(["GET", "POST"])
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def edit(request, topic_id: str):
     current = _load(topic_id)
     if request.method == "GET":
@@ -176,7 +177,7 @@ def _page(
 
 
 @require_http_methods(["GET", "POST"])
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def new(request):
     """A new topic: patients can be matched to it after the next training."""
     blank = {"title": "", "answer": "", "examples": [], "facts": [], "sources": [],
@@ -218,7 +219,7 @@ def _new_page(request, form: forms.NewTopicForm):
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def retire(request, topic_id: str):
     if request.POST.get("confirm") != "yes":
         flash.error(request, "Not retired: tick the box to confirm.")
@@ -249,7 +250,7 @@ def retire(request, topic_id: str):
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def preview(request, topic_id: str):
     current = _load(topic_id)
     form = _form(current, request.POST)
@@ -271,7 +272,7 @@ def preview(request, topic_id: str):
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def red_flags(request):
     """Read-only: a change to the red flags goes through the clinic's clinical
     review. Each symptom in a row: what patients are told, the words that

@@ -6,6 +6,7 @@ and the training's progress. The trainer process does the work
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -55,7 +56,7 @@ def panel() -> dict:
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def status(request):
     """The training's progress, asked for every 3 s while one is under way: only
     the record, not the content (the page reloads when the training ends)."""
@@ -63,7 +64,7 @@ def status(request):
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def retrain(request):
     store = trainings.TrainingStore()
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,7 +30,7 @@ def _languages() -> list[str]:
 
 
 @require_GET
-@roles.require(*roles.TRANSLATION_PAGES)
+@permission_required(roles.TRANSLATE, raise_exception=True)
 def listing(request):
     content = loader.load(paths.CONTENT_DIR)
     rows = []
@@ -53,10 +54,10 @@ def _load(topic_id: str, language: str) -> translation_editing.Translation:
 
 
 @require_http_methods(["GET", "POST"])
-@roles.require(*roles.TRANSLATION_PAGES)
+@permission_required(roles.TRANSLATE, raise_exception=True)
 def translation(request, topic_id: str, language: str):
     current = _load(topic_id, language)
-    may_review = roles.has_role(request.user, roles.TRANSLATORS)
+    may_review = request.user.has_perm(roles.REVIEW_TRANSLATION)
     if request.method == "GET":
         return _page(request, current, current.title, current.variants, {}, may_review)
     title = request.POST.get("title", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,7 +44,7 @@ class ExamplesForm(forms.Form):
 
 
 @require_GET
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def listing(request):
     groups = waiting.grouped(waiting.questions())
     asked = sum(g.asked for g in groups)
@@ -63,7 +64,7 @@ def listing(request):
 
 
 @require_POST
-@roles.require(*roles.EDITORS)
+@permission_required(roles.EDIT, raise_exception=True)
 def add_examples(request):
     """The ticked questions join the topic's examples: as drafts for a second
     person when approval is on, else written to content/ at once."""

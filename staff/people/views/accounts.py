@@ -4,6 +4,7 @@ changing a role, deactivating, unlocking, a set-password link, resetting MFA."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -25,7 +26,7 @@ def _row(user: User, locked: set[str]) -> dict:
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def listing(request):
     locked = accounts.locked_names()
     users = User.objects.order_by("-is_active", "username").prefetch_related("groups")
@@ -48,7 +49,7 @@ def _show_link(request, user: User, heading: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def new(request):
     form = NewAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +70,7 @@ def new(request):
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def account(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     mine = roles.roles_of(user)
@@ -86,7 +87,7 @@ def account(request, pk: int):
 
 
 @require_POST
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def change_role(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     form = RoleForm(request.POST)
@@ -104,7 +105,7 @@ def change_role(request, pk: int):
 
 @never_cache
 @require_POST
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def act(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     form = AccountActionForm(request.POST)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -26,7 +27,7 @@ def _chosen(request) -> tuple[AuditFilterForm, dict]:
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def page(request):
     form, chosen = _chosen(request)
     entries = Paginator(audit_log.filtered(chosen).select_related("user"), PAGE_SIZE)
@@ -45,7 +46,7 @@ def page(request):
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def export(request):
     _, chosen = _chosen(request)
     out = io.StringIO()

@@ -6,6 +6,7 @@ content history always."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,13 +46,13 @@ def _page(request, approval_form=None, sign_off_form=None, status=200):
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def page(request):
     return _page(request)
 
 
 @require_POST
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def approval(request):
     form = ApprovalForm(request.POST)
     if not form.is_valid():
@@ -73,7 +74,7 @@ def approval(request):
 
 
 @require_POST
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def sign_off(request):
     form = _sign_off_form(request.POST)
     if not form.is_valid():

@@ -5,6 +5,7 @@ topic for a missed question."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +28,7 @@ def _topics() -> list[tuple[str, str]]:
 
 
 @require_GET
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def conversation(request, pk: int):
     message = get_object_or_404(Message, pk=pk)
     turns = Message.objects.filter(pseudonyms.same_conversation(message.conversation)).order_by(
@@ -50,7 +51,7 @@ def conversation(request, pk: int):
 
 
 @require_GET
-@roles.require(roles.ADMIN)
+@permission_required(roles.MANAGE, raise_exception=True)
 def original(request, pk: int):
     """The unmasked conversation, from Rasa's own tracker store: admins only, audited."""
     message = get_object_or_404(Message, pk=pk)
@@ -67,7 +68,7 @@ def original(request, pk: int):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def update(request, pk: int):
     """The conversation's status, who has it, and a note, from its page."""
     reviewed = get_object_or_404(Conversation, pk=pk)
@@ -96,7 +97,7 @@ def update(request, pk: int):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def review_conversation(request, pk: int):
     """The whole conversation marked reviewed in one step; audited."""
     reviewed = get_object_or_404(Conversation, pk=pk)
@@ -108,7 +109,7 @@ def review_conversation(request, pk: int):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def wrong_answer(request, pk: int):
     """Marks the assistant's reply to this patient message wrong, or clears it."""
     message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
@@ -132,7 +133,7 @@ def _back(reviewed: Conversation | None, message: str):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def assign_topic(request, pk: int):
     message = get_object_or_404(Message, pk=pk, sender=Message.PATIENT)
     topic = request.POST.get("topic") or ""

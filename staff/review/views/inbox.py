@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, QueryDict
@@ -86,12 +87,12 @@ def _newest_id() -> int:
 def inbox(request):
     """Also where everyone lands after signing in: an editor goes on to the
     answers, a translator to the translations, a clinician to the answers to sign."""
-    if not roles.has_role(request.user, roles.REVIEWERS):
-        if roles.has_role(request.user, roles.EDITORS):
+    if not request.user.has_perm(roles.REVIEW):
+        if request.user.has_perm(roles.EDIT):
             return redirect("editor:topics")
-        if roles.has_role(request.user, roles.TRANSLATORS):
+        if request.user.has_perm(roles.REVIEW_TRANSLATION):
             return redirect("editor:translations")
-        if roles.has_role(request.user, roles.SIGNERS):
+        if roles.may_sign(request.user):
             return redirect("editor:sign-off")
         raise PermissionDenied
     rows, chosen = filtered(request.GET, request.user)
@@ -146,7 +147,7 @@ def row(conversation: Conversation) -> dict:
 
 
 @require_GET
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def latest(request):
     """Conversations with patient messages newer than the page the nurse has
     open, under the page's filters, for the live update; the page places each
@@ -169,7 +170,7 @@ def latest(request):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def bulk_review(request):
     """The ticked conversations marked reviewed in one step; one audit entry each."""
     form = BulkReviewForm(request.POST)
@@ -186,7 +187,7 @@ def bulk_review(request):
 
 
 @require_GET
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def export_csv(request):
     since = _date(request.GET.get("since"))
     response = HttpResponse(content_type="text/csv; charset=utf-8")

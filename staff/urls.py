@@ -13,7 +13,6 @@ urlpatterns = [
     path("", include("staff.accounts.urls")),
     path("accounts/", include("staff.accounts.allauth_urls")),
     path("", include("staff.review.urls")),
-    path("", include("staff.review.reminder_urls")),
     path("", include("staff.editor.urls")),
     path("", include("staff.people.urls")),
     path("admin/", admin.site.urls),

@@ -1,9 +1,9 @@
-"""The nurses' pages: the inbox, conversations and the dashboard (the reminders'
-pages: reminder_urls.py)."""
+"""The nurses' pages: the inbox, conversations, the dashboard and the refill
+reminders."""
 
 from django.urls import path
 
-from staff.review.views import conversation, dashboard, health, inbox
+from staff.review.views import conversation, dashboard, health, inbox, reminders
 
 app_name = "review"
 
@@ -25,4 +25,8 @@ urlpatterns = [
     path("export.csv", inbox.export_csv, name="export"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("api/dashboard/", dashboard.figures, name="dashboard-figures"),
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/<int:pk>/contact/", reminders.contact, name="reminder-contact"),
+    path("reminders/<int:pk>/cancel/", reminders.cancel, name="reminder-cancel"),
+    path("reminders/<int:pk>/move/", reminders.move, name="reminder-move"),
 ]

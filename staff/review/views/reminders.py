@@ -244,16 +244,16 @@ def cancel(request, pk: int):
     through the reminder store's own API, confirmed by a tick, audited."""
     if request.POST.get("confirm") != "yes":
         flash.error(request, "Not cancelled: tick the box to confirm.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     try:
         cancelled = ReminderStore(stats.reminders_db()).cancel_one(pk)
     except store.Error as exc:
         logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
         flash.error(request, "Not cancelled: the reminder store could not be changed. Try again.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     if cancelled is None:
         flash.error(request, "Not cancelled: that reminder has gone out or was cancelled already.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     conversation = pseudonyms.of(cancelled.sender_id)
     log.record(request.user, "cancelled reminder", conversation, f"reminder {pk}")
     flash.success(
@@ -261,7 +261,7 @@ def cancel(request, pk: int):
         f"Cancelled the reminder for the refill of {cancelled.refill_date:%Y-%m-%d}. "
         "The patient's chat shows no reminder set; they can set a new one there.",
     )
-    return redirect("reminders")
+    return redirect("review:reminders")
 
 
 # Why a date cannot be a reminder's (bot/reminders/rules.py), as staff read it.
@@ -282,14 +282,14 @@ def move(request, pk: int):
     form = MoveReminderForm(request.POST)
     if not form.is_valid():
         flash.error(request, f"Not moved: {form.errors['refill_date'][0]}")
-        return redirect("reminders")
+        return redirect("review:reminders")
     clinic = common.content().clinic
     now = dt.datetime.now(dt.timezone.utc)
     try:
         refill = rules.refill_date(form.cleaned_data["refill_date"], timezone.localdate())
     except rules.RefusedDate as refused:
         flash.error(request, f"Not moved: {REFUSED.get(refused.reason, refused.reason)}.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     try:
         moved = ReminderStore(stats.reminders_db()).move(
             pk, refill, rules.remind_at(refill, clinic, now)
@@ -297,10 +297,10 @@ def move(request, pk: int):
     except store.Error as exc:
         logger.warning("The reminder store could not be changed: %s", type(exc).__name__)
         flash.error(request, "Not moved: the reminder store could not be changed. Try again.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     if moved is None:
         flash.error(request, "Not moved: that reminder has gone out or was cancelled already.")
-        return redirect("reminders")
+        return redirect("review:reminders")
     old, new = moved
     conversation = pseudonyms.of(new.sender_id)
     log.record(
@@ -315,4 +315,4 @@ def move(request, pk: int):
         f"Moved the reminder from the refill of {old.refill_date:%Y-%m-%d} to "
         f"{new.refill_date:%Y-%m-%d}. The patient's chat shows the new date.",
     )
-    return redirect("reminders")
+    return redirect("review:reminders")

@@ -7,9 +7,6 @@ staff users superuser NAME`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
@@ -39,9 +36,6 @@ PERMISSIONS = {
     ADMIN: (REVIEW, EDIT, TRANSLATE, REVIEW_TRANSLATION, SIGN_OFF_PAGES, MANAGE),
 }
 
-# The roles that may review messages, for a view that still names roles.
-REVIEWERS = tuple(r for r in ROLES if REVIEW in PERMISSIONS[r])
-
 
 def roles_of(user) -> set[str]:
     if not user.is_authenticated:
@@ -61,16 +55,6 @@ def may_sign(user) -> bool:
         and user.is_active
         and user.groups.filter(permissions__codename=SIGN.split(".")[1]).exists()
     )
-
-
-def require(*allowed: str) -> Callable:
-    """For a view that still names roles (staff/review/views/reminders.py): the
-    permission exactly these roles hold, and 403 for the others."""
-    (permission,) = (
-        p for p in PERMISSIONS[allowed[0]]
-        if {r for r in ROLES if p in PERMISSIONS[r]} == set(allowed)
-    )  # fmt: skip
-    return permission_required(permission, raise_exception=True)
 
 
 def group(role: str) -> Group:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib import messages as flash
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,7 +29,7 @@ from staff.accounts import roles
 from staff.audit import log
 from staff.editor import common
 from staff.review import pseudonyms, stats
-from staff.review.forms import MoveReminderForm
+from staff.review.forms import CancelReminderForm, MoveReminderForm
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def rows(found: dict[str, list[staff_view.Reminder]], today: dt.date) -> dict[st
 
 
 @require_GET
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def reminders(request):
     sections: dict[str, list[Row]] = {name: [] for name in staff_view.SECTIONS}
     state = "ok"
@@ -195,7 +196,7 @@ def reminders(request):
 
 @require_POST
 @never_cache
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def contact(request, pk: int):
     """The full e-mail addresses and numbers of a reminder's patient, for a
     nurse to call or write when the reminder failed and the visit is still
@@ -238,12 +239,13 @@ def contact(request, pk: int):
 
 
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def cancel(request, pk: int):
     """A nurse cancels a reminder that has not gone out (the patient called):
     through the reminder store's own API, confirmed by a tick, audited."""
-    if request.POST.get("confirm") != "yes":
-        flash.error(request, "Not cancelled: tick the box to confirm.")
+    form = CancelReminderForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, f"Not cancelled: {form.errors['confirm'][0]}")
         return redirect("review:reminders")
     try:
         cancelled = ReminderStore(stats.reminders_db()).cancel_one(pk)
@@ -264,32 +266,19 @@ def cancel(request, pk: int):
     return redirect("review:reminders")
 
 
-# Why a date cannot be a reminder's (bot/reminders/rules.py), as staff read it.
-REFUSED = {
-    "reminder_date_past": "that date has passed",
-    "reminder_date_today": "that is today, too late for a reminder",
-    "reminder_date_too_far": "that is more than a year ahead",
-    "reminder_date_not_understood": "that is not a date",
-}
-
-
 @require_POST
-@roles.require(*roles.REVIEWERS)
+@permission_required(roles.REVIEW, raise_exception=True)
 def move(request, pk: int):
     """A nurse moves a reminder that has not gone out to a new refill date (the
     patient called): checked by the reminder rules on the clinic's today,
     through the reminder store's own API, audited with both dates."""
-    form = MoveReminderForm(request.POST)
+    form = MoveReminderForm(request.POST, today=timezone.localdate())
     if not form.is_valid():
         flash.error(request, f"Not moved: {form.errors['refill_date'][0]}")
         return redirect("review:reminders")
+    refill = form.cleaned_data["refill_date"]
     clinic = common.content().clinic
     now = dt.datetime.now(dt.timezone.utc)
-    try:
-        refill = rules.refill_date(form.cleaned_data["refill_date"], timezone.localdate())
-    except rules.RefusedDate as refused:
-        flash.error(request, f"Not moved: {REFUSED.get(refused.reason, refused.reason)}.")
-        return redirect("review:reminders")
     try:
         moved = ReminderStore(stats.reminders_db()).move(
             pk, refill, rules.remind_at(refill, clinic, now)

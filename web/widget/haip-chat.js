@@ -529,7 +529,7 @@
   function fromBot(data) {
     var message = { from: "assistant", text: data.text || "", buttons: data.buttons || [] };
     if (data.custom) message.custom = data.custom;
-    // Marks the assistant puts on a reply (bot/servers/channels.py).
+    // Marks the assistant puts on a reply (bot/rasa/channels.py).
     if (data.urgent === true) message.urgent = true;
     if (typeof data.language === "string") message.language = data.language;
     if (data.quick_replies) message.buttons = message.buttons.concat(data.quick_replies);

@@ -15,10 +15,10 @@ no Rasa: tests/test_layout.py keeps it so.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements.lock"
+from bot import pins
+
 # The replacements, in the order install() puts them in place.
 REPLACEMENTS = ("action_results", "action_payload", "prior_states", "nlu_thread")
 
@@ -29,12 +29,12 @@ class WrongRasaVersion(RuntimeError):
     pass
 
 
-def pinned_version(lock_file: Path = LOCK_FILE) -> str:
-    """The Rasa version requirements.lock pins: the one place that says it."""
-    found = re.search(r"^rasa==(\S+)", lock_file.read_text(encoding="utf-8"), re.MULTILINE)
-    if not found:
-        raise WrongRasaVersion(f"{lock_file} pins no version of rasa")
-    return found.group(1)
+def pinned_version(lock_file: Path = pins.LOCK_FILE) -> str:
+    """The Rasa version requirements.lock pins."""
+    try:
+        return pins.pinned("rasa", lock_file)
+    except pins.NotPinned as unpinned:
+        raise WrongRasaVersion(str(unpinned)) from None
 
 
 def running_version() -> str:

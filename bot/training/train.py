@@ -1,8 +1,9 @@
 """Train a Rasa model only when its inputs changed.
 
 The model file is named after a hash of everything Rasa trains on (config,
-domain, data/ including the generated FAQ data, and the Rasa version), so
-"is the model current?" is a file-exists check and needs no Rasa start-up.
+domain, data/ including the generated FAQ data, and the Rasa version that
+requirements.lock pins, which bot/rasa checks is the one running), so "is the
+model current?" is a file-exists check that needs neither Rasa nor its start-up.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from importlib.metadata import version
 from pathlib import Path
 
-from bot import paths
+from bot import paths, pins
 from bot.settings import Settings
 
 KEEP_MODELS = 3
@@ -63,7 +63,7 @@ def fingerprint(root: Path = paths.ROOT, built: Mapping[Path, str] | None = None
     built = dict(built or {})
     files = training_inputs(root)
     files = files[:2] + sorted(set(files[2:]) | set(built))
-    digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
+    digest = hashlib.sha256(f"rasa {pins.pinned('rasa')}\n".encode())
     for path in files:
         text = built[path].encode() if path in built else path.read_bytes()
         digest.update(str(path.relative_to(root)).encode() + b"\0")

@@ -13,8 +13,10 @@ politely instead).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -56,3 +58,20 @@ def migrate(db: sqlite_utils.Database, migrations: Migrations) -> None:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+@contextlib.contextmanager
+def opened_once_made(path: Path, read_only: bool = True) -> Iterator[sqlite3.Connection | None]:
+    """A connection to a SQLite file another process makes, or None until it
+    exists. A query on a table that process has not made yet ends the block as
+    if it read nothing; any other error is raised."""
+    if not path.exists():
+        yield None
+        return
+    target = f"{path.absolute().as_uri()}{'?mode=ro' if read_only else ''}"
+    with contextlib.closing(sqlite3.connect(target, uri=True, timeout=10)) as connection:
+        try:
+            yield connection
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise

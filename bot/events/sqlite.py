@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
+from bot import sqlite_files
 from bot.events.source import Forgotten, Row, text_of
 
 CHUNK = 500
@@ -23,19 +23,9 @@ class SQLiteEvents:
     def __init__(self, tracker_db: Path):
         self.tracker_db = Path(tracker_db)
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection | None]:
-        """None until Rasa has made the file and its table."""
-        if not self.tracker_db.exists():
-            yield None
-            return
-        uri = f"{self.tracker_db.absolute().as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as connection:
-            try:
-                yield connection
-            except sqlite3.OperationalError as exc:
-                if "no such table" not in str(exc):  # Rasa has not written yet
-                    raise
+    def _reading(self):
+        """None until Rasa has made the file (its table: see opened_once_made)."""
+        return sqlite_files.opened_once_made(self.tracker_db)
 
     def after(self, position: int, limit: int) -> list[Row]:
         with self._reading() as connection:
@@ -89,4 +79,3 @@ class SQLiteEvents:
                         "DELETE FROM events WHERE sender_id = ?", (sender,)
                     ).rowcount
         return Forgotten(senders, events)
-

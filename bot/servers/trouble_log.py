@@ -21,7 +21,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import sqlite_utils
@@ -112,19 +112,9 @@ class TroubleLog:
         except psycopg2.Error as exc:
             logger.error("Could not record a trouble message (%s).", type(exc).__name__)
 
-    @contextlib.contextmanager
-    def _sqlite(self, read_only: bool) -> Iterator[sqlite3.Connection | None]:
+    def _sqlite(self, read_only: bool):
         """None until the first record made the file and its table."""
-        if not self.db.exists():
-            yield None
-            return
-        target = f"{self.db.absolute().as_uri()}{'?mode=ro' if read_only else ''}"
-        with contextlib.closing(sqlite3.connect(target, uri=True, timeout=10)) as connection:
-            try:
-                yield connection
-            except sqlite3.OperationalError as exc:
-                if "no such table" not in str(exc):
-                    raise
+        return sqlite_files.opened_once_made(self.db, read_only)
 
     def after(self, position: int, limit: int) -> list[tuple[int, str, str, float]]:
         """(id, sender_id, message_id, timestamp) rows above position, oldest first."""

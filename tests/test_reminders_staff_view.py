@@ -1,12 +1,13 @@
 """The reminder store's read API for the staff pages (bot/reminders/staff_view.py):
 read-only, never creating a store, addresses masked except on the contact sheet."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from bot.reminders import contacts, staff_view
-from bot.reminders.store import ReminderStore
+from bot.reminders.store import Reminder, ReminderStore
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
@@ -49,6 +50,12 @@ def test_every_listed_reminder_has_its_channels_masked_or_none(tmp_path):
     assert upcoming[with_contact.id].reachable
     assert upcoming[alone.id].channels == () and not upcoming[alone.id].reachable
     assert upcoming[alone.id].remind_at == NOW and upcoming[alone.id].refill_date == AHEAD
+    # The store's reminder, field for field, with the staff pages' facts beside it.
+    shown = upcoming[alone.id]
+    assert isinstance(shown, Reminder)
+    assert {f.name: getattr(shown, f.name) for f in dataclasses.fields(Reminder)} == (
+        dataclasses.asdict(alone)
+    )
     assert "jane@" not in repr(upcoming)
 
     sheet = staff_view.contact_sheet(path, with_contact.id)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.reminders import contacts, outbox
+from bot.reminders import contacts, outbox, store
 from bot.reminders.store import (
     CONTACTS,
     DELIVERED,
@@ -30,11 +30,14 @@ from bot.reminders.store import (
     SENDS,
     SENT,
     TABLE,
+    moment,
 )
 
 # Failed and missed reminders pile up over the years: the newest this many.
 LIMIT = 200
-REMINDER_COLUMNS = "id, sender_id, refill_date, remind_at, status, attempts, retry_at, last_error"
+REMINDER_COLUMNS = (
+    "id, sender_id, refill_date, remind_at, status, attempts, retry_at, language, last_error"
+)
 # Whose and which contact, and what mask() needs: never the code hash or the unsubscribe token.
 CONTACT_COLUMNS = "id, sender_id, kind, address, confirmed_at, stopped_at"
 SECTIONS = {
@@ -65,15 +68,10 @@ class Channel:
 
 
 @dataclass(frozen=True)
-class Reminder:
-    id: int
-    sender_id: str
-    refill_date: dt.date
-    remind_at: dt.datetime
-    status: str
-    attempts: int
-    retry_at: dt.datetime | None
-    last_error: str | None
+class Reminder(store.Reminder):
+    """The store's reminder, with what the staff pages show beside it."""
+
+    last_error: str | None = None
     channels: tuple[Channel, ...] = ()
     # The patient has a confirmed address or number (stopped or not) a nurse could use.
     reachable: bool = False
@@ -104,14 +102,6 @@ class Counts:
     missed: int
 
 
-def _moment(raw: str | None) -> dt.datetime | None:
-    """The store writes UTC with its offset; a time without one is UTC too."""
-    if not raw:
-        return None
-    moment = dt.datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 @contextlib.contextmanager
 def _read_only(path: Path) -> Iterator[tuple[sqlite3.Connection, bool] | None]:
     """(connection, has_channels), or None when there is no store yet. Stores
@@ -140,17 +130,7 @@ def _read_only(path: Path) -> Iterator[tuple[sqlite3.Connection, bool] | None]:
 
 
 def _reminder(row: sqlite3.Row, **more) -> Reminder:
-    return Reminder(
-        id=row["id"],
-        sender_id=row["sender_id"],
-        refill_date=dt.date.fromisoformat(row["refill_date"]),
-        remind_at=_moment(row["remind_at"]),
-        status=row["status"],
-        attempts=row["attempts"] or 0,
-        retry_at=_moment(row["retry_at"]),
-        last_error=row["last_error"],
-        **more,
-    )
+    return Reminder.from_row(row, last_error=row["last_error"], **more)
 
 
 def sections(path: Path, limit: int = LIMIT) -> dict[str, list[Reminder]] | None:
@@ -217,9 +197,9 @@ def _channels(
                 send["kind"],
                 masked,
                 send["status"],
-                _moment(send["retry_at"]),
+                moment(send["retry_at"]),
                 send["last_error"],
-                _moment(send["sent_at"]),
+                moment(send["sent_at"]),
             )
         )
     confirmed = _confirmed(connection, senders)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,17 +183,28 @@ class Reminder:
     language: str = "en"
 
     @classmethod
-    def from_row(cls, row: dict) -> Reminder:
+    def from_row(cls, row: Mapping, **more) -> Reminder:
+        """A row of the table (a dict or a sqlite3.Row); `more` fills the fields
+        a subclass adds (staff_view.Reminder)."""
         return cls(
             row["id"],
             row["sender_id"],
             dt.date.fromisoformat(row["refill_date"]),
-            dt.datetime.fromisoformat(row["remind_at"]),
+            moment(row["remind_at"]),
             row["status"],
-            row.get("attempts") or 0,
-            dt.datetime.fromisoformat(row["retry_at"]) if row.get("retry_at") else None,
-            row.get("language") or "en",
+            row["attempts"] or 0,
+            moment(row["retry_at"]),
+            row["language"] or "en",
+            **more,
         )
+
+
+def moment(raw: str | None) -> dt.datetime | None:
+    """A time of the table: written in UTC with its offset; one without is UTC too."""
+    if not raw:
+        return None
+    found = dt.datetime.fromisoformat(raw)
+    return found if found.tzinfo else found.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The trouble log (bot/servers/trouble_log.py): its own SQLite file beside the
 tracker file, read and deleted only through TroubleLog."""
 
+import time
+
 import sqlite_utils
 
 from bot import settings
@@ -31,6 +33,9 @@ def test_records_are_read_in_order_and_forgotten_by_conversation(tmp_path):
     log.record("c", "m-3")
     assert [row[0] for row in log.after(2, 10)] == [3]
     assert [m.name for m in MIGRATIONS.applied(sqlite_utils.Database(log.db))] == ["m001_table"]
+    # Retention also takes every row older than its limit, whoever's.
+    assert log.forget([], older_than=0.0) == 0
+    assert log.forget([], older_than=time.time() + 1) == 2 and log.after(0, 10) == []
     assert not (tmp_path / "tracker.db").exists()
 
 

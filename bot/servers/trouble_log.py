@@ -134,16 +134,20 @@ class TroubleLog:
                 return connection.execute(query, (position, limit)).fetchall()
         return []
 
-    def forget(self, senders: list[str]) -> int:
-        """Retention: the rows of these conversations; how many."""
-        if not senders:
+    def forget(self, senders: list[str], older_than: float | None = None) -> int:
+        """Retention: the rows of these conversations, and every row older than
+        older_than (a Unix time); how many. The review log reads each row once,
+        soon after it is written, so an old row is of no more use to anyone;
+        deleting by age also takes the rows of conversations whose events a
+        retention run deleted before it was killed, which no later run can name."""
+        if not senders and older_than is None:
             return 0
         if self.scale_out is not None:
             deleted = postgres.rows(
                 self.scale_out,
                 self.scale_out.events_db,
-                f"DELETE FROM {TABLE} WHERE sender_id = ANY(%s) RETURNING id",
-                (senders,),
+                f"DELETE FROM {TABLE} WHERE sender_id = ANY(%s) OR timestamp < %s RETURNING id",
+                (senders, -1.0 if older_than is None else older_than),
             )
             return len(deleted)
         with self._sqlite(read_only=False) as connection:
@@ -152,6 +156,7 @@ class TroubleLog:
                 with connection:
                     marks = ",".join("?" * len(senders))
                     return connection.execute(
-                        f"DELETE FROM {TABLE} WHERE sender_id IN ({marks})", senders
+                        f"DELETE FROM {TABLE} WHERE sender_id IN ({marks}) OR timestamp < ?",
+                        [*senders, -1.0 if older_than is None else older_than],
                     ).rowcount
         return 0

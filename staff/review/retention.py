@@ -1,8 +1,14 @@
 """Deleting what is older than the clinic's retention setting (`log_retention_days`
 in clinic.yml, default 180): review-log rows with their conversations' notes and search-index
 entries, the same conversations in Rasa's events (bot/events, which says which
-conversations may go) and their rows of the trouble log. SQLite's secure_delete
-overwrites the freed pages, so deleted text is not left on disk.
+conversations may go) and the trouble log's rows of those conversations or older
+than the limit. SQLite's secure_delete overwrites the freed pages, so deleted
+text is not left on disk.
+
+A run killed at any point is finished by the next: Rasa's events go first, in
+one transaction; the trouble log's rows go by age too, and the review log's by
+the conversations just deleted and by any whose rows are all older than the
+limit, in one transaction (tests/staff/test_staff_retention_restarts.py).
 
 A conversation goes as a whole once its last event is older than the limit:
 Rasa cannot load half a conversation.
@@ -65,7 +71,7 @@ def run(
         events = for_tracker(Path(events))
     forgotten = events.forget_older_than(cutoff)
     senders, events_deleted = forgotten.senders, forgotten.events
-    (trouble or TroubleLog.from_settings()).forget(senders)
+    (trouble or TroubleLog.from_settings()).forget(senders, older_than=cutoff)
     cutoff_time = dt.datetime.fromtimestamp(cutoff, tz=dt.timezone.utc)
     with transaction.atomic():
         with connection.cursor() as cursor:

@@ -24,6 +24,9 @@ from sqlite_utils.migrations import Migrations
 
 SWITCH_WAIT_S = 30.0
 STATEMENT_WAIT_S = 5.0
+# A reader of another process's file (opened_once_made) waits this long for a
+# writer's lock, then gives up with "database is locked" and tries again later.
+READ_WAIT_S = 10.0
 
 
 def connect_shared(path: Path, switch_wait_s: float = SWITCH_WAIT_S) -> sqlite3.Connection:
@@ -69,7 +72,7 @@ def opened_once_made(path: Path, read_only: bool = True) -> Iterator[sqlite3.Con
         yield None
         return
     target = f"{path.absolute().as_uri()}{'?mode=ro' if read_only else ''}"
-    with contextlib.closing(sqlite3.connect(target, uri=True, timeout=10)) as connection:
+    with contextlib.closing(sqlite3.connect(target, uri=True, timeout=READ_WAIT_S)) as connection:
         try:
             yield connection
         except sqlite3.OperationalError as exc:

@@ -20,6 +20,13 @@ class Forgotten:
     events: int
 
 
+class Busy(Exception):
+    """Rasa held its tracker file (a write lock) for longer than we wait
+    (sqlite.py): nothing was read or deleted, and the next try starts from the
+    same place. The text says which database error only. PostgreSQL lets
+    readers read and makes a delete wait for the rows it needs."""
+
+
 class EventSource(Protocol):
     # Several writers take ids from one sequence and may commit them out of
     # order: a reader that follows by id waits at a gap (staff/review/follower.py).

@@ -63,7 +63,9 @@ def run(
     trouble: TroubleLog | None = None,
 ) -> Report:
     """events: a source, or a tracker file's path for its events (the event
-    broker's when scaled out) and the trouble log that goes with it."""
+    broker's when scaled out) and the trouble log that goes with it. Raises
+    bot.events.source.Busy, having deleted nothing, when Rasa holds its events
+    locked for longer than we wait."""
     days = days or retention_days()
     cutoff = (now or time.time()) - days * 86400
     if isinstance(events, (str, Path)):

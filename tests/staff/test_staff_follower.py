@@ -178,3 +178,28 @@ def test_a_trouble_message_in_the_trouble_log_marks_its_patient_message(tracker,
     TroubleLog.from_settings(tracker_db=tracker.path).record("t", "m-1")
     Follower(tracker.path).catch_up()
     assert [m.outcome for m in patient_messages()] == [Outcome.TROUBLE, Outcome.PENDING]
+
+
+def test_a_tracker_file_locked_by_a_writer_is_waited_out_and_each_message_logged_once(
+    tmp_path, monkeypatch, caplog
+):
+    """Rasa holds its file (an exclusive lock, in the rollback mode older files
+    have) for longer than a round waits: the round fails, is logged by its
+    error's type and tried again; once Rasa commits, its message is logged once."""
+    from bot import sqlite_files
+
+    monkeypatch.setattr(sqlite_files, "READ_WAIT_S", 0.2)
+    tracker = Tracker(tmp_path / "tracker.db")
+    tracker.turn("a", "how long is the hospital stay", "action_answer_faq", "About 3 days.")
+    follower = Follower(tracker.path)
+    follower.catch_up()
+    rounds = iter(range(3))
+
+    with tracker.writing("a", "and the pump?", lock="EXCLUSIVE"):
+        follower.run(0.01, stop=lambda: next(rounds, None) is None)
+        assert [m.text for m in patient_messages()] == ["how long is the hospital stay"]
+    assert caplog.text.count("Review log: a round failed (Busy); retrying") == 3
+
+    assert follower.catch_up() == 1 and follower.catch_up() == 0
+    assert [m.text for m in patient_messages()] == ["how long is the hospital stay",
+                                                   "and the pump?"]  # fmt: skip

@@ -77,3 +77,38 @@ def test_the_days_come_from_the_clinic_file(tmp_path, monkeypatch):
     assert retention.retention_days() == 30
     edit_yaml(tmp_path / "content" / "clinic.yml", lambda c: c.pop("log_retention_days"))
     assert retention.retention_days() == retention.DEFAULT_DAYS == 180
+
+
+def test_a_tracker_locked_by_rasa_past_the_wait_deletes_nothing_and_says_so(tmp_path, monkeypatch):
+    """Rasa holds a write transaction open for longer than retention waits: the
+    command says so plainly and deletes nothing anywhere; the next run does it all."""
+    import time
+
+    from django.core.management import CommandError, call_command
+
+    from bot.events import sqlite as sqlite_events
+    from bot.servers.trouble_log import TroubleLog
+
+    monkeypatch.setattr(sqlite_events, "DELETE_WAIT_S", 0.2)
+    monkeypatch.setenv("HAIP_TRACKER_DB", str(tmp_path / "tracker.db"))
+    tracker = Tracker(tmp_path / "tracker.db", wal=True)
+    tracker.clock = time.time() - (retention.retention_days() + 30) * DAY
+    tracker.turn("old", "zebra question", "action_answer_faq", "answer")
+    TroubleLog(tmp_path / "trouble.db").record("old", "m-1")
+    tracker.clock = time.time() - DAY
+    tracker.turn("recent", "giraffe question", "action_answer_faq", "answer")
+    Follower(tracker.path).catch_up()
+    before = (senders(tracker), Message.objects.count(), Conversation.objects.count())
+
+    with tracker.writing("recent", "one more question"):
+        with pytest.raises(CommandError, match=r"Rasa's events were locked by another process "
+                           r"\(database is locked\); nothing was deleted"):  # fmt: skip
+            call_command("retention")
+        assert (senders(tracker), Message.objects.count(), Conversation.objects.count()) == before
+        assert len(TroubleLog(tmp_path / "trouble.db").after(0, 10)) == 1
+        assert not Entry.objects.filter(action="retention").exists()
+
+    call_command("retention")
+    assert senders(tracker) == {"recent"}
+    assert not Message.objects.filter(text__contains="zebra").exists()
+    assert TroubleLog(tmp_path / "trouble.db").after(0, 10) == []

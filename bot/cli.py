@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 
-from bot import paths
+from bot import paths, runtimes
 from bot.content import loader, sign_off_items
 from bot.settings import Settings
 from bot.training import build
@@ -122,13 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.training import train
 
     settings = Settings.from_env()
-    loaded = check_content()
-    if loaded is None:
-        print("Not starting: fix the content errors above first.", file=sys.stderr)
+    # Checks the content, builds the training data and trains if it changed.
+    trained = subprocess.run([runtimes.python(runtimes.RASA), "-m", "bot", "train"])
+    if trained.returncode:
+        print("Not starting: fix the problems above first.", file=sys.stderr)
         return 1
-    build_data(loaded)
-    model = train.ensure_model()
-    return supervisor.serve(settings, model)
+    return supervisor.serve(settings, train.model_path())
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -296,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What runs on the Rasa server's runtime (bot/runtimes.py): building the
+# training data (spaCy), and Rasa's training, tests and model loads.
+ON_RASA = frozenset({"validate", "build", "train", "test-stories", "eval"})
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    if args.command in ON_RASA and not runtimes.on_rasa():
+        python = runtimes.python(runtimes.RASA)
+        sys.stdout.flush()
+        os.execv(python, [python, "-m", "bot", *argv])
     sys.exit(args.func(args))

@@ -1,4 +1,4 @@
-"""The versions requirements.lock pins, read as text: the one place that says
+"""The versions requirements/rasa.lock pins, read as text: the one place that says
 which Rasa the project runs, for processes where Rasa may not be installed (the
 staff workspace names the model a content would train; bot/rasa refuses to start
 on any other Rasa)."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import paths
 
-LOCK_FILE = paths.ROOT / "requirements.lock"
+LOCK_FILE = paths.ROOT / "requirements" / "rasa.lock"
 
 
 class NotPinned(ValueError):

@@ -47,6 +47,17 @@ TABLE: tuple[Setting, ...] = (
     Setting("HAIP_CONTENT_DIR", "content", "where the clinic's content lives"),
     Setting("HAIP_MODELS_DIR", "models", "where trained models are kept"),
     Setting(
+        "HAIP_CORE_PYTHON",
+        ".venv/bin/python",
+        "the Python every process but the Rasa server runs on (`make install` makes it)",
+    ),
+    Setting(
+        "HAIP_RASA_PYTHON",
+        ".venv-rasa/bin/python",
+        "the Python the Rasa server, its training and the release gates run on (`make "
+        "install` makes it; docs/security.md)",
+    ),
+    Setting(
         "HAIP_SOCKET_URL",
         None,
         "where browsers reach Rasa's socket.io; behind HTTPS, the public `https://` address",

@@ -1,12 +1,19 @@
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot import paths
+from bot import paths, runtimes
 from harness.servers import models_copy, started_assistant
 from tests.ports import CLINIC_SITE, STAFF_PUBLIC_URL
+
+# The servers the tests start run on the test environments (`make test` says so
+# too; this is for a test run by hand).
+TEST_ENVIRONMENTS = {runtimes.CORE: ".venv-test", runtimes.RASA: ".venv-rasa-test"}
+for _runtime, _folder in TEST_ENVIRONMENTS.items():
+    os.environ.setdefault(runtimes.VARIABLES[_runtime], str(paths.ROOT / _folder / "bin/python"))
 
 # The browser tests of the chat widget (tests/test_widget.py) and of the staff
 # workspace (tests/staff/test_staff_browser.py) share one assistant, because

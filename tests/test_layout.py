@@ -3,16 +3,32 @@ modules, code that runs in the servers never imports build-time code, and Rasa
 is reached only through its package (bot/rasa/), which the rest never imports."""
 
 import ast
+import importlib.metadata
 import re
+import sys
 
 from bot import paths
 
 RUN_TIME = ("bot.servers", "bot.nlu", "bot.reminders", "bot.content", "actions")
 BUILD_TIME = "bot.training"
 RASA_PACKAGE = "bot.rasa"
-# What loads a model in its own process, through bot/rasa/agent.py: the gates
-# and the wild set (`python -m bot eval`), and the measurements in bench/.
-RASA_SIDE = (RASA_PACKAGE, "bot.training.evaluate", "bot.training.wild", "bench")
+# What runs only on the Rasa server's runtime (bot/runtimes.py): the Rasa package;
+# what loads a model in its own process, through bot/rasa/agent.py (the gates and
+# the wild set, `python -m bot eval`, and the measurements in bench/); the NLU
+# parts that need spaCy or the encoder's weights, which only that runtime has.
+RASA_SIDE = (
+    RASA_PACKAGE,
+    "bot.training.evaluate",
+    "bot.training.wild",
+    "bench",
+    "bot.nlu.spacy_pipeline",
+    "bot.nlu.red_flag_matcher",
+    "bot.nlu.safety",
+    "bot.nlu.minilm",
+    "bot.nlu.embedding_process",
+    "bot.nlu.language",
+    "bot.nlu.input_checks",
+)
 # The command line, which runs each side's commands (each imported inside its command).
 COMMAND_LINE = ("bot.cli", "bot.__main__")
 # Tests that compare our code with Rasa's own, or run our Rasa package's parts.
@@ -24,16 +40,20 @@ def module_name(path):
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports():
-    """Every module of ours and the modules of ours it imports, at any depth of
-    the file (imports inside functions count too)."""
-    files = [
+def our_files():
+    return [
         *paths.ROOT.glob("bot/**/*.py"),
         *paths.ROOT.glob("actions/*.py"),
         *paths.ROOT.glob("staff/**/*.py"),
         *paths.ROOT.glob("bench/*.py"),
         *paths.ROOT.glob("harness/*.py"),
     ]
+
+
+def imports():
+    """Every module of ours and the modules of ours it imports, at any depth of
+    the file (imports inside functions count too)."""
+    files = our_files()
     names = {module_name(f) for f in files}
     graph = {}
     for file in files:
@@ -134,3 +154,45 @@ def test_the_core_and_staff_never_reach_rasa():
     core = [m for m in graph if not in_package(m, RASA_SIDE + COMMAND_LINE)]
     assert {"staff.editor.views.training", "actions.faq", "harness.servers"} <= set(core)
     assert {m: trail for m in core if (trail := reaches(m, set()))} == {}
+
+
+def third_party_imports(module_file):
+    """The top-level names a file imports that are neither ours nor Python's."""
+    names = set()
+    for node in ast.walk(ast.parse(module_file.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+    ours = {"bot", "actions", "staff", "bench", "harness", "tests"}
+    return {n for n in names if n not in ours and n not in sys.stdlib_module_names}
+
+
+def locked(lock_file):
+    text = lock_file.read_text()
+    return {normalise(m) for m in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.MULTILINE)}
+
+
+def normalise(distribution):
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def test_the_core_imports_only_what_its_lock_installs():
+    """The core's runtime (requirements/core.lock) has no Rasa, spaCy or test
+    tool: every module outside the Rasa side and the command line imports only
+    what that lock installs, or Python's own."""
+    graph = imports()
+    core = {m for m in graph if not in_package(m, RASA_SIDE + COMMAND_LINE)}
+    files = {module_name(f): f for f in our_files()}
+    in_lock = locked(paths.ROOT / "requirements" / "core.lock")
+    distributions = importlib.metadata.packages_distributions()
+    missing = {
+        f"{module}: {name}": distributions.get(name, ["not installed here"])
+        for module in sorted(core)
+        for name in sorted(third_party_imports(files[module]))
+        if not any(normalise(d) in in_lock for d in distributions.get(name, []))
+    }
+    assert missing == {}
+    # And the check finds what it looks for.
+    assert third_party_imports(paths.ROOT / "bot" / "nlu" / "red_flag_matcher.py") == {"spacy"}
+    assert "rasa" not in in_lock and "rasa-sdk" in in_lock

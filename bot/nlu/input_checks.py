@@ -1,4 +1,5 @@
-"""What kind of input a message is, before any model reads it."""
+"""What kind of input a message is, before any model reads it. Runs in the
+Rasa server (language detection reads spaCy's word lists)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ import unicodedata
 from bot.content import languages
 from bot.nlu import language, plain_text
 
-# Longer messages are cut to this for the NLU model (one 100,000-character
-# message once made Rasa's DIET allocate ~18 GB); red flags are still looked
-# for in the whole message, up to MAX_SCANNED_CHARS.
-MAX_NLU_CHARS = 1_000
-MAX_SCANNED_CHARS = 20_000
-
-EMPTY = "empty_message"
-NO_WORDS = "no_words"
-# Digits and no letters: a code or a date typed at a moment nothing asked for one.
-NUMBERS_ONLY = "numbers_only"
-TOO_LONG = "too_long"
-OTHER_LANGUAGE = "other_language"
+# The flags' names and the lengths, shared with the actions that answer them.
+from bot.nlu.input_flags import (  # noqa: F401
+    EMPTY,
+    MAX_NLU_CHARS,
+    MAX_SCANNED_CHARS,
+    NO_WORDS,
+    NUMBERS_ONLY,
+    OTHER_LANGUAGE,
+    TOO_LONG,
+)
 
 
 def is_other_language(text: str) -> bool:

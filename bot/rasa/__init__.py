@@ -30,7 +30,7 @@ class WrongRasaVersion(RuntimeError):
 
 
 def pinned_version(lock_file: Path = pins.LOCK_FILE) -> str:
-    """The Rasa version requirements.lock pins."""
+    """The Rasa version requirements/rasa.lock pins."""
     try:
         return pins.pinned("rasa", lock_file)
     except pins.NotPinned as unpinned:
@@ -48,7 +48,7 @@ def check_version() -> str:
     if running != pinned:
         raise WrongRasaVersion(
             f"This is Rasa {running}, but our replacements of Rasa's internals (bot/rasa/) "
-            f"were written and tested against Rasa {pinned}, which requirements.lock pins. "
+            f"were written and tested against Rasa {pinned}, which requirements/rasa.lock pins. "
             f"Install Rasa {pinned} (make install), or test the replacements against "
             f"Rasa {running} first."
         )

@@ -58,13 +58,25 @@ def where(exception: BaseException) -> str:
 def create_app(secret: str, actions_package: str = ACTIONS_PACKAGE):
     """rasa-sdk's app, behind the secret and with the generic error answer."""
     from rasa_sdk.endpoint import create_app as rasa_sdk_app
+    from rasa_sdk.executor import ActionExecutor
     from sanic import response
     from sanic.exceptions import SanicException
 
     if not secret:
         raise ValueError("the action server needs a secret")
     # No CORS origin: browsers have no business here.
-    app = rasa_sdk_app(actions_package, cors_origins="")
+    class DomainAsSent(ActionExecutor):
+        """rasa-sdk 3.9 and later want the domain, or the digest of one they have
+        seen, on every call, and answer 449 otherwise; Rasa 3.6 sends the domain
+        only to actions that ask for it (endpoints.yml: enable_selective_domain)
+        and does not retry. Our actions read no domain: they get what was sent."""
+
+        def update_and_return_domain(self, payload, action_name):
+            return payload.get("domain") or {}
+
+    executor = DomainAsSent()
+    executor.register_package(actions_package)
+    app = rasa_sdk_app(executor, cors_origins="")
 
     async def only_our_rasa(request):
         if request.path == HEALTH:
@@ -81,8 +93,10 @@ def create_app(secret: str, actions_package: str = ACTIONS_PACKAGE):
         return response.json(FAILED, status=500)
 
     app.register_middleware(only_our_rasa, "request")
-    # Replaces rasa-sdk's handler for every exception (a later one wins).
-    app.error_handler.add(Exception, generic_error)
+    # In place of rasa-sdk's handler for every exception, which answers with the
+    # error's text and the request; Sanic refuses a second handler for one
+    # exception, so the entry is replaced.
+    app.error_handler.cached_handlers[(Exception, None)] = generic_error
     return app
 
 
@@ -95,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     utils.update_sanic_log_level()
     app = create_app(secret)
     logger.info("Action server on http://%s:%s", args.interface, args.port)
-    app.run(args.interface, args.port, workers=1, access_log=False)
+    # One process: Sanic's worker manager would start the app again in a child.
+    app.run(args.interface, args.port, access_log=False, single_process=True)
     return 0
 
 

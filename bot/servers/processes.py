@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import runtimes
+
 # Kinds.
 SERVER = "runs until stopped"
 ONCE = "runs to its end, before the processes that start after it"
@@ -44,6 +46,8 @@ class Process:
     after: tuple[str, ...] = ()
     # Several of it at once, each on its own port (haip-rasa@PORT.service).
     several: bool = False
+    # The Python it runs on (bot/runtimes.py): only the Rasa server is on Rasa's.
+    runtime: str = runtimes.CORE
 
 
 ACTIONS, RASA, WEB, SCHEDULER = "action server", "rasa server", "web server", "reminder scheduler"
@@ -72,6 +76,7 @@ ALL = (
         "Rasa with its HTTP API",
         needs=frozenset({API_TOKEN, ACTIONS_SECRET, POSTGRESQL, REDIS}),
         several=True,
+        runtime=runtimes.RASA,
     ),
     Process(
         STAFF,

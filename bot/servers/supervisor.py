@@ -57,7 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import paths, sqlite_files
+from bot import paths, runtimes, sqlite_files
 from bot.content.loader import Content
 from bot.servers import action_secret, api_token, private_files, processes
 from bot.servers.ready_pipe import VARIABLE as READY_FD
@@ -119,7 +119,7 @@ def commands(settings: Settings, model: Path) -> dict[str, list[str]]:
         ],
     }
     return {
-        p.name: [sys.executable, "-m", *p.module, *from_settings.get(p.name, [])]
+        p.name: [runtimes.python(p.runtime), "-m", *p.module, *from_settings.get(p.name, [])]
         for p in processes.ALL
     }
 

@@ -2,7 +2,7 @@
 
 The model file is named after a hash of everything Rasa trains on (config,
 domain, data/ including the generated FAQ data, and the Rasa version that
-requirements.lock pins, which bot/rasa checks is the one running), so "is the
+requirements/rasa.lock pins, which bot/rasa checks is the one running), so "is the
 model current?" is a file-exists check that needs neither Rasa nor its start-up.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot import paths, pins
+from bot import paths, pins, runtimes
 from bot.settings import Settings
 
 KEEP_MODELS = 3
@@ -26,7 +25,7 @@ RASA_PROJECT_ARGS = ("--config", "config.yml", "--domain", "domain.yml", "--data
 def rasa_command(*args: str) -> list[str]:
     """One of Rasa's own commands (train, data validate, test), run through our
     Rasa package: the version checked and our replacements installed first."""
-    return [sys.executable, "-m", "bot.rasa", *args]
+    return [runtimes.python(runtimes.RASA), "-m", "bot.rasa", *args]
 
 
 def rasa(*args: str, root: Path = paths.ROOT) -> int:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import paths, settings
+from bot import paths, runtimes, settings
 from bot.content import loader
 from bot.training import build, gates, train
 from bot.trainings import CHECKING, Training, TrainingStore
@@ -245,7 +245,7 @@ class Trainer:
 
         code = _run(
             [
-                sys.executable,
+                runtimes.python(runtimes.RASA),
                 "-m",
                 "bot",
                 "eval",

@@ -121,7 +121,7 @@ def test_another_rasa_version_is_refused_with_both_versions_named():
 
 def test_the_pinned_version_is_the_lock_files(tmp_path):
     assert bot.rasa.pinned_version() == bot.rasa.running_version()
-    lock = tmp_path / "requirements.lock"
+    lock = tmp_path / "rasa.lock"
     lock.write_text("rasa-sdk==3.6.2\n")
     with pytest.raises(bot.rasa.WrongRasaVersion, match="pins no version of rasa"):
         bot.rasa.pinned_version(lock)

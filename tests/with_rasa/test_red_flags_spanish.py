@@ -152,7 +152,7 @@ def test_a_language_the_assistant_does_not_speak_is_refused(content_dir):
 @pytest.mark.parametrize("spelling", ["no-break spaces", "zero-width space in each word gap",
                                       "fullwidth letters"])  # fmt: skip
 def test_spanish_reports_whatever_the_keyboard(spelling):
-    from tests.test_red_flags import ODD_SPELLINGS
+    from tests.with_rasa.test_red_flags import ODD_SPELLINGS
 
     odd = ODD_SPELLINGS[spelling]
     assert "fever_chills" in urgent(odd("tengo fiebre y escalofrios desde ayer"))

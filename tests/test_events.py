@@ -1,6 +1,6 @@
 """Rasa's events as our processes read and delete them (bot/events): the SQLite
 implementation on a tracker file as Rasa 3.6 writes it, also while Rasa writes.
-The PostgreSQL one runs in tests/test_scale_out.py."""
+The PostgreSQL one runs in tests/test_events_postgres.py and tests/test_scale_out.py."""
 
 import sqlite3
 

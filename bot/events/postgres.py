@@ -1,7 +1,9 @@
 """Rasa's events in PostgreSQL, when the assistant is scaled out
 (docs/scaling-out.md): Rasa's SQL event broker writes each event to the `events`
 table of HAIP_POSTGRES_EVENTS_DB, where they are read; retention deletes there
-and in the tracker store (HAIP_POSTGRES_DB).
+and in the tracker store (HAIP_POSTGRES_DB). Rasa saves a turn by publishing its
+events to the broker, then storing them in the tracker store, each in its own
+transaction.
 
 Several Rasa servers take ids from one PostgreSQL sequence, so ids are not
 always committed in order: out_of_order tells a reader to wait at a gap."""
@@ -12,10 +14,13 @@ import contextlib
 import json
 from collections.abc import Iterator
 
-from bot.events.source import Forgotten, Row, text_of
+from bot.events.source import Busy, Forgotten, Row, text_of
 from bot.settings import ScaleOut
 
 CONNECT_TIMEOUT_S = 10
+# Retention waits this long for a write of Rasa's under way; Rasa's writes wait
+# in turn while it checks and deletes.
+DELETE_WAIT_S = 30.0
 
 
 @contextlib.contextmanager
@@ -77,20 +82,55 @@ class PostgresEvents:
         }
 
     def forget_older_than(self, cutoff: float) -> Forgotten:
-        """Found in the tracker store, deleted from the event broker, then from
-        the tracker store: a run stopped between the two finds them again."""
-        tracker_db = self.scale_out.tracker_db
-        senders = [
-            sender
-            for (sender,) in self._rows(
-                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < %s",
-                (cutoff,),
-                tracker_db,
-            )
-        ]
-        if not senders:
+        """Chosen in the tracker store without holding Rasa back; then, with
+        Rasa's writes held back in both databases, each chosen conversation is
+        deleted only if neither database has an event of it at or after the
+        cutoff: a patient may write between the choice and the delete, and Rasa
+        publishes a turn to the broker before it stores it. The broker commits
+        first: a run stopped between the two commits leaves the tracker store's
+        rows, where the next run chooses them again."""
+        import psycopg2.errors
+
+        tracker_db, events_db = self.scale_out.tracker_db, self.scale_out.events_db
+        candidates = [sender for (sender,) in self._rows(_OLD, (cutoff,), tracker_db)]
+        if not candidates:
             return Forgotten([], 0)
-        self._rows("DELETE FROM events WHERE sender_id = ANY(%s)", (senders,))
-        with cursor(self.scale_out, tracker_db) as tracker:
-            tracker.execute("DELETE FROM events WHERE sender_id = ANY(%s)", (senders,))
-            return Forgotten(senders, tracker.rowcount)
+        try:
+            with (
+                cursor(self.scale_out, tracker_db) as tracker,
+                cursor(self.scale_out, events_db) as broker,
+            ):
+                for db in (tracker, broker):
+                    db.execute(_WAIT, (f"{round(DELETE_WAIT_S * 1000)}ms",))
+                    db.execute(_HOLD_WRITES)
+                newer = set()
+                for db, query in ((tracker, _NEWER_IN_TRACKER), (broker, _NEWER_IN_BROKER)):
+                    db.execute(query, (candidates, cutoff))
+                    newer.update(sender for (sender,) in db.fetchall())
+                senders = [sender for sender in candidates if sender not in newer]
+                broker.execute(_DELETE, (senders,))
+                tracker.execute(_DELETE, (senders,))
+                events = tracker.rowcount
+        except psycopg2.errors.LockNotAvailable as exc:
+            raise Busy(str(exc).strip()) from exc
+        return Forgotten(senders, events)
+
+
+# The conversations whose last event is older than the cutoff (the whole table:
+# read while Rasa writes).
+_OLD = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < %s"
+# How long a lock may be waited for, in this transaction only.
+_WAIT = "SELECT set_config('lock_timeout', %s, true)"
+# Until the commit, Rasa's inserts wait and its reads go on; two runs take turns.
+_HOLD_WRITES = "LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE"
+# Which of the chosen conversations have an event at or after the cutoff: by the
+# tracker store's timestamp column (Rasa indexes sender_id), and by the timestamp
+# in the broker's JSON (it keeps no other).
+_NEWER_IN_TRACKER = (
+    "SELECT DISTINCT sender_id FROM events WHERE sender_id = ANY(%s) AND timestamp >= %s"
+)
+_NEWER_IN_BROKER = (
+    "SELECT DISTINCT sender_id FROM events WHERE sender_id = ANY(%s)"
+    " AND (data::json ->> 'timestamp')::float8 >= %s"
+)
+_DELETE = "DELETE FROM events WHERE sender_id = ANY(%s)"

@@ -22,9 +22,10 @@ class Forgotten:
 
 class Busy(Exception):
     """Rasa held its tracker file (a write lock) for longer than we wait
-    (sqlite.py): nothing was read or deleted, and the next try starts from the
-    same place. The text says which database error only. PostgreSQL lets
-    readers read and makes a delete wait for the rows it needs."""
+    (sqlite.py), or, scaled out, a write of Rasa's outlasted retention's wait to
+    hold Rasa's writes back (postgres.py): nothing was read or deleted, and the
+    next try starts from the same place. The text says which database error
+    only. PostgreSQL lets readers read."""
 
 
 class EventSource(Protocol):

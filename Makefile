@@ -49,11 +49,10 @@ help:
 	@echo "make bench-spanish   the Spanish rescue by letters at each setting"
 	@echo "make profile   py-spy on the Rasa and action servers under the bench's load"
 	@echo "               (PROFILE_ARGS=--measure: CPU time per message instead)"
+	@echo "make install   make the two runtime environments (.venv, .venv-rasa)"
 	@echo "make train     train a model if training data, domain or config changed"
-	@echo "make lock      re-resolve requirements.in into requirements.lock"
+	@echo "make lock      re-resolve each requirements/*.in into its .lock"
 	@echo "make screenshots  retake docs/screenshots/ (the chat at 360 and 1280 px, the staff pages)"
-
-install: $(RUN_ENVS) $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the chat widget"; exit 1; }
@@ -105,28 +104,32 @@ $(RASA_TEST_VENV)/.synced: $(R)/rasa.lock $(R)/rasa-test.lock $(R)/model.lock $(
 RUN_ENVS := $(VENV)/.synced $(RASA_VENV)/.synced
 TEST_ENVS := $(TEST_VENV)/.synced $(RASA_TEST_VENV)/.synced
 
+install: $(RUN_ENVS) $(NODE_STAMP)
+
 # Re-resolves each .in file into its lock, each for its own Python.
 lock: $(UV)
 	cd $(R) && ../$(UV) pip compile --quiet --python-version $(CORE_PYTHON_VERSION) core.in -o core.lock
 	cd $(R) && ../$(UV) pip compile --quiet --python-version $(CORE_PYTHON_VERSION) test.in -o test.lock
-	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) rasa.in -o rasa.lock
-	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) rasa-test.in -o rasa-test.lock
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) --overrides rasa-overrides.txt rasa.in -o rasa.lock
+	cd $(R) && ../$(UV) pip compile --quiet --python-version $(RASA_PYTHON_VERSION) --overrides rasa-overrides.txt rasa-test.in -o rasa-test.lock
 
-# The developers' commands run on the test environments: `python -m bot` runs
-# what needs Rasa on its runtime (bot/cli.py), the rest on the core's.
+# What a clinic runs, on the runtime environments: `python -m bot` goes on with
+# Rasa's Python for what needs Rasa or spaCy (bot/cli.py).
+RUN := $(VENV)/bin/python
+# The checks and measurements, on the test environments.
 DEV := $(TEST_RUNTIMES) $(PY)
 
-build: $(TEST_ENVS)
-	$(DEV) -m bot build
+build: $(RUN_ENVS)
+	$(RUN) -m bot build
 
-validate: $(TEST_ENVS)
-	$(DEV) -m bot validate
+validate: $(RUN_ENVS)
+	$(RUN) -m bot validate
 
-train: $(TEST_ENVS)
-	$(DEV) -m bot train
+train: $(RUN_ENVS)
+	$(RUN) -m bot train
 
 run: $(RUN_ENVS) $(NODE_STAMP)
-	$(VENV)/bin/python -m bot run
+	$(RUN) -m bot run
 
 lint: $(TEST_ENVS)
 	$(TEST_VENV)/bin/ruff check bot actions tests staff bench harness

@@ -23,6 +23,13 @@ class NoRuntime(RuntimeError):
     pass
 
 
+def version(runtime: str) -> str:
+    """The Python version a runtime is built on ("3.12"), as .python-version names them:
+    the core's first, Rasa's second."""
+    versions = (settings.ROOT / ".python-version").read_text().split()
+    return versions[(CORE, RASA).index(runtime)]
+
+
 def python(runtime: str) -> str:
     """The interpreter of a runtime, as its setting names it. Not resolved: a
     virtual environment's python is a link to the interpreter it was made from."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot import pins
 
 # The replacements, in the order install() puts them in place.
-REPLACEMENTS = ("action_results", "action_payload", "prior_states", "nlu_thread")
+REPLACEMENTS = ("action_results", "action_payload", "prior_states", "nlu_thread", "websocket_recv")
 
 _installed: tuple[str, ...] = ()
 
@@ -60,13 +60,14 @@ def install() -> tuple[str, ...]:
     process; again is harmless). Returns the replacements' names."""
     global _installed
     check_version()
-    from bot.rasa import action_payload, action_results, nlu_thread, prior_states
+    from bot.rasa import action_payload, action_results, nlu_thread, prior_states, websocket_recv
 
     modules = {
         "action_results": action_results,
         "action_payload": action_payload,
         "prior_states": prior_states,
         "nlu_thread": nlu_thread,
+        "websocket_recv": websocket_recv,
     }
     for name in REPLACEMENTS:
         modules[name].install()

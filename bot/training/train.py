@@ -1,9 +1,10 @@
 """Train a Rasa model only when its inputs changed.
 
 The model file is named after a hash of everything Rasa trains on (config,
-domain, data/ including the generated FAQ data, and the Rasa version that
-requirements/rasa.lock pins, which bot/rasa checks is the one running), so "is the
-model current?" is a file-exists check that needs neither Rasa nor its start-up.
+domain, data/ including the generated FAQ data, the Rasa version that
+requirements/rasa.lock pins, which bot/rasa checks is the one running, and the
+Python it runs on), so "is the model current?" is a file-exists check that needs
+neither Rasa nor its start-up.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def fingerprint(root: Path = paths.ROOT, built: Mapping[Path, str] | None = None
     built = dict(built or {})
     files = training_inputs(root)
     files = files[:2] + sorted(set(files[2:]) | set(built))
-    digest = hashlib.sha256(f"rasa {pins.pinned('rasa')}\n".encode())
+    rasa = f"rasa {pins.pinned('rasa')} python {runtimes.version(runtimes.RASA)}"
+    digest = hashlib.sha256(f"{rasa}\n".encode())
     for path in files:
         text = built[path].encode() if path in built else path.read_bytes()
         digest.update(str(path.relative_to(root)).encode() + b"\0")

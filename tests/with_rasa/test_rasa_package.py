@@ -24,6 +24,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
 
+from sanic.server.websockets.frame import WebsocketFrameAssembler
+
 from bot.rasa import action_payload, action_results, agent, nlu_thread, prior_states
 
 
@@ -35,6 +37,7 @@ def in_place():
         "prior_states": Domain.states_for_tracker_history
         is prior_states.states_for_tracker_history,
         "nlu_thread": MessageProcessor.parse_message is nlu_thread.parse_message,
+        "websocket_recv": getattr(WebsocketFrameAssembler.get, "returns_a_task", False),
     }
     print(sorted(name for name, yes in found.items() if yes))
 

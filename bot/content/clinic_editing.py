@@ -59,12 +59,6 @@ class Values:
     version: str
 
 
-def scalar(value) -> str:
-    """One value as it is written after "key: " on one line."""
-    dumped = yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True)
-    return dumped.removesuffix("\n...\n").strip()
-
-
 def _rewritten(text: str, values: Mapping, only: bool = False) -> str:
     """The file's text with these top-level keys set (and, with `only`, no
     others, in this order); every line and comment an edit leaves alone stays."""

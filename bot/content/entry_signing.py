@@ -1,8 +1,9 @@
 """A clinician signs one entry of a shared file from the staff workspace: a
 red-flag symptom or level (red_flags.yml) or a message (messages.yml). The
-sign-off's three fields (bot/content/sign_off.py) are written into that entry,
-line by line so the file's layout and comments stay, checked to read back as
-intended and by the validator, and committed to the content's history.
+sign-off's three fields (bot/content/sign_off.py) are written as the entry's
+last keys by ruamel.yaml's round trip (bot/content/round_trip.py), the rest of
+the file's lines and comments as they were, checked to read back as intended
+and by the validator, and committed to the content's history.
 
 `base_version` is the entry's own version as the clinician's page showed it,
 not the file's: two clinicians signing two messages of the same file at once
@@ -12,14 +13,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from bot.content import loader, messages, red_flags, sign_off, sign_off_items
-from bot.content.clinic_editing import scalar
+from bot.content import loader, messages, red_flags, round_trip, sign_off, sign_off_items
 from bot.content.editing import (
     Conflict,
     Invalid,
@@ -30,8 +29,6 @@ from bot.content.editing import (
     write_and_commit,
 )
 from bot.content.history import Author, ContentHistory
-
-_TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*:")
 
 
 @dataclass(frozen=True)
@@ -74,55 +71,17 @@ def _place(data: dict, kind: str, key: str) -> Place:
     return Place(red_flags.FILE, "symptoms", index)
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _is_content(line: str) -> bool:
-    return bool(line.strip()) and not line.lstrip().startswith("#")
-
-
 def _with_fields(text: str, place: Place, fields: dict) -> str | None:
     """The file's text with `fields` as the entry's last keys (replacing any
-    it has); None if the layout is not one this can follow."""
-    lines = text.splitlines(keepends=True)
-    top = next((i for i, line in enumerate(lines) if line.startswith(f"{place.top}:")), None)
-    if top is None:
+    it has); None if that cannot be made to the file's own lines."""
+    try:
+        document = round_trip.load(text)
+        target = document[place.top][place.key]
+    except (round_trip.YAMLError, LookupError, TypeError):
         return None
-    end = next((i for i in range(top + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
-    children = [i for i in range(top + 1, end) if _is_content(lines[i])]
-    if not children:
-        return None
-    depth = _indent(lines[children[0]])
-    heads = [i for i in children if _indent(lines[i]) == depth]
-    if isinstance(place.key, int):
-        heads = [i for i in heads if lines[i][depth:].startswith("- ")]
-        if place.key >= len(heads):
-            return None
-        head = heads[place.key]
-        body_depth = depth + 2
-    else:
-        head = next((i for i in heads if lines[i][depth:].rstrip() == f"{place.key}:"), None)
-        if head is None:
-            return None
-        body_depth = None
-    stop = next((i for i in heads if i > head), end)
-    body = [i for i in range(head + 1, stop) if _is_content(lines[i])]
-    if body_depth is None:
-        if not body:
-            return None
-        body_depth = _indent(lines[body[0]])
-    ours = {
-        i for i in body
-        if _indent(lines[i]) == body_depth and lines[i].strip().split(":")[0] in sign_off.FIELDS
-    }  # fmt: skip
-    last = max([head, *(i for i in body if i not in ours)])
-    new = [" " * body_depth + f"{name}: {scalar(value)}\n" for name, value in fields.items()]
-    kept = [line for i, line in enumerate(lines) if i not in ours]
-    at = last + 1 - sum(1 for i in ours if i <= last)
-    if not kept[at - 1].endswith("\n"):
-        kept[at - 1] += "\n"
-    return "".join(kept[:at] + new + kept[at:])
+    before = round_trip.dump(document)
+    round_trip.set_last(target, fields)
+    return round_trip.patched(text, before, round_trip.dump(document))
 
 
 def _expected(data: dict, place: Place, fields: dict) -> dict:

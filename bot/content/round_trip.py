@@ -5,23 +5,37 @@ follows YAML 1.1) reads them.
 
     load(text) -> the document (mappings and lists that remember their comments)
     dump(document) -> text
+    patched(text, before, after)   the edit between two dumps made to the file's own lines
     assign(mapping, key, value)    mapping[key] = value, keeping what is unchanged
+    set_last(mapping, values)      values as the mapping's last keys
     folded(text, indent)           an answer's text as a folded block
     flow(items)                    a list written on one line, "[JH, P1]"
 """
 
 from __future__ import annotations
 
+import difflib
 import io
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
-__all__ = ["CommentedMap", "YAMLError", "assign", "dump", "flow", "folded", "load"]
+__all__ = [
+    "CommentedMap",
+    "YAMLError",
+    "assign",
+    "dump",
+    "flow",
+    "folded",
+    "load",
+    "patched",
+    "set_last",
+]
 
 # New answers are folded near this column, as the shipped files are.
 ANSWER_WIDTH = 72
@@ -54,6 +68,40 @@ def dump(document: Any) -> str:
     out = io.StringIO()
     _yaml().dump(document, out)
     return out.getvalue()
+
+
+def patched(text: str, before: str, after: str) -> str | None:
+    """`text` with the change from `before` to `after` (its document dumped
+    before and after an edit) made to its own lines, so that a line the dump
+    writes otherwise (a long list the file wraps, which ruamel writes on one
+    line) stays as the file has it; None if the change falls on such a line."""
+    ours = text.splitlines(keepends=True)
+    if ours and not ours[-1].endswith("\n"):
+        ours[-1] += "\n"
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    shared = {  # a line of `before` -> the same line of the file
+        block.b + n: block.a + n
+        for block in difflib.SequenceMatcher(None, ours, old, autojunk=False).get_matching_blocks()
+        for n in range(block.size)
+    }
+    out, done = [], 0
+    changes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for op, i1, i2, j1, j2 in changes:
+        if op == "equal":
+            continue
+        if i1 < i2 and all(i in shared for i in range(i1, i2)):
+            start, stop = shared[i1], shared[i2 - 1] + 1
+            if stop - start != i2 - i1:
+                return None
+        elif i1 == i2 and (i1 - 1 in shared or i1 in shared):
+            start = stop = shared[i1 - 1] + 1 if i1 - 1 in shared else shared[i1]
+        else:
+            return None
+        if start < done:
+            return None
+        out += ours[done:start] + new[j1:j2]
+        done = stop
+    return "".join(out + ours[done:])
 
 
 def folded(text: str, indent: int) -> FoldedScalarString | LiteralScalarString:
@@ -118,11 +166,15 @@ def _moved(comment: list, old: Any, new: Any) -> list:
     return [None, None, text, None] if isinstance(new, CommentedMap) else [text, None, None, None]
 
 
-def _tail(node: Any, convert: bool) -> tuple[Any, Any] | None:
+def _tail(node: Any, convert: bool, blocks: bool = False) -> tuple[Any, Any] | None:
     """The innermost mapping or list holding the last entry, and that entry's
-    key; with `convert`, plain dicts and lists on the way become ruamel's."""
+    key; with `convert`, plain dicts and lists on the way become ruamel's; with
+    `blocks`, not looking inside one written on one line ("[a, b]"), which
+    holds no comment."""
     found = None
     while isinstance(node, (CommentedMap, CommentedSeq)) and node:
+        if blocks and node.fa.flow_style():
+            break
         key = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
         found = (node, key)
         child = node[key]
@@ -132,3 +184,39 @@ def _tail(node: Any, convert: bool) -> tuple[Any, Any] | None:
             child = node[key] = CommentedSeq(child)
         node = child
     return found
+
+
+def set_last(mapping: CommentedMap, values: dict) -> None:
+    """`values` as the mapping's last keys (replacing any it has), written
+    before the comment lines that followed the mapping's block."""
+    before = _tail(mapping, convert=False, blocks=True)
+    lines = _lines_after(*before) if before else None
+    for key in values:
+        mapping.pop(key, None)
+    mapping.update(values)
+    if lines:
+        container, key = _tail(mapping, convert=True)
+        at = 2 if isinstance(container, CommentedMap) else 0
+        container.ca.items.setdefault(key, [None] * 4)[at] = lines
+
+
+def _lines_after(container: Any, key: Any) -> CommentToken | None:
+    """Takes the whole-line comments after an entry's value, leaving a comment
+    on the value's own line where it is."""
+    at = 2 if isinstance(container, CommentedMap) else 0
+    held = container.ca.items.get(key)
+    token = held[at] if held else None
+    if token is None:
+        return None
+    text = token.value
+    if isinstance(container[key], (FoldedScalarString, LiteralScalarString)):
+        # A block's text ends its last line: the token starts on a line of its own.
+        text, token.value = "\n" + " " * token.column + text, ""
+    elif not text.startswith("\n"):
+        own, _, text = text.partition("\n")
+        token.value, text = own + "\n", "\n" + text if text else ""
+    else:
+        token.value = ""
+    if not token.value:
+        held[at] = None
+    return CommentToken(text, CommentMark(0)) if text else None

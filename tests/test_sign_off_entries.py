@@ -13,7 +13,7 @@ import yaml
 
 from actions import conversation, replies
 from bot.cli import sign_off_summary
-from bot.content import editing, entry_signing, loader, sign_off
+from bot.content import editing, entry_signing, loader, round_trip, sign_off
 from bot.content import sign_off_items as items
 from bot.content.history import Author
 from bot.content.store import ContentStore
@@ -187,6 +187,36 @@ def test_signing_changes_only_the_entry_s_lines_of_the_shipped_file(content_dir,
         assert not before[last].lstrip().startswith("#")  # before the comments after it
     signed = entry_signing.entry(loader.load(content_dir, today), kind, key)
     assert signed.sign_off == sign_off.SignOff("Dr. Lee", today, signed.version)
+
+
+SIGNED = "    signed_by: Dr. Lee\n    signed_on: 2027-03-01\n    signed_version: 9183accf3a96\n"
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        # A comment on the last value's line stays there; the lines after it follow the fields.
+        ("m:\n  a:\n    t: hi  # says hi\n  # b next\n  b: 1\n",
+         "m:\n  a:\n    t: hi  # says hi\n" + SIGNED + "  # b next\n  b: 1\n"),
+        ("m:\n  a:\n    t: >-\n      hi\n      there\n\n  # b next\n  b: 1\n",
+         "m:\n  a:\n    t: >-\n      hi\n      there\n" + SIGNED + "\n  # b next\n  b: 1\n"),
+        # A list wrapped over lines keeps its lines, and the comment on its last one.
+        ("m:\n  a:\n    t: [one, two,\n      three]  # all\n  # b next\n  b: 1\n",
+         "m:\n  a:\n    t: [one, two,\n      three]  # all\n" + SIGNED + "  # b next\n  b: 1\n"),
+        # Signed before: the old fields go, wherever they were.
+        ("m:\n  a:\n    signed_by: Dr. Ruiz\n    t: hi\n    signed_on: 2027-01-01\n",
+         "m:\n  a:\n    t: hi\n" + SIGNED),
+        ("m:\n  a:\n    t: hi\n# the end", "m:\n  a:\n    t: hi\n" + SIGNED + "# the end\n"),
+        ("m:\r\n  a:\r\n    t: hi\r\n  # b\r\n  b: 1\r\n",
+         "m:\r\n  a:\r\n    t: hi\r\n" + SIGNED.replace("\n", "\r\n") + "  # b\r\n  b: 1\r\n"),
+    ],
+)  # fmt: skip
+def test_the_fields_end_the_entry_in_layouts_a_hand_edited_file_may_have(before, after):
+    document = round_trip.load(before)
+    dumped = round_trip.dump(document)
+    fields = {"signed_by": "Dr. Lee", "signed_on": DAY, "signed_version": "9183accf3a96"}
+    round_trip.set_last(document["m"]["a"], fields)
+    assert round_trip.patched(before, dumped, round_trip.dump(document)) == after
 
 
 def test_signing_text_that_changed_since_the_page_showed_it_is_a_conflict(content_dir):

@@ -74,19 +74,20 @@ def patched(text: str, before: str, after: str) -> str | None:
     """`text` with the change from `before` to `after` (its document dumped
     before and after an edit) made to its own lines, so that a line the dump
     writes otherwise (a long list the file wraps, which ruamel writes on one
-    line) stays as the file has it; None if the change falls on such a line."""
+    line) stays as the file has it; None if the change falls on such a line.
+    New lines end as the file's lines end ("\r\n" or "\n")."""
     ours = text.splitlines(keepends=True)
+    end = "\r\n" if ours and ours[0].endswith("\r\n") else "\n"
     if ours and not ours[-1].endswith("\n"):
-        ours[-1] += "\n"
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+        ours[-1] += end
+    mine, old, new = (t.splitlines() for t in (text, before, after))
     shared = {  # a line of `before` -> the same line of the file
         block.b + n: block.a + n
-        for block in difflib.SequenceMatcher(None, ours, old, autojunk=False).get_matching_blocks()
+        for block in difflib.SequenceMatcher(None, mine, old, autojunk=False).get_matching_blocks()
         for n in range(block.size)
     }
     out, done = [], 0
-    changes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    for op, i1, i2, j1, j2 in changes:
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if op == "equal":
             continue
         if i1 < i2 and all(i in shared for i in range(i1, i2)):
@@ -99,7 +100,7 @@ def patched(text: str, before: str, after: str) -> str | None:
             return None
         if start < done:
             return None
-        out += ours[done:start] + new[j1:j2]
+        out += ours[done:start] + [line + end for line in new[j1:j2]]
         done = stop
     return "".join(out + ours[done:])
 
@@ -169,8 +170,8 @@ def _moved(comment: list, old: Any, new: Any) -> list:
 def _tail(node: Any, convert: bool, blocks: bool = False) -> tuple[Any, Any] | None:
     """The innermost mapping or list holding the last entry, and that entry's
     key; with `convert`, plain dicts and lists on the way become ruamel's; with
-    `blocks`, not looking inside one written on one line ("[a, b]"), which
-    holds no comment."""
+    `blocks`, not inside one written in brackets ("[a, b]"), whose comments
+    ruamel keeps on the entry holding it."""
     found = None
     while isinstance(node, (CommentedMap, CommentedSeq)) and node:
         if blocks and node.fa.flow_style():
@@ -195,7 +196,7 @@ def set_last(mapping: CommentedMap, values: dict) -> None:
         mapping.pop(key, None)
     mapping.update(values)
     if lines:
-        container, key = _tail(mapping, convert=True)
+        container, key = _tail(mapping, convert=True, blocks=True)
         at = 2 if isinstance(container, CommentedMap) else 0
         container.ca.items.setdefault(key, [None] * 4)[at] = lines
 

@@ -194,3 +194,32 @@ def test_a_store_made_before_migrations_were_recorded_is_kept_as_it_is(tmp_path)
     assert reopened.current("p").status == PENDING
     assert [m.name for m in MIGRATIONS.applied(reopened.db)] == ["m001_tables"]
     assert reopened.db.schema.replace(schema, "").count("CREATE TABLE") == 1  # the record only
+
+
+def test_threads_sharing_a_store_never_read_each_other_s_rows(tmp_path):
+    """The web server answers each request on a thread of its own, and the
+    scheduler's loop runs beside whoever made its store: one store, used from
+    several threads at once, gives each its own rows and no error."""
+    import threading
+
+    store = ReminderStore(tmp_path / "r.db")
+    ids = [
+        store.set(f"p{i}", dt.date(2031, 1, 10), dt.datetime(2031, 1, 9, tzinfo=dt.UTC)).id
+        for i in range(4)
+    ]
+    errors = []
+
+    def read_and_write(reminder_id):
+        try:
+            for _ in range(300):
+                assert store.get(reminder_id).id == reminder_id
+                store.upcoming()
+        except Exception as error:  # noqa: BLE001 - any error is the finding
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=read_and_write, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

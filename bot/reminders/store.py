@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,9 +227,20 @@ def _utc(moment: dt.datetime) -> str:
 class ReminderStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        # Several processes (action server, scheduler, CLI) share the file.
-        self.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
+        self._local = threading.local()
         sqlite_files.migrate(self.db, MIGRATIONS)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection to the file. Several processes (action server,
+        scheduler, CLI) share the file, and several threads one store (the web
+        server answers each request on a thread; the scheduler's loop runs beside
+        whoever made it): a sqlite3 connection used by two threads at once hands
+        one thread the other's rows."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(sqlite_files.connect_shared(self.path))
+        return db
 
     def _rows(self, where: str, args: list, order: str = "remind_at") -> list[Reminder]:
         rows = self.db[TABLE].rows_where(where, args, order_by=order)

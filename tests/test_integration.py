@@ -123,45 +123,20 @@ def test_an_answer_edit_is_live_with_no_retraining_or_restart(assistant):
         edit_yaml(clinic, lambda d: d.update(hospital_stay="about 3 days"))
 
 
-def children_of(pid: int) -> dict[int, list[str]]:
-    """The processes whose parent is pid, with their command lines (from /proc, as ps reads it)."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            if parent == pid:
-                cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
-                found[int(stat.parent.name)] = [part.decode() for part in cmdline if part]
-        except (OSError, ValueError, IndexError):  # gone meanwhile
-            continue
-    return found
-
-
 def test_only_the_rasa_server_runs_on_rasa_s_python(assistant):
-    """Each process's interpreter, as a clinic's IT would see it running: the Rasa
-    server on the Rasa runtime's Python, every other process on the core's."""
+    """Each process's interpreter, as a clinic's IT would see it running (ps reads
+    /proc): the Rasa server on the Rasa runtime's Python, every other on the core's."""
     interpreters = {
         runtime: os.path.realpath(runtimes.python(runtime))
         for runtime in (runtimes.CORE, runtimes.RASA)
     }
     assert interpreters[runtimes.CORE] != interpreters[runtimes.RASA]
-    seen = {}
-    for pid, command in children_of(assistant.process.pid).items():
-        module = command[command.index("-m") + 1 :] if "-m" in command else []
-        matches = [p for p in processes.ALL if tuple(module[: len(p.module)]) == p.module]
-        if "staff.wsgi:application" in command:  # `staff serve` becomes gunicorn (staff/server.py)
-            matches = [processes.BY_NAME[processes.STAFF]]
-        if matches:
-            seen[matches[0].name] = os.path.realpath(f"/proc/{pid}/exe")
-    servers = {p.name for p in processes.SERVERS}
-    assert servers <= set(seen)
-    wrong = {
-        name: exe
-        for name, exe in seen.items()
-        if exe != interpreters[processes.BY_NAME[name].runtime]
-    }
-    assert wrong == {}
-    assert {n for n, exe in seen.items() if exe == interpreters[runtimes.RASA]} == {RASA}
+    running = {p.name: assistant.child_pid(p.name) for p in processes.SERVERS}
+    assert None not in running.values(), running
+    runs_on = {name: os.path.realpath(f"/proc/{pid}/exe") for name, pid in running.items()}
+    expected = {p.name: interpreters[p.runtime] for p in processes.SERVERS}
+    assert runs_on == expected
+    assert [n for n, exe in runs_on.items() if exe == interpreters[runtimes.RASA]] == [RASA]
 
 
 def test_conversations_survive_a_restart_and_ctrl_c_stops_everything(assistant):

@@ -186,9 +186,17 @@ def test_the_retention_unit_deletes_old_conversations_in_both_postgresql_databas
     command the supervisor runs once a day (tests/test_processes.py)."""
     for sender in ("so-old", "so-recent"):
         ask(stack.proxy_url, sender, "what is the pump")
-    # so-old was last active 200 days ago (the clinic keeps 180).
+    # so-old was last active 200 days ago (the clinic keeps 180), in the tracker
+    # store's column and in the event broker's JSON alike.
     stack.sql("haip", "UPDATE events SET timestamp = timestamp - 200 * 86400 WHERE sender_id = %s",
               ("so-old",))  # fmt: skip
+    stack.sql(
+        "haip_events",
+        "UPDATE events SET data = jsonb_set(data::jsonb, '{timestamp}',"
+        " to_jsonb((data::json ->> 'timestamp')::float8 - 200 * 86400))::text"
+        " WHERE sender_id = %s",
+        ("so-old",),
+    )
     done = stack.run_job("retention")
     assert "deleted 1 conversations" in done.stdout, done.stdout
     for db in ("haip", "haip_events"):

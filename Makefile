@@ -32,7 +32,7 @@ REDIS ?= /usr/bin/redis-server
 # Every Rasa command runs through `python -m bot`, which sets what Rasa's files
 # read (telemetry off, the action server, the tracker store: bot/settings.py).
 
-.PHONY: help install system-packages screenshots build validate train run test test-unit test-stories eval bench profile lint lock clean
+.PHONY: help install system-packages screenshots build validate train run test test-unit test-rasa test-core test-stories test-gates test-model eval bench profile lint lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -134,14 +134,25 @@ run: $(RUN_ENVS) $(NODE_STAMP)
 lint: $(TEST_ENVS)
 	$(TEST_VENV)/bin/ruff check bot actions tests staff bench harness
 
-# Two runs, one for each runtime: tests/with_rasa/ on Rasa's, the rest on the
-# core's. Both start servers of either runtime through bot/runtimes.py.
-test-unit: $(TEST_ENVS) $(NODE_STAMP) system-packages
+# Two pytest runs, one for each runtime: tests/with_rasa/ on Rasa's, the rest on
+# the core's. Both start servers of either runtime through bot/runtimes.py.
+test-unit: test-rasa test-core
+
+test-rasa: $(TEST_ENVS)
 	$(TEST_RUNTIMES) $(RASA_PY) -m pytest tests/with_rasa
+
+test-core: $(TEST_ENVS) $(NODE_STAMP) system-packages
 	HAIP_CHROMIUM=$(CHROMIUM) HAIP_NGINX=$(NGINX) $(DEV) -m pytest --ignore=tests/with_rasa
 
 test-stories: $(TEST_ENVS)
 	$(DEV) -m bot test-stories
+
+test-gates: $(TEST_ENVS)
+	$(DEV) -m bot eval --json results/eval.json --gates
+
+# What checks the model and the Rasa side (tests/with_rasa, the stories, the
+# gates), one after the other.
+test-model: test-rasa test-stories test-gates
 
 # The pictures in README.md and docs/ (the chat, the staff pages), taken by the browser tests.
 screenshots: $(TEST_ENVS) $(NODE_STAMP) system-packages
@@ -201,8 +212,17 @@ profile: train
 	$(UV) pip install --quiet --python $(RASA_PY) py-spy==$(PY_SPY_VERSION)
 	$(BENCH) -m bench.profile $(PROFILE_ARGS)
 
-test: lint validate train test-unit test-stories
-	$(DEV) -m bot eval --json results/eval.json --gates
+# The core's tests beside the model's checks: each run waits on the servers it
+# starts much of the time, so on two cores side by side is faster than in turn.
+# The model's report is printed when both have ended; either failing fails.
+test: lint validate train $(TEST_ENVS) $(NODE_STAMP) system-packages
+	@mkdir -p results
+	@( $(MAKE) --no-print-directory test-model > results/test-model.log 2>&1; \
+		echo $$? > results/test-model.exit ) & \
+	$(MAKE) --no-print-directory test-core; core=$$?; wait; \
+	cat results/test-model.log; model=$$(cat results/test-model.exit); \
+	echo "make test: core tests exit $$core; tests/with_rasa, stories and gates exit $$model"; \
+	test $$core = 0 -a $$model = 0
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

@@ -23,3 +23,14 @@ def pinned(package: str, lock_file: Path = LOCK_FILE) -> str:
     if not found:
         raise NotPinned(f"{lock_file} pins no version of {package}")
     return found.group(1)
+
+
+def normalised(distribution: str) -> str:
+    """A distribution's name as lock files and installers compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def names(lock_file: Path = LOCK_FILE) -> set[str]:
+    """Every distribution a lock file pins, normalised."""
+    text = lock_file.read_text(encoding="utf-8")
+    return {normalised(m) for m in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.MULTILINE)}

@@ -7,7 +7,7 @@ import importlib.metadata
 import re
 import sys
 
-from bot import paths
+from bot import paths, pins
 
 RUN_TIME = ("bot.servers", "bot.nlu", "bot.reminders", "bot.content", "actions")
 BUILD_TIME = "bot.training"
@@ -168,15 +168,6 @@ def third_party_imports(module_file):
     return {n for n in names if n not in ours and n not in sys.stdlib_module_names}
 
 
-def locked(lock_file):
-    text = lock_file.read_text()
-    return {normalise(m) for m in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.MULTILINE)}
-
-
-def normalise(distribution):
-    return re.sub(r"[-_.]+", "-", distribution).lower()
-
-
 def test_the_core_imports_only_what_its_lock_installs():
     """The core's runtime (requirements/core.lock) has no Rasa, spaCy or test
     tool: every module outside the Rasa side and the command line imports only
@@ -184,13 +175,13 @@ def test_the_core_imports_only_what_its_lock_installs():
     graph = imports()
     core = {m for m in graph if not in_package(m, RASA_SIDE + COMMAND_LINE)}
     files = {module_name(f): f for f in our_files()}
-    in_lock = locked(paths.ROOT / "requirements" / "core.lock")
+    in_lock = pins.names(paths.ROOT / "requirements" / "core.lock")
     distributions = importlib.metadata.packages_distributions()
     missing = {
         f"{module}: {name}": distributions.get(name, ["not installed here"])
         for module in sorted(core)
         for name in sorted(third_party_imports(files[module]))
-        if not any(normalise(d) in in_lock for d in distributions.get(name, []))
+        if not any(pins.normalised(d) in in_lock for d in distributions.get(name, []))
     }
     assert missing == {}
     # And the check finds what it looks for.

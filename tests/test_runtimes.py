@@ -88,14 +88,14 @@ def test_rasa_s_commands_run_on_rasa_s_python_from_the_core(tmp_path, monkeypatc
 
 
 def locked(name):
-    text = (LOCKS / name).read_text()
-    return {m.lower() for m in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.MULTILINE)}
+    return pins.names(LOCKS / name)
 
 
 def direct(name):
     """The packages an .in file asks for by name."""
     lines = (LOCKS / name).read_text().splitlines()
-    return {re.split(r"[=<>\[ ]", line)[0].lower() for line in lines if re.match(r"[A-Za-z]", line)}
+    asked = [re.split(r"[=<>\[ ]", line)[0] for line in lines if re.match(r"[A-Za-z]", line)]
+    return {pins.normalised(name) for name in asked}
 
 
 def test_no_test_tool_is_in_a_runtime_lock():
